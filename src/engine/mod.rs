@@ -1,0 +1,74 @@
+//! PURE: `step(content, session, input, now) -> (session, effects)`. No tokio, teloxide or
+//! filesystem: adapters (terminal, Telegram) carry out what the engine decides.
+//!
+//! The engine owns the rules no flow can switch off: the danger check runs first on every typed
+//! message, every message ends with the 999 line, every reply has a way forward (buttons, with
+//! quick exit), and nothing the user typed is kept in the session.
+
+pub mod callback;
+mod render;
+mod session;
+mod step;
+
+pub use session::Session;
+pub use step::step;
+
+/// What the user did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input<'a> {
+    /// Typed text, including commands such as `/start` or `/start@SignpostBot`.
+    Text(&'a str),
+    /// A button press: the button's data.
+    Button(&'a str),
+    /// Something the bot cannot read: a photo, voice note, sticker, location, contact, document.
+    Unsupported,
+}
+
+/// What the adapter must do, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Reply(Reply),
+    /// Quick exit: delete every message of the conversation that can be deleted, and forget the
+    /// session. The engine has already returned an empty session.
+    ClearChat,
+}
+
+/// One message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// Plain text (adapters escape it for their format). Always contains the 999 line.
+    pub text: String,
+    /// One button per row. Never empty: every reply offers a way forward.
+    pub buttons: Vec<Button>,
+    /// The node this came from (shown to staff in the sandbox; never to the public).
+    pub node: Option<String>,
+    pub kind: ReplyKind,
+    /// This reply is the message whose button was just pressed, redrawn (a sign ticked on a
+    /// pick list): an adapter that can edit that message in place should, instead of sending.
+    pub replaces: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyKind {
+    /// A message of the flow.
+    Flow,
+    /// The emergency message.
+    Emergency,
+    /// The engine speaking for itself: help, re-ask, stale button, notes.
+    Notice,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Button {
+    pub label: String,
+    pub data: String,
+}
+
+impl Effect {
+    pub fn reply(&self) -> Option<&Reply> {
+        match self {
+            Effect::Reply(r) => Some(r),
+            Effect::ClearChat => None,
+        }
+    }
+}

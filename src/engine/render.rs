@@ -1,0 +1,201 @@
+//! Filling placeholders and choosing the buttons a node shows for this session.
+
+use super::callback::{self, GlobalAction};
+use super::{Button, Session};
+use crate::content::Content;
+use crate::flow::{Condition, NodeIdx, NodeKind};
+use chrono::{DateTime, Utc};
+use chrono_tz::Europe::London;
+use std::fmt::Write;
+
+pub const START_AGAIN: &str = "Start again";
+pub const CHANGE_AREA: &str = "Change area";
+pub const QUICK_EXIT: &str = "Quick exit (clear this chat)";
+pub const CARRY_ON: &str = "I'm safe, carry on";
+pub const CARRY_ON_PLAIN: &str = "Carry on";
+pub const DONT_KNOW_AREA: &str = "I don't know / rather not say";
+pub const SOMEWHERE_ELSE: &str = "Somewhere else in England";
+/// The area id of the national route.
+pub const ELSEWHERE: &str = "elsewhere";
+/// The pseudo-area a "don't know" button carries.
+pub const UNKNOWN_AREA: &str = "unknown";
+
+/// Whether the user's audience is a young person (Childline first, young wording).
+pub fn is_young(c: &Content, s: &Session) -> bool {
+    s.audience
+        .as_deref()
+        .and_then(|a| c.flows.audience(a))
+        .is_some_and(|i| c.flows.audiences[i].young)
+}
+
+pub fn holds(c: &Content, s: &Session, cond: &Condition) -> bool {
+    let flows = &c.flows;
+    let audience = s.audience.as_deref().and_then(|a| flows.audience(a));
+    let chosen = || s.signs.iter().filter_map(|id| flows.sign(id));
+    cond.audience
+        .as_ref()
+        .is_none_or(|list| audience.is_some_and(|a| list.contains(&a)))
+        && cond
+            .area
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|a| a.as_str() == s.area.as_deref().unwrap_or("")))
+        && cond.young.is_none_or(|y| y == is_young(c, s))
+        && cond.has_signs.is_none_or(|h| h == !s.signs.is_empty())
+        && cond
+            .signs
+            .as_ref()
+            .is_none_or(|list| chosen().any(|i| list.contains(&i)))
+        && cond.category.as_ref().is_none_or(|list| {
+            chosen().any(|i| flows.signs[i].category.is_some_and(|k| list.contains(&k)))
+        })
+}
+
+/// The message with its placeholders filled for this session and time.
+pub fn fill(c: &Content, s: &Session, text: &str, now: DateTime<Utc>) -> String {
+    if !text.contains('{') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if placeholder(c, s, &after[..close], now, &mut out) => {
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn placeholder(c: &Content, s: &Session, name: &str, now: DateTime<Utc>, out: &mut String) -> bool {
+    match name {
+        "contacts" => {
+            let area = s.area.as_deref().and_then(|a| c.router.area(a)).map(|a| &a.id);
+            out.push_str(c.router.contact_block(area, is_young(c, s), now).trim_end());
+        }
+        "signs" => sign_list(c, &s.signs, true, out),
+        "pending_signs" => sign_list(c, &s.pending, false, out),
+        "area" => match s.area.as_deref().and_then(|a| c.router.area(a)) {
+            Some(a) => out.push_str(&a.label),
+            None => out.push_str("England"),
+        },
+        "time" => {
+            let local = now.with_timezone(&London);
+            let _ = write!(out, "{} (UK time)", local.format("%A %-d %B, %H:%M"));
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn sign_list(c: &Content, ids: &[String], explain: bool, out: &mut String) {
+    let mut any = false;
+    for sign in ids.iter().filter_map(|id| c.flows.sign(id)).map(|i| &c.flows.signs[i]) {
+        if any {
+            out.push('\n');
+        }
+        any = true;
+        if explain {
+            let _ = write!(out, "• {}: {}", sign.label, sign.explain);
+        } else {
+            let _ = write!(out, "• {}", sign.label);
+        }
+    }
+    if !any {
+        out.push_str("(no signs picked yet)");
+    }
+}
+
+fn button(label: impl Into<String>, data: String) -> Button {
+    Button {
+        label: label.into(),
+        data,
+    }
+}
+
+/// The buttons node `idx` shows this session, the engine's own included (quick exit last).
+pub fn buttons(c: &Content, s: &Session, idx: NodeIdx) -> Vec<Button> {
+    let flows = &c.flows;
+    let node = &flows.nodes[idx];
+    let (v, id) = (flows.version.as_str(), node.id.as_str());
+    let mut out = Vec::new();
+    let choices = |out: &mut Vec<Button>, list: &[crate::flow::Choice]| {
+        for (i, ch) in list.iter().enumerate() {
+            if ch.when.as_ref().is_none_or(|w| holds(c, s, w)) {
+                out.push(button(&ch.label, callback::choice(v, id, i)));
+            }
+        }
+    };
+    match &node.kind {
+        NodeKind::Message { button: label, .. } => {
+            if let Some(label) = label {
+                out.push(button(label, callback::choice(v, id, 0)));
+            }
+        }
+        NodeKind::Choice { choices: list } => choices(&mut out, list),
+        NodeKind::Pick { signs, button: done, .. } => {
+            for &i in signs {
+                let sign = &flows.signs[i];
+                let ticked = s.signs.iter().any(|x| *x == sign.id);
+                let label = if ticked {
+                    format!("✅ {}", sign.label)
+                } else {
+                    sign.label.clone()
+                };
+                out.push(button(label, callback::toggle(v, id, &sign.id)));
+            }
+            out.push(button(done, callback::done(v, id)));
+        }
+        NodeKind::Ask { .. } => out.push(button(START_AGAIN, callback::global(GlobalAction::Start))),
+        NodeKind::Area { .. } => {
+            if s.area_options.is_empty() {
+                for a in c.router.areas() {
+                    out.push(button(&a.label, callback::area(v, id, a.id.as_str())));
+                }
+            } else {
+                for a in s.area_options.iter().filter_map(|a| c.router.area(a)) {
+                    out.push(button(&a.label, callback::area(v, id, a.id.as_str())));
+                }
+                if !s.area_options.iter().any(|a| a == ELSEWHERE) {
+                    out.push(button(SOMEWHERE_ELSE, callback::area(v, id, ELSEWHERE)));
+                }
+            }
+            out.push(button(DONT_KNOW_AREA, callback::area(v, id, UNKNOWN_AREA)));
+        }
+        NodeKind::End { also } => {
+            choices(&mut out, also);
+            out.push(button(CHANGE_AREA, callback::global(GlobalAction::Area)));
+            out.push(button(START_AGAIN, callback::global(GlobalAction::Start)));
+        }
+        NodeKind::Branch { .. } | NodeKind::Call { .. } => {}
+    }
+    out.push(quick_exit());
+    out
+}
+
+pub fn quick_exit() -> Button {
+    button(QUICK_EXIT, callback::global(GlobalAction::Exit))
+}
+
+pub fn global_button(label: &str, action: GlobalAction) -> Button {
+    button(label, callback::global(action))
+}
+
+/// Lower case, trimmed, tick marks and surrounding punctuation removed: how a typed answer is
+/// compared with button labels.
+pub fn label_key(text: &str) -> String {
+    text.trim()
+        .trim_start_matches("✅")
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

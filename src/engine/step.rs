@@ -1,0 +1,521 @@
+//! One turn of the conversation: the user did something; decide the replies and the new session.
+
+use super::callback::{self, GlobalAction, NodeAction, Press};
+use super::render::{self, ELSEWHERE, UNKNOWN_AREA};
+use super::{Button, Effect, Input, Reply, ReplyKind, Session};
+use crate::content::Content;
+use crate::flow::{NodeIdx, NodeKind, Target};
+use crate::routing::{NationalReason, RouteDecision};
+use crate::safety::{EMERGENCY, FOOTER};
+use chrono::{DateTime, Utc};
+
+/// How many messages one turn may chain through before the engine stops a loop in the flows.
+const MAX_HOPS: usize = 64;
+/// Unrecognised answers in a row before the engine offers to start again and the national contacts.
+const MAX_MISSES: u8 = 3;
+
+const EXPIRED: &str = "It's been a while since we last talked, so I've started a new conversation. Nothing from before was kept.";
+const MOVED: &str = "These questions have been updated since your last message, so I've taken you back to the start of your questions.";
+const STALE: &str = "That button is from an earlier message. Here is where you are now:";
+const UNSUPPORTED: &str = "I can only read typed messages and button presses, not photos, voice notes, stickers, files or locations. Please type or tap an answer below.";
+const RE_ASK: &str = "Sorry, I didn't understand that. Please tap one of the buttons below, or type the words on one of them.";
+const RE_ASK_AREA: &str = "Sorry, I couldn't find that place. You can type a town, county or postcode, or choose below.";
+const GIVE_UP: &str = "I'm sorry, I still can't match that to an answer. You can start again, or contact someone now:";
+const HELP: &str = "I'm Signpost. I help you think through what you've noticed about a child, what it could mean, and who to contact where you are.\n\
+\n\
+I'm an automatic helper, not a person, and I don't keep what you type.\n\
+\n\
+Commands:\n\
+/start: start again\n\
+/area: change your area\n\
+/emergency: what to do if a child is in danger now\n\
+/exit: quick exit (clears this chat)\n\
+\n\
+You can tap the buttons or type your answer.";
+
+/// Decide what happens when the user does `input` in `session` at `now`. Pure and deterministic.
+pub fn step(content: &Content, session: &Session, input: Input<'_>, now: DateTime<Utc>) -> (Session, Vec<Effect>) {
+    let mut turn = Turn {
+        c: content,
+        s: session.clone(),
+        out: Vec::new(),
+        note: None,
+        now,
+    };
+    turn.run(input);
+    (turn.s, turn.out)
+}
+
+struct Turn<'c> {
+    c: &'c Content,
+    s: Session,
+    out: Vec<Effect>,
+    /// A short note to send before the next node (expired session, updated flows).
+    note: Option<&'static str>,
+    now: DateTime<Utc>,
+}
+
+enum Command {
+    Start,
+    Help,
+    Emergency,
+    Exit,
+    Area,
+}
+
+fn command(text: &str) -> Option<Command> {
+    let word = text.trim().strip_prefix('/')?.split_whitespace().next()?;
+    let name = word.split('@').next()?.to_ascii_lowercase();
+    Some(match name.as_str() {
+        "start" | "restart" => Command::Start,
+        "help" => Command::Help,
+        "emergency" | "999" | "sos" => Command::Emergency,
+        "exit" | "quit" | "stop" => Command::Exit,
+        "area" => Command::Area,
+        _ => return None,
+    })
+}
+
+impl Turn<'_> {
+    fn run(&mut self, input: Input<'_>) {
+        self.check_expiry_and_version();
+        match input {
+            Input::Text(text) => {
+                // Before anything else, including commands: a danger phrase gets 999 first.
+                if self.c.danger.is_danger(text) {
+                    return self.emergency();
+                }
+                match command(text) {
+                    Some(Command::Start) => self.restart(),
+                    Some(Command::Help) => self.notice(HELP, vec![render::global_button(render::CARRY_ON_PLAIN, GlobalAction::CarryOn)]),
+                    Some(Command::Emergency) => self.emergency(),
+                    Some(Command::Exit) => self.quick_exit(),
+                    Some(Command::Area) => self.change_area(),
+                    None => self.text(text),
+                }
+            }
+            Input::Button(data) => self.button(data),
+            Input::Unsupported => {
+                self.notice_only(UNSUPPORTED);
+                self.show_current();
+            }
+        }
+    }
+
+    fn check_expiry_and_version(&mut self) {
+        let now = self.now.timestamp();
+        let idle = i64::from(self.c.settings.session_idle_hours) * 3600;
+        if self.s.last_seen.is_some_and(|t| now - t > idle) {
+            self.s = Session::default();
+            self.note = Some(EXPIRED);
+        }
+        self.s.last_seen = Some(now);
+        if let Some(node) = &self.s.node {
+            if self.c.flows.node(node).is_none() {
+                let flows = &self.c.flows;
+                let start = self
+                    .s
+                    .audience
+                    .as_deref()
+                    .and_then(|a| flows.flows.iter().find(|f| f.name == a))
+                    .map(|f| f.start)
+                    .unwrap_or_else(|| flows.main_start());
+                self.s.node = Some(flows.nodes[start].id.clone());
+                self.s.stack.clear();
+                self.s.area_return = None;
+                self.s.area_options.clear();
+                self.note = Some(MOVED);
+            }
+        }
+        self.s.version = self.c.flows.version.clone();
+    }
+
+    fn current(&self) -> Option<NodeIdx> {
+        self.s.node.as_deref().and_then(|n| self.c.flows.node(n))
+    }
+
+    // ---- replies ---------------------------------------------------------------------------
+
+    fn push(&mut self, text: String, buttons: Vec<Button>, node: Option<String>, kind: ReplyKind) {
+        let text = if kind == ReplyKind::Emergency {
+            text
+        } else {
+            format!("{}\n\n{FOOTER}", text.trim_end())
+        };
+        self.out.push(Effect::Reply(Reply {
+            text,
+            buttons,
+            node,
+            kind,
+            replaces: false,
+        }));
+    }
+
+    fn flush_note(&mut self) {
+        if let Some(note) = self.note.take() {
+            self.push(note.to_string(), Vec::new(), None, ReplyKind::Notice);
+        }
+    }
+
+    /// An engine message with buttons of its own plus the quick exit.
+    fn notice(&mut self, text: &str, mut buttons: Vec<Button>) {
+        self.flush_note();
+        buttons.push(render::quick_exit());
+        let node = self.s.node.clone();
+        self.push(text.to_string(), buttons, node, ReplyKind::Notice);
+    }
+
+    /// An engine message followed at once by the current node (which carries the buttons).
+    fn notice_only(&mut self, text: &str) {
+        self.flush_note();
+        self.push(text.to_string(), Vec::new(), None, ReplyKind::Notice);
+    }
+
+    fn emergency(&mut self) {
+        let buttons = vec![
+            render::global_button(render::CARRY_ON, GlobalAction::CarryOn),
+            render::quick_exit(),
+        ];
+        self.out.push(Effect::Reply(Reply {
+            text: EMERGENCY.to_string(),
+            buttons,
+            node: self.s.node.clone(),
+            kind: ReplyKind::Emergency,
+            replaces: false,
+        }));
+    }
+
+    fn quick_exit(&mut self) {
+        self.s = Session::default();
+        self.note = None;
+        self.out.push(Effect::ClearChat);
+    }
+
+    fn restart(&mut self) {
+        let last_seen = self.s.last_seen;
+        self.s = Session {
+            last_seen,
+            version: self.c.flows.version.clone(),
+            ..Session::default()
+        };
+        self.go(Target::Node(self.c.flows.main_start()));
+    }
+
+    fn change_area(&mut self) {
+        match self.c.flows.area_node {
+            Some(area) => {
+                let here = self.s.node.clone();
+                if here.as_deref() != Some(self.c.flows.nodes[area].id.as_str()) {
+                    self.s.area_return = here;
+                }
+                self.s.area_options.clear();
+                self.go(Target::Node(area));
+            }
+            None => self.show_current(),
+        }
+    }
+
+    /// Show where the user is again (or the start, before the conversation has begun).
+    fn show_current(&mut self) {
+        match self.current() {
+            Some(i) => self.show(i),
+            None => self.go(Target::Node(self.c.flows.main_start())),
+        }
+    }
+
+    // ---- moving through the graph ----------------------------------------------------------
+
+    /// Follow `target` through branches, calls and button-less messages to the node that waits
+    /// for the user, sending each message on the way.
+    fn go(&mut self, mut target: Target) {
+        let flows = &self.c.flows;
+        for _ in 0..MAX_HOPS {
+            let idx = match target {
+                Target::Node(i) => i,
+                Target::Return => match self.s.stack.pop() {
+                    Some(id) if id == "return" => {
+                        target = Target::Return;
+                        continue;
+                    }
+                    Some(id) => flows.node(&id).unwrap_or_else(|| flows.main_start()),
+                    None => flows.main_start(),
+                },
+                Target::Emergency => return self.emergency(),
+            };
+            let node = &flows.nodes[idx];
+            match &node.kind {
+                NodeKind::Branch { arms } => {
+                    target = arms
+                        .iter()
+                        .find(|a| a.condition.as_ref().is_none_or(|c| render::holds(self.c, &self.s, c)))
+                        .map(|a| a.goto)
+                        .unwrap_or(Target::Node(flows.main_start()));
+                }
+                NodeKind::Call { flow, next } => {
+                    let back = match next {
+                        Target::Node(n) => flows.nodes[*n].id.clone(),
+                        Target::Return | Target::Emergency => "return".to_string(),
+                    };
+                    self.s.stack.push(back);
+                    target = Target::Node(flows.flows[*flow].start);
+                }
+                NodeKind::Message { next, button: None } => {
+                    self.flush_note();
+                    let text = render::fill(self.c, &self.s, node.say.as_deref().unwrap_or(""), self.now);
+                    self.push(text, Vec::new(), Some(node.id.clone()), ReplyKind::Flow);
+                    target = *next;
+                }
+                _ => return self.show(idx),
+            }
+        }
+        // A loop of button-less messages: stop it rather than flood the user.
+        tracing::error!(target_node = ?target, "flow loop: too many messages in one turn");
+        self.s.stack.clear();
+        self.show(flows.main_start());
+    }
+
+    /// Send node `idx` with its buttons and wait there.
+    fn show(&mut self, idx: NodeIdx) {
+        self.flush_note();
+        let node = &self.c.flows.nodes[idx];
+        if self.s.node.as_deref() != Some(node.id.as_str()) {
+            self.s.misses = 0;
+            self.s.node = Some(node.id.clone());
+        }
+        let buttons = render::buttons(self.c, &self.s, idx);
+        let text = match (&node.kind, self.s.area_options.is_empty()) {
+            (NodeKind::Area { .. }, false) => self.area_question(),
+            _ => render::fill(self.c, &self.s, node.say.as_deref().unwrap_or(""), self.now),
+        };
+        self.push(text, buttons, Some(node.id.clone()), ReplyKind::Flow);
+    }
+
+    fn area_question(&self) -> String {
+        let labels: Vec<&str> = self
+            .s
+            .area_options
+            .iter()
+            .filter_map(|a| self.c.router.area(a))
+            .map(|a| a.label.as_str())
+            .collect();
+        format!(
+            "That postcode area covers more than one place. Which is nearest: {}? If you're not sure, tap \"{}\" and I'll give you contacts that work anywhere in England.",
+            labels.join(", "),
+            render::DONT_KNOW_AREA
+        )
+    }
+
+    // ---- what the user typed ---------------------------------------------------------------
+
+    fn text(&mut self, text: &str) {
+        let Some(idx) = self.current() else {
+            // Nothing shown yet: begin at the start (what they typed is not kept).
+            return self.go(Target::Node(self.c.flows.main_start()));
+        };
+        let flows = &self.c.flows;
+        match &flows.nodes[idx].kind {
+            NodeKind::Ask { rules, found, fallback } => {
+                if let Some(rule) = rules.iter().find(|r| r.pattern.is_match(text)) {
+                    let (goto, add) = (rule.goto, rule.add_signs.clone());
+                    self.add_signs(&add);
+                    return self.go(goto);
+                }
+                if let Some(found) = found {
+                    let hits: Vec<String> = flows
+                        .signs
+                        .iter()
+                        .filter(|s| s.patterns.iter().any(|p| p.is_match(text)))
+                        .map(|s| s.id.clone())
+                        .collect();
+                    if !hits.is_empty() {
+                        self.s.pending = hits;
+                        return self.go(*found);
+                    }
+                }
+                self.s.pending.clear();
+                self.go(*fallback)
+            }
+            NodeKind::Area { next } => {
+                let next = *next;
+                match self.c.router.route(text) {
+                    RouteDecision::Area(id) => self.area_chosen(id.as_str(), next),
+                    RouteDecision::Ask { options, .. } => {
+                        self.s.area_options = options.iter().map(|a| a.to_string()).collect();
+                        self.s.misses = 0;
+                        self.show(idx);
+                    }
+                    RouteDecision::National { reason } => {
+                        if let NationalReason::Outside { .. } = reason {
+                            self.note = Some("That's outside the areas I know in detail, so here are contacts that work anywhere in England.");
+                        }
+                        self.area_chosen(ELSEWHERE, next)
+                    }
+                    RouteDecision::NotUnderstood => self.miss(idx, RE_ASK_AREA),
+                }
+            }
+            _ => match self.typed_button(idx, text) {
+                Some(data) => self.button(&data),
+                None => self.miss(idx, RE_ASK),
+            },
+        }
+    }
+
+    /// A typed answer that names a button (its words, or its number) presses it.
+    fn typed_button(&self, idx: NodeIdx, text: &str) -> Option<String> {
+        let buttons = render::buttons(self.c, &self.s, idx);
+        let key = render::label_key(text);
+        if key.is_empty() {
+            return None;
+        }
+        if let Ok(n) = key.parse::<usize>() {
+            return buttons.get(n.checked_sub(1)?).map(|b| b.data.clone());
+        }
+        buttons
+            .into_iter()
+            .find(|b| render::label_key(&b.label) == key)
+            .map(|b| b.data)
+    }
+
+    fn miss(&mut self, idx: NodeIdx, sorry: &str) {
+        self.s.misses = self.s.misses.saturating_add(1);
+        if self.s.misses >= MAX_MISSES {
+            self.s.misses = 0;
+            let young = render::is_young(self.c, &self.s);
+            let national = self.c.router.contact_block(None, young, self.now);
+            let text = format!("{GIVE_UP}\n\n{}", national.trim_end());
+            let mut buttons = render::buttons(self.c, &self.s, idx);
+            buttons.insert(0, render::global_button(render::START_AGAIN, GlobalAction::Start));
+            buttons.dedup_by(|a, b| a.data == b.data);
+            self.flush_note();
+            let node = self.s.node.clone();
+            self.push(text, buttons, node, ReplyKind::Notice);
+            return;
+        }
+        let buttons = render::buttons(self.c, &self.s, idx);
+        let node = self.s.node.clone();
+        self.flush_note();
+        self.push(sorry.to_string(), buttons, node, ReplyKind::Notice);
+    }
+
+    fn add_signs(&mut self, ids: &[usize]) {
+        for &i in ids {
+            let id = &self.c.flows.signs[i].id;
+            if !self.s.signs.contains(id) {
+                self.s.signs.push(id.clone());
+            }
+        }
+        self.sort_signs();
+    }
+
+    fn sort_signs(&mut self) {
+        let flows = &self.c.flows;
+        self.s.signs.sort_by_key(|id| flows.sign(id).unwrap_or(usize::MAX));
+    }
+
+    fn area_chosen(&mut self, area: &str, next: Target) {
+        self.s.area = Some(area.to_string());
+        self.s.area_options.clear();
+        match self.s.area_return.take().and_then(|n| self.c.flows.node(&n)) {
+            Some(back) => self.go(Target::Node(back)),
+            None => self.go(next),
+        }
+    }
+
+    // ---- buttons ---------------------------------------------------------------------------
+
+    fn button(&mut self, data: &str) {
+        match callback::decode(data) {
+            Press::Global(GlobalAction::Start) => self.restart(),
+            Press::Global(GlobalAction::Exit) => self.quick_exit(),
+            Press::Global(GlobalAction::Area) => self.change_area(),
+            Press::Global(GlobalAction::CarryOn) => self.show_current(),
+            Press::Global(GlobalAction::Emergency) => self.emergency(),
+            Press::Unknown => self.stale(),
+            Press::Node { version, node, action } => {
+                let here = self.current();
+                let fresh = version == self.c.flows.version && self.s.node.as_deref() == Some(node);
+                match (fresh, here) {
+                    (true, Some(idx)) => {
+                        if !self.press(idx, action) {
+                            self.stale();
+                        }
+                    }
+                    _ => self.stale(),
+                }
+            }
+        }
+    }
+
+    fn stale(&mut self) {
+        if self.current().is_some() {
+            self.notice_only(STALE);
+        }
+        self.show_current();
+    }
+
+    /// Apply a fresh button press on node `idx`. False when the button does not exist there.
+    fn press(&mut self, idx: NodeIdx, action: NodeAction<'_>) -> bool {
+        let flows = &self.c.flows;
+        match (&flows.nodes[idx].kind, action) {
+            (NodeKind::Message { next, button: Some(_) }, NodeAction::Choice(0)) => {
+                self.go(*next);
+            }
+            (NodeKind::Choice { choices } | NodeKind::End { also: choices }, NodeAction::Choice(i)) => {
+                let Some(ch) = choices.get(i) else { return false };
+                if !ch.when.as_ref().is_none_or(|w| render::holds(self.c, &self.s, w)) {
+                    return false;
+                }
+                if ch.clear_signs {
+                    self.s.signs.clear();
+                }
+                if let Some(a) = ch.set_audience {
+                    self.s.audience = Some(flows.audiences[a].id.clone());
+                }
+                if ch.confirm_pending {
+                    let pending = std::mem::take(&mut self.s.pending);
+                    for id in pending {
+                        if flows.sign(&id).is_some() && !self.s.signs.contains(&id) {
+                            self.s.signs.push(id);
+                        }
+                    }
+                    self.sort_signs();
+                }
+                let add = ch.add_signs.clone();
+                let goto = ch.goto;
+                self.add_signs(&add);
+                self.go(goto);
+            }
+            (NodeKind::Pick { signs, .. }, NodeAction::Toggle(id)) => {
+                let Some(i) = flows.sign(id).filter(|i| signs.contains(i)) else { return false };
+                let id = flows.signs[i].id.clone();
+                match self.s.signs.iter().position(|x| *x == id) {
+                    Some(at) => {
+                        self.s.signs.remove(at);
+                    }
+                    None => {
+                        self.s.signs.push(id);
+                        self.sort_signs();
+                    }
+                }
+                self.show(idx);
+                if let Some(Effect::Reply(r)) = self.out.last_mut() {
+                    r.replaces = true;
+                }
+            }
+            (NodeKind::Pick { next, .. }, NodeAction::Done) => self.go(*next),
+            (NodeKind::Area { next }, NodeAction::Area(area)) => {
+                let next = *next;
+                if area == UNKNOWN_AREA {
+                    self.area_chosen(ELSEWHERE, next);
+                } else if let Some(a) = self.c.router.area(area) {
+                    let id = a.id.to_string();
+                    self.area_chosen(&id, next);
+                } else {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+}

@@ -1,0 +1,197 @@
+//! YAML -> validated flow graph: `raw` (serde types) -> `validate` -> [`Flows`].
+//!
+//! Nothing downstream sees an unchecked id: every `goto`, sign, audience and area has been
+//! resolved, every regex compiled, and every problem reported with its file, line and column.
+//! Reading files lives in `load`; everything else is pure and takes strings.
+
+pub mod load;
+pub mod raw;
+pub mod validate;
+
+use crate::diag::Location;
+use regex::Regex;
+use std::collections::HashMap;
+
+pub use load::{load_dir, parse_file, SourceFile};
+pub use validate::{validate, ValidateContext};
+
+/// Index of a node in [`Flows::nodes`].
+pub type NodeIdx = usize;
+
+/// Where a button or rule leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Node(NodeIdx),
+    /// Back to the node after the `call:` that entered this sub-flow (or the main start).
+    Return,
+    /// The engine's emergency message (999), with nothing else in the way. The user stays where
+    /// they were, so "carry on" shows the same question again.
+    Emergency,
+}
+
+/// The validated flows: a graph with resolved indices and compiled regexes.
+#[derive(Debug, Clone)]
+pub struct Flows {
+    /// Short hash of every source file: stale buttons from an older version are recognised.
+    pub version: String,
+    pub nodes: Vec<Node>,
+    pub node_index: HashMap<String, NodeIdx>,
+    pub flows: Vec<FlowInfo>,
+    /// The flow `/start` begins (named `main`).
+    pub main: usize,
+    pub audiences: Vec<Audience>,
+    pub categories: Vec<Category>,
+    pub signs: Vec<Sign>,
+    pub sign_index: HashMap<String, usize>,
+    /// The node `/area` goes to (the first `area: true` node of the main flow, else any).
+    pub area_node: Option<NodeIdx>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FlowInfo {
+    pub name: String,
+    pub origin: String,
+    pub start: NodeIdx,
+    /// Messages in this flow are written for young people (readability check applies).
+    pub young_readers: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Audience {
+    pub id: String,
+    pub label: String,
+    pub young: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Category {
+    pub id: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sign {
+    pub id: String,
+    pub label: String,
+    pub explain: String,
+    pub category: Option<usize>,
+    pub patterns: Vec<Regex>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub id: String,
+    pub flow: usize,
+    pub loc: Location,
+    /// The message, with placeholders still in it (filled at render time).
+    pub say: Option<String>,
+    pub kind: NodeKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    Message {
+        next: Target,
+        /// With a button, wait for the press; without, go straight on to `next` (a short run of
+        /// messages, one idea each, sent together).
+        button: Option<String>,
+    },
+    Choice {
+        choices: Vec<Choice>,
+    },
+    Pick {
+        signs: Vec<usize>,
+        next: Target,
+        button: String,
+    },
+    Ask {
+        rules: Vec<Rule>,
+        /// Where to go when the catalogue's sign patterns found something.
+        found: Option<Target>,
+        fallback: Target,
+    },
+    Area {
+        next: Target,
+    },
+    Branch {
+        arms: Vec<Arm>,
+    },
+    Call {
+        flow: usize,
+        next: Target,
+    },
+    End {
+        also: Vec<Choice>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub label: String,
+    pub goto: Target,
+    pub when: Option<Condition>,
+    pub set_audience: Option<usize>,
+    pub add_signs: Vec<usize>,
+    pub confirm_pending: bool,
+    pub clear_signs: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub pattern: Regex,
+    pub goto: Target,
+    pub add_signs: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Arm {
+    pub condition: Option<Condition>,
+    pub goto: Target,
+}
+
+/// All parts that are `Some` must hold; each list means "any of these".
+#[derive(Debug, Clone, Default)]
+pub struct Condition {
+    pub audience: Option<Vec<usize>>,
+    /// Area ids; the empty string stands for "no area chosen".
+    pub area: Option<Vec<String>>,
+    pub young: Option<bool>,
+    pub has_signs: Option<bool>,
+    pub signs: Option<Vec<usize>>,
+    pub category: Option<Vec<usize>>,
+}
+
+/// Placeholders a message may use, filled by the engine at render time.
+pub const PLACEHOLDERS: &[&str] = &["contacts", "signs", "pending_signs", "area", "time"];
+
+/// Telegram's limits, checked by the validator so a flow can never produce a message or button
+/// Telegram would refuse.
+pub mod limits {
+    /// Characters in one message.
+    pub const MESSAGE_CHARS: usize = 4096;
+    /// Bytes of callback data per button.
+    pub const CALLBACK_BYTES: usize = 64;
+    /// Buttons on one message: more than this is unreadable on a phone.
+    pub const MAX_BUTTONS: usize = 12;
+    /// Characters in a button label before a phone cuts it off.
+    pub const BUTTON_LABEL_CHARS: usize = 40;
+}
+
+impl Flows {
+    pub fn node(&self, id: &str) -> Option<NodeIdx> {
+        self.node_index.get(id).copied()
+    }
+
+    pub fn audience(&self, id: &str) -> Option<usize> {
+        self.audiences.iter().position(|a| a.id == id)
+    }
+
+    pub fn sign(&self, id: &str) -> Option<usize> {
+        self.sign_index.get(id).copied()
+    }
+
+    /// Where `/start` begins.
+    pub fn main_start(&self) -> NodeIdx {
+        self.flows[self.main].start
+    }
+}

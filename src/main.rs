@@ -1,0 +1,211 @@
+//! The `signpost` command: parse the command line, set up logging, call into the library.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use signpost::content::Content;
+use signpost::diag::Diagnostic;
+use signpost::sandbox::{self, Clock};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "signpost", version, about = "Signs of child exploitation, and who to contact, for people in England")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct Dirs {
+    /// Directory of flow files.
+    #[arg(long, default_value = "flows")]
+    flows: PathBuf,
+    /// Directory of config files (areas, contacts, danger patterns).
+    #[arg(long, default_value = "config")]
+    config: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Talk to the bot in this terminal (no Telegram token needed).
+    Chat {
+        #[command(flatten)]
+        dirs: Dirs,
+        /// Fix the clock, in UK time, e.g. 2026-11-23T21:00.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Check flows and config; print every problem as path:line:column: message.
+    Check {
+        #[command(flatten)]
+        dirs: Dirs,
+    },
+    /// Run conversation transcripts.
+    Test {
+        #[command(flatten)]
+        dirs: Dirs,
+        /// Transcript files or directories (default tests/conversations).
+        paths: Vec<PathBuf>,
+        /// List every node and button no transcript reaches.
+        #[arg(long)]
+        coverage: bool,
+    },
+    /// Run the Telegram bot (long polling, or a webhook with --webhook-url).
+    Run {
+        #[command(flatten)]
+        dirs: Dirs,
+        #[command(flatten)]
+        args: signpost::telegram::RunArgs,
+    },
+    /// Show how what a user typed is routed to an area, and the contacts it gives.
+    Route {
+        #[command(flatten)]
+        dirs: Dirs,
+        /// What the user typed: a town, county, postcode or "I don't know".
+        typed: String,
+        /// UK time, e.g. 2026-12-25T10:00.
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SIGNPOST_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("signpost: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn clock(at: Option<&str>) -> Result<Clock> {
+    Ok(match at {
+        Some(at) => Clock::Fixed(signpost::routing::parse_uk_local(at).map_err(anyhow::Error::msg).context("--at")?),
+        None => Clock::Real,
+    })
+}
+
+/// Load flows and config; on errors print every one and fail with a one-line summary.
+fn load(dirs: &Dirs) -> Result<Content> {
+    match Content::load(&dirs.flows, &dirs.config) {
+        Ok((content, warnings)) => {
+            print_diags(&warnings);
+            Ok(content)
+        }
+        Err(diags) => {
+            print_diags(&diags);
+            let n = diags.iter().filter(|d| d.is_error()).count();
+            bail!("{n} error(s) in {} / {}", dirs.flows.display(), dirs.config.display())
+        }
+    }
+}
+
+fn print_diags(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{d}");
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Chat { dirs, at } => {
+            let clock = clock(at.as_deref())?;
+            let content = load(&dirs)?;
+            let stdin = std::io::stdin();
+            let interactive = stdin.is_terminal();
+            sandbox::chat::run(&content, clock, stdin.lock(), std::io::stdout().lock(), interactive)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { dirs } => match Content::load(&dirs.flows, &dirs.config) {
+            Ok((content, warnings)) => {
+                print_diags(&warnings);
+                println!(
+                    "ok: {} flows, {} nodes, {} signs, {} areas ({} warning(s))",
+                    content.flows.flows.len(),
+                    content.flows.nodes.len(),
+                    content.flows.signs.len(),
+                    content.router.areas().len(),
+                    warnings.len()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(diags) => {
+                print_diags(&diags);
+                let n = diags.iter().filter(|d| d.is_error()).count();
+                eprintln!("{n} error(s)");
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        Command::Test { dirs, paths, coverage } => {
+            let content = load(&dirs)?;
+            let default = [PathBuf::from("tests/conversations")];
+            let paths: Vec<&Path> = if paths.is_empty() { default.iter().map(PathBuf::as_path).collect() } else { paths.iter().map(PathBuf::as_path).collect() };
+            let files = sandbox::transcript::collect(&paths).map_err(|d| {
+                print_diags(&d);
+                anyhow::anyhow!("cannot read the transcripts")
+            })?;
+            let mut outcomes = Vec::new();
+            let mut failed = 0;
+            for file in &files {
+                match sandbox::transcript::run(&content, file) {
+                    Ok(o) => {
+                        if o.passed() {
+                            println!("ok   {} ({})", o.name, o.origin);
+                        } else {
+                            failed += 1;
+                            println!("FAIL {} ({})", o.name, o.origin);
+                            for f in &o.failures {
+                                println!("  {f}");
+                            }
+                            println!("  --- transcript (expected and actual) ---\n{}", indent(&o.report));
+                        }
+                        outcomes.push(o);
+                    }
+                    Err(d) => {
+                        failed += 1;
+                        println!("FAIL {d}");
+                    }
+                }
+            }
+            if coverage {
+                let gaps = sandbox::transcript::uncovered(&content, &outcomes);
+                if gaps.is_empty() {
+                    println!("coverage: every node and button is reached");
+                } else {
+                    println!("coverage: {} gap(s)", gaps.len());
+                    for g in gaps {
+                        println!("  {g}");
+                    }
+                }
+            }
+            println!("{} passed, {} failed", files.len() - failed, failed);
+            Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Run { dirs, args } => {
+            let content = load(&dirs)?;
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(signpost::telegram::run(args, content, dirs.flows.clone(), dirs.config.clone()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Route { dirs, typed, at } => {
+            let now = clock(at.as_deref())?.now();
+            let (router, warnings) = signpost::routing::Router::load_dir(&dirs.config).map_err(|d| {
+                print_diags(&d);
+                anyhow::anyhow!("config errors in {}", dirs.config.display())
+            })?;
+            print_diags(&warnings);
+            println!("{}", router.explain(&typed, now));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}\n")).collect()
+}

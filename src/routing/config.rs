@@ -1,0 +1,938 @@
+//! Routing config, in two stages: raw serde types that mirror `config/*.yaml` exactly, then a
+//! validator that checks every fact and reference and builds the data the router uses.
+//!
+//! The validator collects every problem, each located at the value to fix, and fails once, so
+//! staff see all their mistakes in one run. It never reads files: the caller hands it text.
+
+use super::area::{Area, AreaId, ELSEWHERE, MAX_LABEL_CHARS};
+use super::contact::{
+    check_email, check_phone, check_web, fact_like_fragments, Audience, Contact, ContactBook,
+    ContactKind,
+};
+use super::hours::{parse_clock, parse_date, BankHolidays, DaySet, HoursRule, OpeningHours};
+use super::place::{normalise, NameIndex, NameKind, Target};
+use super::postcode::{DistrictTable, PostcodeDistrict};
+use crate::diag::{Diagnostic, Location};
+use crate::yaml::{self, Spanned};
+use chrono::{Months, NaiveDate};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// One config file's text and the path to print in diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    pub origin: String,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub fn new(origin: impl Into<String>, text: impl Into<String>) -> Self {
+        SourceFile {
+            origin: origin.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// The four files the router is built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingSources {
+    /// `config/areas.yaml`: areas, their towns and contact lists, places outside, phrases.
+    pub areas: SourceFile,
+    /// `config/contacts.yaml`: every contact with its facts, hours, source and checked date.
+    pub contacts: SourceFile,
+    /// `config/bank-holidays.yaml`: bank holidays in England.
+    pub holidays: SourceFile,
+    /// `config/postcode-districts.txt`: postcode district -> police forces.
+    pub districts: SourceFile,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw: exactly the YAML.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAreasFile {
+    areas: Vec<Spanned<RawArea>>,
+    #[serde(default)]
+    outside: Vec<Spanned<RawOutside>>,
+    #[serde(default)]
+    unknown_phrases: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArea {
+    #[serde(default)]
+    id: Option<Spanned<String>>,
+    #[serde(default)]
+    label: Option<Spanned<String>>,
+    #[serde(default)]
+    name: Option<Spanned<String>>,
+    #[serde(default)]
+    force: Option<Spanned<String>>,
+    #[serde(default)]
+    force_code: Option<Spanned<String>>,
+    #[serde(default)]
+    districts: Vec<Spanned<String>>,
+    #[serde(default)]
+    names: Vec<Spanned<String>>,
+    #[serde(default)]
+    towns: Vec<Spanned<String>>,
+    #[serde(default)]
+    contacts: Option<Spanned<RawAreaContacts>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAreaContacts {
+    #[serde(default)]
+    adult: Vec<Spanned<String>>,
+    #[serde(default)]
+    young_person: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutside {
+    #[serde(default)]
+    name: Option<Spanned<String>>,
+    #[serde(default, rename = "in")]
+    region: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContactsFile {
+    contacts: Vec<Spanned<RawContact>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContact {
+    #[serde(default)]
+    id: Option<Spanned<String>>,
+    #[serde(default)]
+    kind: Option<Spanned<String>>,
+    #[serde(default)]
+    audience: Option<Spanned<String>>,
+    #[serde(default)]
+    label: Option<Spanned<String>>,
+    #[serde(default)]
+    phone: Option<Spanned<String>>,
+    #[serde(default)]
+    textphone: Option<Spanned<String>>,
+    #[serde(default)]
+    web: Option<Spanned<String>>,
+    #[serde(default)]
+    web_label: Option<Spanned<String>>,
+    #[serde(default)]
+    email: Option<Spanned<String>>,
+    #[serde(default)]
+    note: Option<Spanned<String>>,
+    #[serde(default)]
+    open_any_time: Option<Spanned<bool>>,
+    #[serde(default)]
+    hours: Option<Spanned<RawHours>>,
+    #[serde(default)]
+    out_of_hours: Option<Spanned<String>>,
+    #[serde(default)]
+    source: Option<Spanned<String>>,
+    #[serde(default)]
+    checked: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHours {
+    #[serde(default)]
+    open: Vec<Spanned<RawHoursRule>>,
+    #[serde(default)]
+    closed_on_bank_holidays: Option<Spanned<bool>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHoursRule {
+    #[serde(default)]
+    days: Option<Spanned<String>>,
+    #[serde(default)]
+    from: Option<Spanned<String>>,
+    #[serde(default)]
+    to: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHolidaysFile {
+    #[serde(default)]
+    source: Option<Spanned<String>>,
+    #[serde(default)]
+    checked: Option<Spanned<String>>,
+    #[serde(default)]
+    dates: Vec<Spanned<String>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validated.
+
+/// Everything the router needs, checked.
+#[derive(Debug, Clone)]
+pub(super) struct Validated {
+    pub areas: Vec<Area>,
+    pub contacts: ContactBook,
+    pub holidays: BankHolidays,
+    pub districts: DistrictTable,
+    /// For districts of a force shared by several areas: the areas that list the district.
+    pub shared_districts: BTreeMap<PostcodeDistrict, Vec<usize>>,
+    pub names: NameIndex,
+}
+
+/// Check all four sources. `today` dates the "checked over 12 months ago" warnings.
+/// Returns the data if there were no errors, and every diagnostic either way.
+pub(super) fn validate(
+    sources: &RoutingSources,
+    today: NaiveDate,
+) -> (Option<Validated>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let districts = match DistrictTable::parse(&sources.districts.text, &sources.districts.origin)
+    {
+        Ok((table, warnings)) => {
+            diags.extend(warnings);
+            Some(table)
+        }
+        Err(errors) => {
+            diags.extend(errors);
+            None
+        }
+    };
+    let holidays = validate_holidays(&sources.holidays, today, &mut diags);
+    let contacts = validate_contacts(&sources.contacts, today, &mut diags);
+    let areas = match (&contacts, &districts) {
+        (Some(contacts), Some(districts)) => {
+            validate_areas(&sources.areas, contacts, districts, &mut diags)
+        }
+        // Still parse areas.yaml so its own mistakes are reported in the same run.
+        _ => {
+            if let Err(d) = yaml::from_str::<RawAreasFile>(&sources.areas.text, &sources.areas.origin)
+            {
+                diags.push(d);
+            }
+            None
+        }
+    };
+    let ok = !crate::diag::has_errors(&diags);
+    let validated = match (ok, areas, contacts, holidays, districts) {
+        (true, Some(areas), Some(contacts), Some(holidays), Some(districts)) => Some(Validated {
+            areas: areas.areas,
+            contacts,
+            holidays,
+            districts,
+            shared_districts: areas.shared_districts,
+            names: areas.names,
+        }),
+        _ => None,
+    };
+    (validated, diags)
+}
+
+/// A required field, or an error at the entry saying which field is missing.
+fn required<'a>(
+    field: &'a Option<Spanned<String>>,
+    key: &str,
+    what: &str,
+    entry: &Location,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<&'a Spanned<String>> {
+    match field {
+        Some(value) if !value.trim().is_empty() => Some(value),
+        Some(_) | None => {
+            diags.push(entry.error(format!("{what} has no `{key}:`; it is required")));
+            None
+        }
+    }
+}
+
+/// Parse a `checked:` date and warn if it is over 12 months old (facts go stale).
+fn check_checked(
+    value: &Spanned<String>,
+    origin: &str,
+    what: &str,
+    today: NaiveDate,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<NaiveDate> {
+    let at = yaml::location(value, origin);
+    match parse_date(value) {
+        Ok(date) => {
+            if date > today {
+                diags.push(at.error(format!(
+                    "{what} says it was checked on {date}, which is after today ({today})"
+                )));
+            } else if date.checked_add_months(Months::new(12)).is_some_and(|d| d < today) {
+                diags.push(at.warning(format!(
+                    "{what} was last checked on {date}, over 12 months ago: check it against its \
+                     source again and update `checked:`"
+                )));
+            }
+            Some(date)
+        }
+        Err(message) => {
+            diags.push(at.error(message));
+            None
+        }
+    }
+}
+
+fn validate_holidays(
+    file: &SourceFile,
+    today: NaiveDate,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<BankHolidays> {
+    let origin = file.origin.as_str();
+    let raw: RawHolidaysFile = match yaml::from_str(&file.text, origin) {
+        Ok(raw) => raw,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let whole = Location::file(origin);
+    let before = diags.len();
+    required(&raw.source, "source", "the bank holiday list", &whole, diags);
+    if let Some(checked) = required(&raw.checked, "checked", "the bank holiday list", &whole, diags)
+    {
+        check_checked(checked, origin, "the bank holiday list", today, diags);
+    }
+    let mut dates = Vec::new();
+    for value in &raw.dates {
+        match parse_date(value) {
+            Ok(date) => dates.push(date),
+            Err(message) => diags.push(yaml::location(value, origin).error(message)),
+        }
+    }
+    let holidays = BankHolidays::new(dates);
+    match holidays.last() {
+        None => diags.push(whole.error("no `dates:` listed; the day lines would open on bank holidays")),
+        Some(last) if last < today + chrono::Days::new(90) => diags.push(whole.warning(format!(
+            "the last bank holiday listed is {last}: add next year's dates so day lines close on them"
+        ))),
+        Some(_) => {}
+    }
+    (!crate::diag::has_errors(&diags[before..])).then_some(holidays)
+}
+
+
+fn validate_contacts(
+    file: &SourceFile,
+    today: NaiveDate,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ContactBook> {
+    let origin = file.origin.as_str();
+    let raw: RawContactsFile = match yaml::from_str(&file.text, origin) {
+        Ok(raw) => raw,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let before = diags.len();
+    let mut book = ContactBook::default();
+    let mut locations: Vec<&Spanned<RawContact>> = Vec::new();
+    for entry in &raw.contacts {
+        let at = yaml::location(entry, origin);
+        let Some(id) = required(&entry.id, "id", "this contact", &at, diags) else {
+            continue;
+        };
+        let what = format!("contact \"{}\"", id.as_str());
+        let id_at = yaml::location(id, origin);
+        if AreaId::parse(id).is_err() {
+            diags.push(id_at.error(format!(
+                "\"{}\" is not a valid contact id: use lowercase letters, digits and _",
+                id.as_str()
+            )));
+        }
+        if book.contains(id) {
+            diags.push(id_at.error(format!("{what} is defined twice")));
+            continue;
+        }
+        if let Some(contact) = validate_contact(entry, id, &what, origin, today, diags) {
+            book.insert(contact);
+            locations.push(entry);
+        }
+    }
+    check_contact_links(&book, &locations, origin, diags);
+    let list = book.all();
+    let emergencies: Vec<usize> = (0..list.len())
+        .filter(|i| list[*i].kind == ContactKind::Emergency)
+        .collect();
+    match emergencies.as_slice() {
+        [one] if list[*one].phone.is_none() => diags.push(
+            yaml::location(locations[*one], origin).error("the emergency contact needs `phone:`"),
+        ),
+        [_] => {}
+        [] => diags.push(
+            Location::file(origin).error("no contact has `kind: emergency`; 999 must end every block"),
+        ),
+        [_, rest @ ..] => {
+            for i in rest {
+                diags.push(
+                    yaml::location(locations[*i], origin)
+                        .error("only one contact may have `kind: emergency` (999)"),
+                );
+            }
+        }
+    }
+    (!crate::diag::has_errors(&diags[before..])).then_some(book)
+}
+
+fn validate_contact(
+    entry: &Spanned<RawContact>,
+    id: &Spanned<String>,
+    what: &str,
+    origin: &str,
+    today: NaiveDate,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Contact> {
+    let at = yaml::location(entry, origin);
+    let before = diags.len();
+    let here = |v: &Spanned<String>| yaml::location(v, origin);
+
+    let kind = required(&entry.kind, "kind", what, &at, diags).and_then(|k| {
+        let parsed = ContactKind::parse(k);
+        if parsed.is_none() {
+            diags.push(here(k).error(format!(
+                "\"{}\" is not a contact kind; use one of {}",
+                k.as_str(),
+                ContactKind::NAMES
+            )));
+        }
+        parsed
+    });
+    let audience = required(&entry.audience, "audience", what, &at, diags).and_then(|a| {
+        let parsed = Audience::parse(a);
+        if parsed.is_none() {
+            diags.push(here(a).error(format!(
+                "\"{}\" is not an audience; use one of {}",
+                a.as_str(),
+                Audience::NAMES
+            )));
+        }
+        parsed
+    });
+    let label = required(&entry.label, "label", what, &at, diags);
+    let source = required(&entry.source, "source", what, &at, diags);
+    let checked = required(&entry.checked, "checked", what, &at, diags)
+        .and_then(|c| check_checked(c, origin, what, today, diags));
+
+    let formats: [(&Option<Spanned<String>>, fn(&str) -> Result<(), String>); 4] = [
+        (&entry.phone, check_phone),
+        (&entry.textphone, check_phone),
+        (&entry.web, check_web),
+        (&entry.email, check_email),
+    ];
+    for (field, check) in formats {
+        if let Some(value) = field {
+            if let Err(message) = check(value) {
+                diags.push(here(value).error(message));
+            }
+        }
+    }
+    if entry.phone.is_none() && entry.web.is_none() && entry.email.is_none() {
+        diags.push(at.error(format!("{what} has no `phone:`, `web:` or `email:`; say how to reach it")));
+    }
+    if entry.web_label.is_some() && entry.web.is_none() {
+        diags.push(at.error(format!("{what} has `web_label:` but no `web:`")));
+    }
+    if entry.textphone.is_some() && entry.phone.is_none() {
+        diags.push(at.error(format!("{what} has `textphone:` but no `phone:`")));
+    }
+
+    let open_any_time = entry.open_any_time.as_ref().is_some_and(|b| **b);
+    let hours = entry
+        .hours
+        .as_ref()
+        .and_then(|h| validate_hours(h, what, origin, diags));
+    if let Some(h) = &entry.hours {
+        let h_at = yaml::location(h, origin);
+        if entry.phone.is_none() {
+            diags.push(h_at.error(format!("{what} has `hours:` but no `phone:` to keep them")));
+        }
+        if open_any_time {
+            diags.push(h_at.error(format!("{what} has both `hours:` and `open_any_time: true`")));
+        }
+    }
+    if let Some(ooh) = &entry.out_of_hours {
+        if entry.hours.is_none() {
+            diags.push(here(ooh).error(format!(
+                "{what} has `out_of_hours:` but no `hours:`, so it would never be closed"
+            )));
+        }
+    }
+
+    if crate::diag::has_errors(&diags[before..]) {
+        return None;
+    }
+    Some(Contact {
+        id: id.to_string(),
+        kind: kind?,
+        audience: audience?,
+        label: label?.trim().to_string(),
+        phone: entry.phone.as_ref().map(|v| v.to_string()),
+        textphone: entry.textphone.as_ref().map(|v| v.to_string()),
+        web: entry.web.as_ref().map(|v| v.to_string()),
+        web_label: entry.web_label.as_ref().map(|v| v.trim().to_string()),
+        email: entry.email.as_ref().map(|v| v.to_string()),
+        note: entry.note.as_ref().map(|v| v.trim().to_string()),
+        open_any_time,
+        hours,
+        out_of_hours: entry.out_of_hours.as_ref().map(|v| v.to_string()),
+        source: source?.trim().to_string(),
+        checked: checked?,
+    })
+}
+
+fn validate_hours(
+    raw: &Spanned<RawHours>,
+    what: &str,
+    origin: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<OpeningHours> {
+    let at = yaml::location(raw, origin);
+    let before = diags.len();
+    let closed_on_bank_holidays = match &raw.closed_on_bank_holidays {
+        Some(b) => **b,
+        None => {
+            diags.push(at.error(format!(
+                "the hours of {what} need `closed_on_bank_holidays: true` or `false`"
+            )));
+            false
+        }
+    };
+    if raw.open.is_empty() {
+        diags.push(at.error(format!("the hours of {what} list no `open:` times")));
+    }
+    let mut rules = Vec::new();
+    for rule in &raw.open {
+        let rule_at = yaml::location(rule, origin);
+        let what = format!("an opening time of {what}");
+        let days = required(&rule.days, "days", &what, &rule_at, diags);
+        let from = required(&rule.from, "from", &what, &rule_at, diags);
+        let to = required(&rule.to, "to", &what, &rule_at, diags);
+        let (Some(days), Some(from), Some(to)) = (days, from, to) else {
+            continue;
+        };
+        let parsed = (DaySet::parse(days), parse_clock(from), parse_clock(to));
+        let mut report = |v: &Spanned<String>, message: String| {
+            diags.push(yaml::location(v, origin).error(message));
+        };
+        match parsed {
+            (Ok(days), Ok(f), Ok(t)) if f < t => rules.push(HoursRule { days, from: f, to: t }),
+            (Ok(_), Ok(_), Ok(_)) => report(to, format!("closing time {} is not after {}", to.as_str(), from.as_str())),
+            (d, f, t) => {
+                if let Err(m) = d {
+                    report(days, m);
+                }
+                if let Err(m) = f {
+                    report(from, m);
+                }
+                if let Err(m) = t {
+                    report(to, m);
+                }
+            }
+        }
+    }
+    (!crate::diag::has_errors(&diags[before..])).then_some(OpeningHours {
+        rules,
+        closed_on_bank_holidays,
+    })
+}
+
+/// Checks that need every contact: out-of-hours links, and free text that states a fact.
+fn check_contact_links(
+    book: &ContactBook,
+    raw: &[&Spanned<RawContact>],
+    origin: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let list = book.all();
+    let phones: BTreeSet<&str> = list
+        .iter()
+        .flat_map(|c| [c.phone.as_deref(), c.textphone.as_deref()])
+        .flatten()
+        .collect();
+    for (contact, entry) in list.iter().zip(raw) {
+        let what = format!("contact \"{}\"", contact.id);
+        if let Some(ooh) = &entry.out_of_hours {
+            let at = yaml::location(ooh, origin);
+            match book.get(ooh) {
+                None => diags.push(at.error(format!(
+                    "{what} names out-of-hours contact \"{}\", which is not defined",
+                    ooh.as_str()
+                ))),
+                Some(other) if other.id == contact.id => {
+                    diags.push(at.error(format!("{what} cannot be its own out-of-hours line")))
+                }
+                Some(other) if other.phone.is_none() => diags.push(at.error(format!(
+                    "out-of-hours contact \"{}\" has no `phone:`",
+                    other.id
+                ))),
+                Some(other) if other.hours.is_some() || other.out_of_hours.is_some() => {
+                    diags.push(at.error(format!(
+                        "out-of-hours contact \"{}\" must not have hours of its own: it is the \
+                         line for whenever \"{}\" is closed",
+                        other.id, contact.id
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+        let texts = [&entry.label, &entry.note, &entry.web_label];
+        for text in texts.into_iter().flatten() {
+            for fragment in fact_like_fragments(text) {
+                if !phones.contains(fragment.as_str()) {
+                    diags.push(yaml::location(text, origin).error(format!(
+                        "\"{fragment}\" in free text of {what}: put phone numbers, web addresses \
+                         and emails in `phone:`, `web:` or `email:` so they are checked"
+                    )));
+                }
+            }
+        }
+    }
+}
+
+/// The areas file, checked, with the name index and shared-force district lists built.
+struct AreaSet {
+    areas: Vec<Area>,
+    shared_districts: BTreeMap<PostcodeDistrict, Vec<usize>>,
+    names: NameIndex,
+}
+
+fn validate_areas(
+    file: &SourceFile,
+    contacts: &ContactBook,
+    districts: &DistrictTable,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<AreaSet> {
+    let origin = file.origin.as_str();
+    let raw: RawAreasFile = match yaml::from_str(&file.text, origin) {
+        Ok(raw) => raw,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let before = diags.len();
+    let out_of_hours_lines: BTreeMap<&str, &str> = contacts
+        .all()
+        .iter()
+        .filter_map(|c| c.out_of_hours.as_deref().map(|o| (o, c.id.as_str())))
+        .collect();
+    let known_forces: BTreeSet<&str> = districts
+        .iter()
+        .flat_map(|(_, f)| f.forces.iter().map(|(code, _)| code.as_str()))
+        .collect();
+
+    let mut areas: Vec<Area> = Vec::new();
+    let mut raw_kept: Vec<&Spanned<RawArea>> = Vec::new();
+    for entry in &raw.areas {
+        let at = yaml::location(entry, origin);
+        let Some(id_text) = required(&entry.id, "id", "this area", &at, diags) else {
+            continue;
+        };
+        let id_at = yaml::location(id_text, origin);
+        let id = match AreaId::parse(id_text) {
+            Ok(id) => id,
+            Err(message) => {
+                diags.push(id_at.error(message));
+                continue;
+            }
+        };
+        let what = format!("area \"{id}\"");
+        if areas.iter().any(|a| a.id == id) {
+            diags.push(id_at.error(format!("{what} is defined twice")));
+            continue;
+        }
+        let label = required(&entry.label, "label", &what, &at, diags);
+        if let Some(label) = label {
+            let chars = label.trim().chars().count();
+            if chars > MAX_LABEL_CHARS {
+                diags.push(yaml::location(label, origin).error(format!(
+                    "the label of {what} is {chars} characters; buttons fit {MAX_LABEL_CHARS}"
+                )));
+            }
+        }
+        let name = required(&entry.name, "name", &what, &at, diags);
+        let force = required(&entry.force, "force", &what, &at, diags);
+
+        if id.is_elsewhere() {
+            let extras = [
+                (entry.force_code.is_some(), "force_code"),
+                (!entry.districts.is_empty(), "districts"),
+                (!entry.towns.is_empty(), "towns"),
+            ];
+            for (present, key) in extras {
+                if present {
+                    diags.push(at.error(format!(
+                        "{what} is the national route; it cannot have `{key}:`"
+                    )));
+                }
+            }
+        } else {
+            match &entry.force_code {
+                None => diags.push(at.error(format!(
+                    "{what} has no `force_code:` (the force's code in the postcode table)"
+                ))),
+                Some(code) if !known_forces.contains(code.as_str()) => {
+                    diags.push(yaml::location(code, origin).error(format!(
+                        "force code \"{}\" does not appear in the postcode table",
+                        code.as_str()
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+
+        let mut lists = (Vec::new(), Vec::new());
+        match &entry.contacts {
+            None => diags.push(at.error(format!("{what} has no `contacts:`"))),
+            Some(c) => {
+                let c_at = yaml::location(c, origin);
+                for (young, refs, out) in [
+                    (false, &c.adult, &mut lists.0),
+                    (true, &c.young_person, &mut lists.1),
+                ] {
+                    let who = if young { "young_person" } else { "adult" };
+                    if refs.is_empty() {
+                        diags.push(c_at.error(format!("{what} has no `{who}:` contacts")));
+                    }
+                    for r in refs {
+                        let r_at = yaml::location(r, origin);
+                        let Some(contact) = contacts.get(r) else {
+                            diags.push(r_at.error(format!(
+                                "{what} lists contact \"{}\", which is not in the contacts file",
+                                r.as_str()
+                            )));
+                            continue;
+                        };
+                        if contact.kind == ContactKind::Emergency {
+                            diags.push(r_at.error(
+                                "999 ends every block by itself; do not list it".to_string(),
+                            ));
+                        } else if let Some(day) = out_of_hours_lines.get(contact.id.as_str()) {
+                            diags.push(r_at.error(format!(
+                                "\"{}\" is shown with \"{day}\" as its out-of-hours line; list \"{day}\" only",
+                                contact.id
+                            )));
+                        } else if !contact.audience.suits(young) {
+                            diags.push(r_at.error(format!(
+                                "contact \"{}\" is not for the `{who}:` block (its audience does not include them)",
+                                contact.id
+                            )));
+                        } else if out.contains(&contact.id) {
+                            diags.push(r_at.error(format!("contact \"{}\" is listed twice", contact.id)));
+                        } else {
+                            out.push(contact.id.clone());
+                        }
+                    }
+                }
+            }
+        }
+
+        if let (Some(label), Some(name), Some(force)) = (label, name, force) {
+            areas.push(Area {
+                id,
+                label: label.trim().to_string(),
+                name: name.trim().to_string(),
+                force: force.trim().to_string(),
+                force_code: entry.force_code.as_ref().map(|c| c.to_string()),
+                adult_contacts: lists.0,
+                young_person_contacts: lists.1,
+            });
+            raw_kept.push(entry);
+        }
+    }
+    if !areas.iter().any(|a| a.id.is_elsewhere()) {
+        diags.push(Location::file(origin).error(format!(
+            "no area has `id: {ELSEWHERE}`; the national route must be offered"
+        )));
+    }
+
+    let shared_districts = check_shared_forces(&areas, &raw_kept, districts, origin, diags);
+    let names = build_names(&areas, &raw_kept, &raw, origin, diags);
+    (!crate::diag::has_errors(&diags[before..])).then_some(AreaSet {
+        areas,
+        shared_districts,
+        names,
+    })
+}
+
+/// Where one police force serves several areas (Cambridgeshire Constabulary: Cambridgeshire and
+/// Peterborough, with different councils), each area lists its districts; a district listed by
+/// more than one area gets a question. Every district of such a force must be listed somewhere.
+fn check_shared_forces(
+    areas: &[Area],
+    raw: &[&Spanned<RawArea>],
+    districts: &DistrictTable,
+    origin: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<PostcodeDistrict, Vec<usize>> {
+    let mut by_force: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, area) in areas.iter().enumerate() {
+        if let Some(code) = &area.force_code {
+            by_force.entry(code.as_str()).or_default().push(i);
+        }
+    }
+    let mut shared: BTreeMap<PostcodeDistrict, Vec<usize>> = BTreeMap::new();
+    for (i, area) in areas.iter().enumerate() {
+        let Some(code) = area.force_code.as_deref() else {
+            continue;
+        };
+        let is_shared = by_force.get(code).is_some_and(|v| v.len() > 1);
+        for d in &raw[i].districts {
+            let at = yaml::location(d, origin);
+            if !is_shared {
+                diags.push(at.error(format!(
+                    "area \"{}\" is the only area of force {code}, so it needs no `districts:` list",
+                    area.id
+                )));
+                break;
+            }
+            let Some(district) = PostcodeDistrict::parse(d) else {
+                diags.push(at.error(format!("\"{}\" is not a postcode district", d.as_str())));
+                continue;
+            };
+            let in_force = districts
+                .get(&district)
+                .is_some_and(|f| f.forces.iter().any(|(c, _)| c == code));
+            if !in_force {
+                diags.push(at.error(format!(
+                    "{district} has no postcodes in force {code} in the postcode table"
+                )));
+                continue;
+            }
+            let listed = shared.entry(district.clone()).or_default();
+            if listed.contains(&i) {
+                diags.push(at.error(format!("{district} is listed twice")));
+            } else {
+                listed.push(i);
+            }
+        }
+    }
+    for (code, members) in &by_force {
+        if members.len() < 2 {
+            continue;
+        }
+        for (district, forces) in districts.iter() {
+            if forces.forces.iter().any(|(c, _)| c == code) && !shared.contains_key(district) {
+                let first = members[0];
+                let at = raw[first]
+                    .force_code
+                    .as_ref()
+                    .map(|c| yaml::location(c, origin))
+                    .unwrap_or_else(|| Location::file(origin));
+                let names: Vec<&str> = members.iter().map(|m| areas[*m].id.as_str()).collect();
+                diags.push(at.error(format!(
+                    "{district} ({}) has postcodes in force {code}, which serves {}; list it under \
+                     `districts:` of one of them (or of each, to ask)",
+                    forces.location,
+                    names.join(" and ")
+                )));
+            }
+        }
+    }
+    shared
+}
+
+fn build_names(
+    areas: &[Area],
+    raw: &[&Spanned<RawArea>],
+    file: &RawAreasFile,
+    origin: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> NameIndex {
+    let mut names = NameBuilder {
+        index: NameIndex::default(),
+        seen: HashMap::new(),
+        origin,
+    };
+    for (i, (area, entry)) in areas.iter().zip(raw).enumerate() {
+        let target = Target::Area(i);
+        // Button presses send the id; some clients send the label text back.
+        names.index.add(area.id.as_str(), NameKind::ButtonId, target.clone());
+        names.index.add(&area.label, NameKind::ButtonLabel, target.clone());
+        for value in entry.name.iter().chain(&entry.names) {
+            names.add(value, NameKind::AreaName, target.clone(), diags);
+        }
+        for value in &entry.towns {
+            names.add(value, NameKind::Town, target.clone(), diags);
+        }
+    }
+    for entry in &file.outside {
+        let at = yaml::location(entry, origin);
+        let name = required(&entry.name, "name", "this outside place", &at, diags);
+        let region = required(&entry.region, "in", "this outside place", &at, diags);
+        if let (Some(name), Some(region)) = (name, region) {
+            let target = Target::Outside {
+                region: region.trim().to_string(),
+            };
+            names.add(name, NameKind::OutsidePlace, target, diags);
+        }
+    }
+    for phrase in &file.unknown_phrases {
+        names.add(phrase, NameKind::Phrase, Target::Unknown, diags);
+    }
+    names.index
+}
+
+/// Adds names from config to the index, checking each as it goes.
+struct NameBuilder<'a> {
+    index: NameIndex,
+    /// Normalised name -> where it was first given and where it led.
+    seen: HashMap<String, (Location, Target)>,
+    origin: &'a str,
+}
+
+impl NameBuilder<'_> {
+    fn add(
+        &mut self,
+        value: &Spanned<String>,
+        kind: NameKind,
+        target: Target,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let at = yaml::location(value, self.origin);
+        let key = normalise(value);
+        if key.is_empty() {
+            diags.push(at.error(format!("\"{}\" has no letters to match", value.as_str())));
+            return;
+        }
+        if key.chars().any(|c| c.is_ascii_digit()) {
+            diags.push(at.error(format!(
+                "\"{}\" has digits; names with digits would be read as postcodes",
+                value.as_str()
+            )));
+            return;
+        }
+        match self.seen.get(&key) {
+            Some((first, earlier)) => {
+                if (*earlier == Target::Unknown) != (target == Target::Unknown) {
+                    diags.push(at.error(format!(
+                        "\"{}\" is both a place and an \"I don't know\" phrase (first at {first})",
+                        value.as_str()
+                    )));
+                    return;
+                }
+                if *earlier == target {
+                    diags.push(at.warning(format!(
+                        "\"{}\" is listed twice for the same place (first at {first})",
+                        value.as_str()
+                    )));
+                }
+            }
+            None => {
+                self.seen.insert(key, (at, target.clone()));
+            }
+        }
+        self.index.add(value, kind, target);
+    }
+}

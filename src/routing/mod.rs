@@ -1,0 +1,34 @@
+//! Area routing: the right contacts for where the user is, by county, town or postcode, at the
+//! right time of day.
+//!
+//! Owns: the areas the bot covers and their contacts (`config/areas.yaml`, `contacts.yaml`),
+//! postcode districts by police force (`postcode-districts.txt`), bank holidays and opening
+//! hours in UK time (`bank-holidays.yaml`), and the plain-text contact blocks.
+//!
+//! Pure: no network, no clock, no logging. The one exception is [`Router::load_dir`], which reads
+//! the four files (and today's date, for staleness warnings) and hands them to
+//! [`Router::from_sources`]. Callers pass "now" into every time-dependent call.
+//!
+//! - [`area`]: [`AreaId`] and [`Area`].
+//! - [`contact`]: [`Contact`], its kinds and the format rules for phone numbers and addresses.
+//! - [`hours`]: opening hours in Europe/London, bank holidays, [`parse_uk_local`].
+//! - [`postcode`]: reading typed postcodes; the district -> force table.
+//! - [`place`]: normalising names, one-typo tolerance, the name index.
+//! - [`config`]: raw YAML types and the validator (collects every located problem).
+//! - [`router`]: [`Router`], [`RouteDecision`].
+//! - `block`: rendering the contact block.
+
+pub mod area;
+mod block;
+pub mod config;
+pub mod contact;
+pub mod hours;
+pub mod place;
+pub mod postcode;
+pub mod router;
+
+pub use area::{Area, AreaId};
+pub use config::{RoutingSources, SourceFile};
+pub use contact::{Audience, Contact, ContactKind};
+pub use hours::parse_uk_local;
+pub use router::{NationalReason, RouteDecision, Router};

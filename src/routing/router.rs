@@ -1,0 +1,482 @@
+//! The [`Router`]: from what a user typed (or a button id) to a [`RouteDecision`], and from a
+//! decision to the contacts to show.
+//!
+//! Rules it keeps, from the issue and `shared/content/contacts.md`:
+//! - not knowing (or not saying) an area never blocks help: it gives the national route at once;
+//! - a postcode district split between forces, a name shared by several places, or a typo gets
+//!   one follow-up question, never a guess;
+//! - a place outside the covered forces gets the national route, which works anywhere.
+
+use super::area::{Area, AreaId};
+use super::block::{self, BlockContext};
+use super::config::{self, RoutingSources, SourceFile};
+use super::contact::{Contact, ContactBook};
+use super::hours::{describe_uk, uk_local, BankHolidays};
+use super::place::{normalise, strip_fillers, NameEntry, NameIndex, NameKind, Target};
+use super::postcode::{parse_postcode, DistrictTable, PostcodeDistrict, PostcodeInput};
+use crate::diag::{Diagnostic, Location};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// File names inside the config directory.
+pub const AREAS_FILE: &str = "areas.yaml";
+pub const CONTACTS_FILE: &str = "contacts.yaml";
+pub const HOLIDAYS_FILE: &str = "bank-holidays.yaml";
+pub const DISTRICTS_FILE: &str = "postcode-districts.txt";
+
+/// Where the user is, as far as the bot needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteDecision {
+    Area(AreaId),
+    /// A split district, a name shared by several places, or a likely typo: ask one question.
+    /// `options` are area ids in button order and always end with `elsewhere` (national).
+    Ask {
+        question: String,
+        options: Vec<AreaId>,
+    },
+    /// The national route, at once.
+    National { reason: NationalReason },
+    /// Nothing we could read as a place: the caller asks again with the area buttons and offers
+    /// the national route.
+    NotUnderstood,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NationalReason {
+    /// The user does not know, or would rather not say.
+    Unknown,
+    /// A place outside the covered areas: a district ("PE30") or a town ("King's Lynn").
+    /// Never a full postcode: only its district is kept.
+    Outside { place: String },
+}
+
+/// Areas, contacts, opening hours and postcode districts, validated from `config/`.
+#[derive(Debug, Clone)]
+pub struct Router {
+    areas: Vec<Area>,
+    contacts: ContactBook,
+    holidays: BankHolidays,
+    districts: DistrictTable,
+    shared_districts: BTreeMap<PostcodeDistrict, Vec<usize>>,
+    names: NameIndex,
+    elsewhere: usize,
+}
+
+impl Router {
+    /// Read the four config files from `dir` and build the router. `Ok` carries warnings (such
+    /// as facts checked over 12 months ago); `Err` carries every error and warning. A missing
+    /// file is a diagnostic naming its path. This is the only function here that touches the
+    /// file system or the clock.
+    pub fn load_dir(dir: &Path) -> Result<(Router, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        let mut read = |name: &str| {
+            let path = dir.join(name);
+            let origin = path.display().to_string();
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Some(SourceFile::new(origin, text)),
+                Err(e) => {
+                    diags.push(Location::file(origin).error(format!("cannot read the file: {e}")));
+                    None
+                }
+            }
+        };
+        let files = (
+            read(AREAS_FILE),
+            read(CONTACTS_FILE),
+            read(HOLIDAYS_FILE),
+            read(DISTRICTS_FILE),
+        );
+        let (Some(areas), Some(contacts), Some(holidays), Some(districts)) = files else {
+            return Err(diags);
+        };
+        let sources = RoutingSources {
+            areas,
+            contacts,
+            holidays,
+            districts,
+        };
+        let today = uk_local(Utc::now()).date();
+        Router::from_sources(&sources, today)
+    }
+
+    /// Build from file contents. `today` (UK date) dates the "checked over 12 months ago" and
+    /// "bank holidays running out" warnings.
+    pub fn from_sources(
+        sources: &RoutingSources,
+        today: NaiveDate,
+    ) -> Result<(Router, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let (validated, diags) = config::validate(sources, today);
+        let Some(v) = validated else {
+            return Err(diags);
+        };
+        let Some(elsewhere) = v.areas.iter().position(|a| a.id.is_elsewhere()) else {
+            return Err(diags);
+        };
+        let router = Router {
+            areas: v.areas,
+            contacts: v.contacts,
+            holidays: v.holidays,
+            districts: v.districts,
+            shared_districts: v.shared_districts,
+            names: v.names,
+            elsewhere,
+        };
+        Ok((router, diags))
+    }
+
+    /// Areas to offer as buttons, in display order, ending with "elsewhere in England".
+    pub fn areas(&self) -> &[Area] {
+        &self.areas
+    }
+
+    pub fn area(&self, id: &str) -> Option<&Area> {
+        self.areas.iter().find(|a| a.id.as_str() == id)
+    }
+
+    pub fn contact(&self, id: &str) -> Option<&Contact> {
+        self.contacts.get(id)
+    }
+
+    /// Every contact in config, for checks against the sources.
+    pub fn contacts(&self) -> &[Contact] {
+        self.contacts.all()
+    }
+
+    /// Decide where the user is from what they typed or a button id.
+    pub fn route(&self, typed: &str) -> RouteDecision {
+        self.decide(typed).0
+    }
+
+    /// The contact block for an area (`None`, `elsewhere` or an unknown id: the national route),
+    /// for an adult or a young person, at `now`. Plain text; always ends with the 999 line.
+    pub fn contact_block(
+        &self,
+        area: Option<&AreaId>,
+        young_person: bool,
+        now: DateTime<Utc>,
+    ) -> String {
+        let area = area
+            .and_then(|id| self.area(id.as_str()))
+            .unwrap_or(&self.areas[self.elsewhere]);
+        let ctx = BlockContext {
+            book: &self.contacts,
+            holidays: &self.holidays,
+            local: uk_local(now),
+        };
+        block::render(area, young_person, &ctx)
+    }
+
+    /// What `signpost route` prints: the decision and why, then the blocks it would show.
+    pub fn explain(&self, typed: &str, now: DateTime<Utc>) -> String {
+        let (decision, why) = self.decide(typed);
+        let mut out = Vec::new();
+        let show: Option<Option<AreaId>> = match &decision {
+            RouteDecision::Area(id) => {
+                let area = self.area(id.as_str()).unwrap_or(&self.areas[self.elsewhere]);
+                if id.is_elsewhere() {
+                    out.push(format!("Decision: national route (button \"{}\")", area.label));
+                } else {
+                    out.push(format!("Decision: area {id} ({})", area.force));
+                }
+                Some(Some(id.clone()))
+            }
+            RouteDecision::Ask { question, options } => {
+                out.push("Decision: ask one follow-up question".to_string());
+                out.push(format!("Question: {question}"));
+                for id in options {
+                    let label = self.area(id.as_str()).map_or("?", |a| a.label.as_str());
+                    out.push(format!("Option: {id} (button \"{label}\")"));
+                }
+                None
+            }
+            RouteDecision::National { reason } => {
+                out.push(match reason {
+                    NationalReason::Unknown => {
+                        "Decision: national route (the user does not know or would rather not say)"
+                            .to_string()
+                    }
+                    NationalReason::Outside { place } => format!(
+                        "Decision: national route ({place} is outside the areas with local contacts)"
+                    ),
+                });
+                Some(None)
+            }
+            RouteDecision::NotUnderstood => {
+                out.push(
+                    "Decision: not understood; ask again with the area buttons and offer the \
+                     national route below"
+                        .to_string(),
+                );
+                Some(None)
+            }
+        };
+        out.push(format!("Why: {why}"));
+        out.push(format!("Time: {}", describe_uk(now)));
+        match show {
+            None => out.push("\nNo contacts until the user answers.".to_string()),
+            Some(area) => {
+                let adult = self.contact_block(area.as_ref(), false, now);
+                let young = self.contact_block(area.as_ref(), true, now);
+                out.push(format!("\n--- For an adult ---\n{adult}"));
+                if young != adult {
+                    out.push(format!("\n--- For a young person ---\n{young}"));
+                }
+            }
+        }
+        out.join("\n")
+    }
+
+    /// Every phone number, web address and email the router can ever state.
+    pub fn stated_facts(&self) -> Vec<String> {
+        let mut facts: Vec<String> = Vec::new();
+        for contact in self.contacts.all() {
+            for fact in contact.facts() {
+                if !facts.iter().any(|f| f == fact) {
+                    facts.push(fact.to_string());
+                }
+            }
+        }
+        facts
+    }
+
+    /// The decision, and in words for staff why it was made (never echoing what was typed).
+    fn decide(&self, typed: &str) -> (RouteDecision, String) {
+        let normal = normalise(typed);
+        if normal.is_empty() {
+            return (RouteDecision::NotUnderstood, "nothing to read".to_string());
+        }
+        let mut attempts = vec![normal.clone()];
+        attempts.extend(strip_fillers(&normal));
+        for text in &attempts {
+            if let Some(postcode) = parse_postcode(text) {
+                return self.route_postcode(postcode);
+            }
+        }
+        if normal.chars().any(|c| c.is_ascii_digit()) {
+            return (
+                RouteDecision::NotUnderstood,
+                "has digits but is not a postcode".to_string(),
+            );
+        }
+        for text in &attempts {
+            let hits = self.names.exact(text);
+            if !hits.is_empty() {
+                return self.resolve_names(&hits, false);
+            }
+        }
+        for text in &attempts {
+            let hits = self.names.near(text);
+            if !hits.is_empty() {
+                return self.resolve_names(&hits, true);
+            }
+        }
+        (
+            RouteDecision::NotUnderstood,
+            "not a postcode, place or phrase we know".to_string(),
+        )
+    }
+
+    fn route_postcode(&self, postcode: PostcodeInput) -> (RouteDecision, String) {
+        let (district, said) = match postcode {
+            PostcodeInput::Malformed => {
+                return (
+                    RouteDecision::NotUnderstood,
+                    "looks like a postcode but is not a valid one".to_string(),
+                )
+            }
+            PostcodeInput::District(d) => {
+                let said = format!("postcode district {d}");
+                (d, said)
+            }
+            PostcodeInput::Full(d) => {
+                let said = format!("postcode district {d} (from a full postcode)");
+                (d, said)
+            }
+        };
+        let Some(entry) = self.districts.get(&district) else {
+            if !district.in_real_area() {
+                let why = format!("{} is not a UK postcode area", district.area());
+                return (RouteDecision::NotUnderstood, why);
+            }
+            if self.districts.covers_area(district.area()) {
+                let why = format!(
+                    "{district} is not a district of {} in the postcode table",
+                    district.area()
+                );
+                return (RouteDecision::NotUnderstood, why);
+            }
+            let why = format!("{said}, outside the postcode table (not a covered force)");
+            return (outside(district.as_str()), why);
+        };
+        let mut candidates: Vec<usize> = Vec::new();
+        let mut other_forces: Vec<&str> = Vec::new();
+        for (code, _) in &entry.forces {
+            let members: Vec<usize> = (0..self.areas.len())
+                .filter(|i| self.areas[*i].force_code.as_deref() == Some(code))
+                .collect();
+            match members.as_slice() {
+                [] => other_forces.push(code),
+                [one] => candidates.push(*one),
+                _ => candidates.extend(self.shared_districts.get(&district).into_iter().flatten()),
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let forces: Vec<&str> = entry.forces.iter().map(|(c, _)| c.as_str()).collect();
+        let why = format!("{said}: forces {}", forces.join(", "));
+        match candidates.as_slice() {
+            [] => (outside(district.as_str()), why),
+            [one] if other_forces.is_empty() => (RouteDecision::Area(self.areas[*one].id.clone()), why),
+            _ => {
+                let mut parts: Vec<String> = candidates
+                    .iter()
+                    .map(|i| format!("partly in {}", self.areas[*i].name))
+                    .collect();
+                if !other_forces.is_empty() {
+                    parts.push("partly in a neighbouring county".to_string());
+                }
+                let question = format!(
+                    "{district} is {}. Which are you in? You can also type your town.",
+                    join_and(&parts)
+                );
+                (self.ask(question, &candidates), format!("{why}; split, so ask"))
+            }
+        }
+    }
+
+    /// Turn the names that matched into a decision. Several different places: ask. A typo that
+    /// points at a covered area: ask "did you mean". A typo that can only mean the national
+    /// route (an outside place, "elsewhere", "not sure"): give it, as it is safe anywhere.
+    fn resolve_names(&self, hits: &[&NameEntry], typo: bool) -> (RouteDecision, String) {
+        let mut targets: Vec<&Target> = Vec::new();
+        for hit in hits {
+            if !targets.contains(&&hit.target) {
+                targets.push(&hit.target);
+            }
+        }
+        let mut displays: Vec<&str> = Vec::new();
+        for hit in hits {
+            if !displays.contains(&hit.display.as_str()) {
+                displays.push(&hit.display);
+            }
+        }
+        let slip = if typo { "a one-letter slip from " } else { "" };
+        let described: Vec<String> = hits.iter().map(|h| self.describe_name(h)).collect();
+        let why = format!("{slip}{}", join_or(&described));
+
+        let has_unknown = targets.iter().any(|t| **t == Target::Unknown);
+        if has_unknown {
+            return if targets.len() == 1 {
+                (national(NationalReason::Unknown), why)
+            } else {
+                (RouteDecision::NotUnderstood, format!("{why}: a place or a phrase, unclear"))
+            };
+        }
+        let mut covered: Vec<usize> = targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::Area(i) if *i != self.elsewhere => Some(*i),
+                _ => None,
+            })
+            .collect();
+        covered.sort_unstable();
+        covered.dedup();
+        let outside_place = || {
+            let places: Vec<String> = hits
+                .iter()
+                .filter(|h| matches!(h.target, Target::Outside { .. }))
+                .map(|h| h.display.clone())
+                .collect();
+            join_or(&places)
+        };
+        if covered.is_empty() {
+            let any_outside = targets.iter().any(|t| matches!(t, Target::Outside { .. }));
+            return if any_outside {
+                (outside(&outside_place()), why)
+            } else {
+                (RouteDecision::Area(self.areas[self.elsewhere].id.clone()), why)
+            };
+        }
+        if !typo && targets.len() == 1 {
+            return (RouteDecision::Area(self.areas[covered[0]].id.clone()), why);
+        }
+        let question = match (typo, displays.as_slice(), covered.as_slice()) {
+            (false, [name], _) => {
+                format!("There is more than one place called {name}. Which area is it in?")
+            }
+            (false, _, _) => "That name fits more than one place. Which area is it in?".to_string(),
+            (true, [name], [one]) if targets.len() == 1 => {
+                let area = &self.areas[*one];
+                if normalise(name) == normalise(&area.name) || normalise(name) == normalise(&area.label) {
+                    format!("Did you mean {name}?")
+                } else {
+                    format!("Did you mean {name}, in {}?", area.name)
+                }
+            }
+            (true, [name], _) => {
+                format!("Did you mean {name}? There is more than one; which area is it in?")
+            }
+            (true, names, _) => {
+                let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+                format!("Did you mean {}? Which area is it in?", join_or(&names))
+            }
+        };
+        (self.ask(question, &covered), format!("{why}; ask"))
+    }
+
+    fn describe_name(&self, hit: &NameEntry) -> String {
+        let target = match &hit.target {
+            Target::Area(i) => format!(" -> {}", self.areas[*i].id),
+            Target::Outside { region } => format!(" ({region}, outside)"),
+            Target::Unknown => String::new(),
+        };
+        let kind = match hit.kind {
+            NameKind::ButtonId => "the button id",
+            NameKind::ButtonLabel => "the button label",
+            NameKind::AreaName => "the area name",
+            NameKind::Town => "the town",
+            NameKind::OutsidePlace => "the place",
+            NameKind::Phrase => "the phrase",
+        };
+        format!("{kind} \"{}\"{target}", hit.display)
+    }
+
+    /// A question whose options are these areas in button order, then `elsewhere`.
+    fn ask(&self, question: String, areas: &[usize]) -> RouteDecision {
+        let mut options: Vec<AreaId> = areas
+            .iter()
+            .filter(|i| **i != self.elsewhere)
+            .map(|i| self.areas[*i].id.clone())
+            .collect();
+        options.push(self.areas[self.elsewhere].id.clone());
+        RouteDecision::Ask { question, options }
+    }
+}
+
+fn national(reason: NationalReason) -> RouteDecision {
+    RouteDecision::National { reason }
+}
+
+fn outside(place: &str) -> RouteDecision {
+    national(NationalReason::Outside {
+        place: place.to_string(),
+    })
+}
+
+/// "a", "a and b", "a, b and c".
+fn join_and(parts: &[String]) -> String {
+    join_with(parts, "and")
+}
+
+fn join_or(parts: &[String]) -> String {
+    join_with(parts, "or")
+}
+
+fn join_with(parts: &[String], word: &str) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} {word} {last}", init.join(", ")),
+    }
+}
