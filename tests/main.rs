@@ -1,1 +1,4 @@
 mod routing;
+mod engine;
+mod cli;
+mod conversations_run;

@@ -1,0 +1,268 @@
+//! The embedded default: one SQLite file (WAL mode), one row per chat.
+//!
+//! Owns the schema, expiry by `expires_at`, and compare-and-set by a `version` column. rusqlite
+//! is blocking, so every call runs on tokio's blocking pool with the connection behind a mutex.
+//!
+//! What a user told the bot must not linger: `secure_delete` zeroes deleted and overwritten rows,
+//! and [`SessionStore::delete`] and [`SqliteStore::purge_expired`] checkpoint and truncate the
+//! write-ahead log, so an old state's bytes are not left in either file.
+
+use super::{decode, encode, ChatState, SessionStore, StoreError, Versioned};
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The current time in Unix seconds. Injected so tests can move time instead of sleeping.
+pub type UnixClock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// One table, keyed by the chat's tag. `WITHOUT ROWID` keeps each row in the primary key's
+/// b-tree instead of a second copy of the key in an automatic index; the only other index is
+/// the one `purge_expired` needs.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sessions (
+    key        TEXT    NOT NULL PRIMARY KEY,
+    version    INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    state      TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sessions_expires_at ON sessions (expires_at);
+";
+
+/// Sessions in one SQLite file. Several processes may share the file (WAL, busy timeout), but
+/// to run several instances on several machines use Redis.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+    /// Idle time before a session expires, in whole seconds (rounded up).
+    ttl_secs: i64,
+    clock: UnixClock,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.inner.path)
+            .field("ttl_secs", &self.inner.ttl_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its parent directories if needed) the database at `path`.
+    /// Blocking: call it at startup, or through [`crate::store::open`].
+    pub fn open(path: impl AsRef<Path>, ttl: Duration) -> Result<Self, StoreError> {
+        Self::open_with_clock(path, ttl, Arc::new(unix_now))
+    }
+
+    /// As [`SqliteStore::open`], reading the time from `clock` (Unix seconds).
+    pub fn open_with_clock(path: impl AsRef<Path>, ttl: Duration, clock: UnixClock) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let fail = |e: &dyn fmt::Display| StoreError::Backend(format!("{}: {e}", path.display()));
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
+        }
+        create_private(&path).map_err(|e| fail(&e))?;
+        let conn = Connection::open(&path).map_err(|e| fail(&e))?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(|e| fail(&e))?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(|e| fail(&e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(fail(&format!("could not switch to WAL mode (journal_mode is {mode})")));
+        }
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;")
+            .and_then(|()| conn.execute_batch(SCHEMA))
+            .map_err(|e| fail(&e))?;
+        let ttl_secs = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                path,
+                ttl_secs: i64::try_from(ttl_secs).unwrap_or(i64::MAX),
+                clock,
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Deletes every expired session and truncates the write-ahead log. Returns how many
+    /// sessions were deleted. [`crate::store::open`] runs it periodically.
+    pub async fn purge_expired(&self) -> Result<usize, StoreError> {
+        self.run(|inner, conn| {
+            let now = (inner.clock)();
+            let n = conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
+            truncate_wal(conn)?;
+            Ok(n)
+        })
+        .await
+    }
+
+    /// Starts a task that calls [`SqliteStore::purge_expired`] now and then `every`, until the
+    /// store is dropped.
+    pub fn spawn_purger(store: &Arc<SqliteStore>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let store = Arc::downgrade(store);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let Some(store) = store.upgrade() else { break };
+                match store.purge_expired().await {
+                    Ok(purged) => tracing::debug!(purged, "purged expired sessions"),
+                    Err(e) => tracing::warn!(cause = %e, "purging expired sessions failed"),
+                }
+            }
+        })
+    }
+
+    /// Runs `f` on the blocking pool with the connection locked.
+    async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner, &Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let conn = inner.conn.lock().unwrap_or_else(|e| e.into_inner());
+            f(&inner, &conn)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("sqlite task failed: {e}")))?
+    }
+}
+
+#[async_trait]
+impl SessionStore for SqliteStore {
+    async fn load(&self, key: &str) -> Result<Option<Versioned<ChatState>>, StoreError> {
+        let key = key.to_string();
+        self.run(move |inner, conn| {
+            let now = (inner.clock)();
+            let row: Option<(i64, i64, String)> = conn
+                .query_row(
+                    "SELECT version, expires_at, state FROM sessions WHERE key = ?1",
+                    [&key],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()?;
+            match row {
+                None => Ok(None),
+                Some((_, expires_at, _)) if expires_at <= now => {
+                    // Only if still expired: another process may have just saved a new state.
+                    conn.execute(
+                        "DELETE FROM sessions WHERE key = ?1 AND expires_at <= ?2",
+                        params![key, now],
+                    )?;
+                    Ok(None)
+                }
+                Some((version, _, state)) => Ok(Some(Versioned {
+                    value: decode(&state)?,
+                    version: from_sql_version(version)?,
+                })),
+            }
+        })
+        .await
+    }
+
+    /// Each branch is one statement, so the check and the write are one atomic transaction.
+    async fn save(&self, key: &str, state: &ChatState, expected: Option<u64>) -> Result<u64, StoreError> {
+        let key = key.to_string();
+        let json = encode(state)?;
+        self.run(move |inner, conn| {
+            let now = (inner.clock)();
+            let expires_at = now.saturating_add(inner.ttl_secs);
+            let version: Option<i64> = match expected {
+                // Nothing stored, or only an expired row. An expired row's version keeps counting
+                // up, so a save based on the old conversation can never match the new one.
+                None => conn
+                    .query_row(
+                        "INSERT INTO sessions (key, version, expires_at, state) VALUES (?1, 1, ?2, ?3)
+                         ON CONFLICT (key) DO UPDATE
+                            SET version = version + 1, expires_at = excluded.expires_at, state = excluded.state
+                            WHERE expires_at <= ?4
+                         RETURNING version",
+                        params![key, expires_at, json, now],
+                        |row| row.get(0),
+                    )
+                    .optional()?,
+                Some(expected) => conn
+                    .query_row(
+                        "UPDATE sessions SET version = version + 1, expires_at = ?2, state = ?3
+                         WHERE key = ?1 AND version = ?4 AND expires_at > ?5
+                         RETURNING version",
+                        params![key, expires_at, json, to_sql_version(expected)?, now],
+                        |row| row.get(0),
+                    )
+                    .optional()?,
+            };
+            match version {
+                Some(v) => from_sql_version(v),
+                None => Err(StoreError::Conflict),
+            }
+        })
+        .await
+    }
+
+    /// Quick exit: the row goes, and its bytes with it (zeroed, and the log truncated).
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_string();
+        self.run(move |_, conn| {
+            conn.execute("DELETE FROM sessions WHERE key = ?1", [&key])?;
+            truncate_wal(conn)
+        })
+        .await
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(format!("sqlite: {e}"))
+    }
+}
+
+/// Copies the log into the database and truncates it. Best effort: with readers in other
+/// processes the log may not be emptied this time, which SQLite reports without an error.
+fn truncate_wal(conn: &Connection) -> Result<(), StoreError> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+
+fn to_sql_version(v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::Conflict)
+}
+
+fn from_sql_version(v: i64) -> Result<u64, StoreError> {
+    u64::try_from(v).map_err(|_| StoreError::Backend(format!("a stored version is negative ({v})")))
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Creates an empty database file readable by its owner only, if there is none (SQLite gives
+/// the -wal and -shm files the same permissions). An empty file is a valid empty database.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}

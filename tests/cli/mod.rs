@@ -1,0 +1,102 @@
+//! The `signpost` binary as a user runs it: bad input gets a clear one-line error naming the
+//! path, a non-zero exit, and never a panic.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn signpost(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_signpost"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the signpost binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn assert_clean_failure(o: &Output, must_mention: &str) {
+    let err = stderr(o);
+    assert!(!o.status.success(), "must fail: {err}");
+    assert!(!err.contains("panicked"), "must not panic: {err}");
+    assert!(err.contains(must_mention), "must name {must_mention:?}: {err}");
+}
+
+#[test]
+fn missing_flows_directory_is_named() {
+    let o = signpost(&["check", "--flows", "no/such/dir"]);
+    assert_clean_failure(&o, "no/such/dir: cannot read the flows directory");
+}
+
+#[test]
+fn empty_flows_directory_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().display().to_string();
+    let o = signpost(&["check", "--flows", &path]);
+    assert_clean_failure(&o, &format!("{path}: no flow files here"));
+}
+
+#[test]
+fn a_file_that_is_not_yaml_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.yaml"), "flow: main\nnodes: [unclosed\n").unwrap();
+    std::fs::write(dir.path().join("binary.yaml"), [0xff_u8, 0xfe, 0x00, 0x41]).unwrap();
+    let path = dir.path().display().to_string();
+    let o = signpost(&["check", "--flows", &path]);
+    assert_clean_failure(&o, &format!("{path}/binary.yaml: not a text file"));
+    let o = signpost(&["chat", "--flows", &path]);
+    assert_clean_failure(&o, "error(s) in");
+}
+
+#[test]
+fn check_locates_a_misspelt_goto_and_a_duplicated_node_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flows");
+    for f in ["catalogue.yaml", "snippets.yaml"] {
+        std::fs::copy(fixtures.join(f), dir.path().join(f)).unwrap();
+    }
+    let main = std::fs::read_to_string(fixtures.join("main.yaml")).unwrap();
+    let broken = main.replacen("goto: who", "goto: hwo", 1);
+    std::fs::write(dir.path().join("main.yaml"), &broken).unwrap();
+    std::fs::write(dir.path().join("extra.yaml"), "flow: extra\nnodes:\n  menu:\n    say: Again\n    end: true\n").unwrap();
+    let path = dir.path().display().to_string();
+    let o = signpost(&["check", "--flows", &path]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    let line = broken.lines().position(|l| l.contains("goto: hwo")).unwrap() + 1;
+    assert!(err.contains(&format!("{path}/main.yaml:{line}:15: goes to unknown node \"hwo\" (did you mean \"who\"?)")), "{err}");
+    // Files load in name order, so the second "menu" is main.yaml's; both places are named.
+    let menu = broken.lines().position(|l| l.starts_with("  menu:")).unwrap() + 1;
+    assert!(err.contains(&format!("{path}/main.yaml:{menu}:3: node id \"menu\" is already used at {path}/extra.yaml:3:3")), "{err}");
+}
+
+#[test]
+fn scripted_chat_prints_messages_and_numbered_buttons() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_signpost"))
+        .args(["chat", "--flows", "tests/fixtures/flows", "--at", "2026-11-24T10:00"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"no\n#1\nthey're with him now\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains("[2] No\n"), "{text}");
+    assert!(text.contains("> [No]"), "a label presses its button: {text}");
+    assert!(text.contains("> [A parent]"), "#N presses the N-th button: {text}");
+    let danger = text.find("> they're with him now").unwrap();
+    assert!(text[danger..].lines().nth(1).unwrap().contains("call 999 now"), "{text}");
+}
+
+#[test]
+fn route_explains_a_postcode() {
+    let o = signpost(&["route", "cb4 1ab", "--at", "2026-11-24T10:00"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.contains("cambridgeshire"), "{out}");
+    assert!(out.contains("0345 045 5203"), "{out}");
+}
