@@ -58,6 +58,16 @@ enum Command {
         #[command(flatten)]
         args: signpost::telegram::RunArgs,
     },
+    /// Draw the flows as a map (Mermaid renders on Git forges; DOT renders with `dot -Tsvg`).
+    Graph {
+        #[command(flatten)]
+        dirs: Dirs,
+        #[arg(long, value_enum, default_value = "mermaid")]
+        format: sandbox::graph::Format,
+        /// Only this flow (edges into other flows are shown as references).
+        #[arg(long)]
+        flow: Option<String>,
+    },
     /// Show how what a user typed is routed to an area, and the contacts it gives.
     Route {
         #[command(flatten)]
@@ -191,6 +201,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let content = load(&dirs)?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(signpost::telegram::run(args, content, dirs.flows.clone(), dirs.config.clone()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Graph { dirs, format, flow } => {
+            let content = load(&dirs)?;
+            let out = sandbox::graph::render(&content.flows, format, flow.as_deref()).map_err(anyhow::Error::msg)?;
+            print!("{out}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Route { dirs, typed, at } => {

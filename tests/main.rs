@@ -2,3 +2,8 @@ mod routing;
 mod engine;
 mod cli;
 mod conversations_run;
+mod store;
+mod support;
+mod telegram;
+mod graph;
+mod danger;

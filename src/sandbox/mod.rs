@@ -4,6 +4,7 @@
 //! staff see here is what the public sees.
 
 pub mod chat;
+pub mod graph;
 pub mod transcript;
 
 use crate::content::Content;

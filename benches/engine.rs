@@ -1,0 +1,56 @@
+//! Engine speed: one step, loading and validating flows, routing a postcode, and the danger
+//! check on a 4,096-character message. Run with `cargo bench`; results in BENCHMARKS.md.
+
+use chrono::{TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, Criterion};
+use signpost::content::Content;
+use signpost::engine::{step, Input, Session};
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+
+fn dirs() -> (PathBuf, PathBuf) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The shipped flows when they load; the fixture set otherwise.
+    let shipped = root.join("flows");
+    let flows = if Content::load(&shipped, &root.join("config")).is_ok() {
+        shipped
+    } else {
+        root.join("tests/fixtures/flows")
+    };
+    (flows, root.join("config"))
+}
+
+fn benches(c: &mut Criterion) {
+    let (flows, config) = dirs();
+    let (content, _) = Content::load(&flows, &config).expect("flows load");
+    let now = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
+    let (started, effects) = step(&content, &Session::default(), Input::Text("/start"), now);
+    let first_button = effects
+        .iter()
+        .filter_map(|e| e.reply())
+        .flat_map(|r| r.buttons.iter())
+        .nth(1)
+        .expect("the start has buttons")
+        .data
+        .clone();
+
+    c.bench_function("engine step: button press", |b| {
+        b.iter(|| step(black_box(&content), black_box(&started), Input::Button(&first_button), now))
+    });
+    c.bench_function("engine step: typed text", |b| {
+        b.iter(|| step(black_box(&content), black_box(&started), Input::Text("my son has a new phone and won't say where from"), now))
+    });
+    c.bench_function("load and validate flows and config", |b| {
+        b.iter(|| Content::load(black_box(&flows), black_box(&config)).expect("loads"))
+    });
+    c.bench_function("route a postcode", |b| b.iter(|| content.router.route(black_box("lu1  3jh"))));
+    let long: String = "my daughter has been acting differently and I am worried about her friends "
+        .repeat(60)
+        .chars()
+        .take(4096)
+        .collect();
+    c.bench_function("danger check: 4096 characters", |b| b.iter(|| content.danger.is_danger(black_box(&long))));
+}
+
+criterion_group!(engine, benches);
+criterion_main!(engine);
