@@ -12,11 +12,8 @@ fn dirs() -> (PathBuf, PathBuf) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // The shipped flows when they load; the fixture set otherwise.
     let shipped = root.join("flows");
-    let flows = if Content::load(&shipped, &root.join("config")).is_ok() {
-        shipped
-    } else {
-        root.join("tests/fixtures/flows")
-    };
+    let flows =
+        if Content::load(&shipped, &root.join("config")).is_ok() { shipped } else { root.join("tests/fixtures/flows") };
     (flows, root.join("config"))
 }
 
@@ -38,7 +35,14 @@ fn benches(c: &mut Criterion) {
         b.iter(|| step(black_box(&content), black_box(&started), Input::Button(&first_button), now))
     });
     c.bench_function("engine step: typed text", |b| {
-        b.iter(|| step(black_box(&content), black_box(&started), Input::Text("my son has a new phone and won't say where from"), now))
+        b.iter(|| {
+            step(
+                black_box(&content),
+                black_box(&started),
+                Input::Text("my son has a new phone and won't say where from"),
+                now,
+            )
+        })
     });
     c.bench_function("load and validate flows and config", |b| {
         b.iter(|| Content::load(black_box(&flows), black_box(&config)).expect("loads"))

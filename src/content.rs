@@ -30,9 +30,7 @@ fn default_idle_hours() -> u32 {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings {
-            session_idle_hours: default_idle_hours(),
-        }
+        Settings { session_idle_hours: default_idle_hours() }
     }
 }
 
@@ -108,28 +106,19 @@ impl Content {
         config: ConfigSources,
     ) -> Result<(Content, Vec<Diagnostic>), Vec<Diagnostic>> {
         let mut diags = Vec::new();
-        let danger = DangerDetector::from_str(&config.danger.text, &config.danger.origin)
-            .map_err(|d| diags.extend(d))
-            .ok();
+        let danger =
+            DangerDetector::from_str(&config.danger.text, &config.danger.origin).map_err(|d| diags.extend(d)).ok();
         let settings = match &config.bot {
-            Some(f) => yaml::from_str::<Settings>(&f.text, &f.origin)
-                .map_err(|d| diags.push(d))
-                .ok(),
+            Some(f) => yaml::from_str::<Settings>(&f.text, &f.origin).map_err(|d| diags.push(d)).ok(),
             None => Some(Settings::default()),
         };
         let ctx = validate_context(&router);
         let (flows, fd) = flow::validate(flow_files, &ctx);
         diags.extend(fd);
         match (flows, danger, settings) {
-            (Some(flows), Some(danger), Some(settings)) if !has_errors(&diags) => Ok((
-                Content {
-                    flows,
-                    router,
-                    danger,
-                    settings,
-                },
-                diags,
-            )),
+            (Some(flows), Some(danger), Some(settings)) if !has_errors(&diags) => {
+                Ok((Content { flows, router, danger, settings }, diags))
+            }
             _ => Err(diags),
         }
     }

@@ -36,11 +36,7 @@ pub struct Location {
 
 impl Location {
     pub fn new(origin: impl Into<String>, line: usize, column: usize) -> Self {
-        Location {
-            origin: origin.into(),
-            line,
-            column,
-        }
+        Location { origin: origin.into(), line, column }
     }
 
     /// The whole file, for problems that have no better place (an empty file, a missing key).
@@ -69,13 +65,7 @@ impl fmt::Display for Location {
 
 impl Diagnostic {
     pub fn at(loc: &Location, severity: Severity, message: impl Into<String>) -> Self {
-        Diagnostic {
-            origin: loc.origin.clone(),
-            line: loc.line,
-            column: loc.column,
-            severity,
-            message: message.into(),
-        }
+        Diagnostic { origin: loc.origin.clone(), line: loc.line, column: loc.column, severity, message: message.into() }
     }
 
     pub fn is_error(&self) -> bool {

@@ -155,7 +155,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Test { dirs, paths, coverage } => {
             let content = load(&dirs)?;
             let default = [PathBuf::from("tests/conversations")];
-            let paths: Vec<&Path> = if paths.is_empty() { default.iter().map(PathBuf::as_path).collect() } else { paths.iter().map(PathBuf::as_path).collect() };
+            let paths: Vec<&Path> = if paths.is_empty() {
+                default.iter().map(PathBuf::as_path).collect()
+            } else {
+                paths.iter().map(PathBuf::as_path).collect()
+            };
             let files = sandbox::transcript::collect(&paths).map_err(|d| {
                 print_diags(&d);
                 anyhow::anyhow!("cannot read the transcripts")

@@ -50,17 +50,14 @@ fn describe(err: marked_yaml::FromYamlError, src: &str, origin: &str) -> Diagnos
             LoadError::TopLevelMustBeMapping(m) => {
                 at(origin, Some(&m)).error("the file must be a YAML mapping (key: value lines)")
             }
-            LoadError::TopLevelMustBeSequence(m) => {
-                at(origin, Some(&m)).error("the file must be a YAML list")
+            LoadError::TopLevelMustBeSequence(m) => at(origin, Some(&m)).error("the file must be a YAML list"),
+            LoadError::UnexpectedAnchor(m) => {
+                at(origin, Some(&m)).error("YAML anchors and aliases (& and *) are not supported; write it out")
             }
-            LoadError::UnexpectedAnchor(m) => at(origin, Some(&m))
-                .error("YAML anchors and aliases (& and *) are not supported; write it out"),
             LoadError::MappingKeyMustBeScalar(m) => {
                 at(origin, Some(&m)).error("keys must be plain words, not lists or mappings")
             }
-            LoadError::UnexpectedTag(m) => {
-                at(origin, Some(&m)).error("YAML tags (!something) are not supported")
-            }
+            LoadError::UnexpectedTag(m) => at(origin, Some(&m)).error("YAML tags (!something) are not supported"),
             LoadError::ScanError(m, scan) => {
                 at(origin, Some(&m)).error(format!("not valid YAML: {}", scan_message(&scan)))
             }
@@ -89,9 +86,7 @@ fn find_key(src: &str, origin: &str, key: &str, from_line: usize) -> Option<Loca
             None => (body, 0),
         };
         let rest = body.strip_prefix(key)?;
-        rest.trim_start()
-            .starts_with(':')
-            .then(|| Location::new(origin, i + 1, indent + dash + 1))
+        rest.trim_start().starts_with(':').then(|| Location::new(origin, i + 1, indent + dash + 1))
     })
 }
 

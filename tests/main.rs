@@ -7,3 +7,4 @@ mod support;
 mod telegram;
 mod graph;
 mod danger;
+mod property;

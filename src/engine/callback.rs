@@ -106,11 +106,7 @@ pub fn decode(data: &str) -> Press<'_> {
         ("a", Some(area)) => NodeAction::Area(area),
         _ => return Press::Unknown,
     };
-    Press::Node {
-        version,
-        node,
-        action,
-    }
+    Press::Node { version, node, action }
 }
 
 /// Every button data string a node can ever show (all choices, whatever their conditions, and
@@ -155,9 +151,15 @@ mod tests {
     fn round_trips() {
         let cases = [
             (choice("ab12cd", "who", 3), Press::Node { version: "ab12cd", node: "who", action: NodeAction::Choice(3) }),
-            (toggle("ab12cd", "pick", "gifts"), Press::Node { version: "ab12cd", node: "pick", action: NodeAction::Toggle("gifts") }),
+            (
+                toggle("ab12cd", "pick", "gifts"),
+                Press::Node { version: "ab12cd", node: "pick", action: NodeAction::Toggle("gifts") },
+            ),
             (done("ab12cd", "pick"), Press::Node { version: "ab12cd", node: "pick", action: NodeAction::Done }),
-            (area("ab12cd", "where", "dorset"), Press::Node { version: "ab12cd", node: "where", action: NodeAction::Area("dorset") }),
+            (
+                area("ab12cd", "where", "dorset"),
+                Press::Node { version: "ab12cd", node: "where", action: NodeAction::Area("dorset") },
+            ),
             (global(GlobalAction::Exit), Press::Global(GlobalAction::Exit)),
         ];
         for (data, want) in cases {

@@ -11,7 +11,7 @@ mod session;
 mod step;
 
 pub use session::Session;
-pub use step::step;
+pub use step::{jump, step};
 
 /// What the user did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,32 +22,22 @@ pub const UNKNOWN_AREA: &str = "unknown";
 
 /// Whether the user's audience is a young person (Childline first, young wording).
 pub fn is_young(c: &Content, s: &Session) -> bool {
-    s.audience
-        .as_deref()
-        .and_then(|a| c.flows.audience(a))
-        .is_some_and(|i| c.flows.audiences[i].young)
+    s.audience.as_deref().and_then(|a| c.flows.audience(a)).is_some_and(|i| c.flows.audiences[i].young)
 }
 
 pub fn holds(c: &Content, s: &Session, cond: &Condition) -> bool {
     let flows = &c.flows;
     let audience = s.audience.as_deref().and_then(|a| flows.audience(a));
     let chosen = || s.signs.iter().filter_map(|id| flows.sign(id));
-    cond.audience
-        .as_ref()
-        .is_none_or(|list| audience.is_some_and(|a| list.contains(&a)))
-        && cond
-            .area
-            .as_ref()
-            .is_none_or(|list| list.iter().any(|a| a.as_str() == s.area.as_deref().unwrap_or("")))
+    cond.audience.as_ref().is_none_or(|list| audience.is_some_and(|a| list.contains(&a)))
+        && cond.area.as_ref().is_none_or(|list| list.iter().any(|a| a.as_str() == s.area.as_deref().unwrap_or("")))
         && cond.young.is_none_or(|y| y == is_young(c, s))
-        && cond.has_signs.is_none_or(|h| h == !s.signs.is_empty())
+        && cond.has_signs.is_none_or(|h| h != s.signs.is_empty())
+        && cond.signs.as_ref().is_none_or(|list| chosen().any(|i| list.contains(&i)))
         && cond
-            .signs
+            .category
             .as_ref()
-            .is_none_or(|list| chosen().any(|i| list.contains(&i)))
-        && cond.category.as_ref().is_none_or(|list| {
-            chosen().any(|i| flows.signs[i].category.is_some_and(|k| list.contains(&k)))
-        })
+            .is_none_or(|list| chosen().any(|i| flows.signs[i].category.is_some_and(|k| list.contains(&k))))
 }
 
 /// The message with its placeholders filled for this session and time.
@@ -114,10 +104,7 @@ fn sign_list(c: &Content, ids: &[String], explain: bool, out: &mut String) {
 }
 
 fn button(label: impl Into<String>, data: String) -> Button {
-    Button {
-        label: label.into(),
-        data,
-    }
+    Button { label: label.into(), data }
 }
 
 /// The buttons node `idx` shows this session, the engine's own included (quick exit last).
@@ -143,12 +130,8 @@ pub fn buttons(c: &Content, s: &Session, idx: NodeIdx) -> Vec<Button> {
         NodeKind::Pick { signs, button: done, .. } => {
             for &i in signs {
                 let sign = &flows.signs[i];
-                let ticked = s.signs.iter().any(|x| *x == sign.id);
-                let label = if ticked {
-                    format!("✅ {}", sign.label)
-                } else {
-                    sign.label.clone()
-                };
+                let ticked = s.signs.contains(&sign.id);
+                let label = if ticked { format!("✅ {}", sign.label) } else { sign.label.clone() };
                 out.push(button(label, callback::toggle(v, id, &sign.id)));
             }
             out.push(button(done, callback::done(v, id)));

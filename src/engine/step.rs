@@ -14,12 +14,16 @@ const MAX_HOPS: usize = 64;
 /// Unrecognised answers in a row before the engine offers to start again and the national contacts.
 const MAX_MISSES: u8 = 3;
 
-const EXPIRED: &str = "It's been a while since we last talked, so I've started a new conversation. Nothing from before was kept.";
-const MOVED: &str = "These questions have been updated since your last message, so I've taken you back to the start of your questions.";
+const EXPIRED: &str =
+    "It's been a while since we last talked, so I've started a new conversation. Nothing from before was kept.";
+const MOVED: &str =
+    "These questions have been updated since your last message, so I've taken you back to the start of your questions.";
 const STALE: &str = "That button is from an earlier message. Here is where you are now:";
 const UNSUPPORTED: &str = "I can only read typed messages and button presses, not photos, voice notes, stickers, files or locations. Please type or tap an answer below.";
-const RE_ASK: &str = "Sorry, I didn't understand that. Please tap one of the buttons below, or type the words on one of them.";
-const RE_ASK_AREA: &str = "Sorry, I couldn't find that place. You can type a town, county or postcode, or choose below.";
+const RE_ASK: &str =
+    "Sorry, I didn't understand that. Please tap one of the buttons below, or type the words on one of them.";
+const RE_ASK_AREA: &str =
+    "Sorry, I couldn't find that place. You can type a town, county or postcode, or choose below.";
 const GIVE_UP: &str = "I'm sorry, I still can't match that to an answer. You can start again, or contact someone now:";
 const HELP: &str = "I'm Signpost. I help you think through what you've noticed about a child, what it could mean, and who to contact where you are.\n\
 \n\
@@ -35,15 +39,21 @@ You can tap the buttons or type your answer.";
 
 /// Decide what happens when the user does `input` in `session` at `now`. Pure and deterministic.
 pub fn step(content: &Content, session: &Session, input: Input<'_>, now: DateTime<Utc>) -> (Session, Vec<Effect>) {
-    let mut turn = Turn {
-        c: content,
-        s: session.clone(),
-        out: Vec::new(),
-        note: None,
-        now,
-    };
+    let mut turn = Turn { c: content, s: session.clone(), out: Vec::new(), note: None, now };
     turn.run(input);
     (turn.s, turn.out)
+}
+
+/// Staff sandbox: jump to `node` and show it, as if the conversation had arrived there.
+/// `None` when there is no such node.
+pub fn jump(content: &Content, session: &Session, node: &str, now: DateTime<Utc>) -> Option<(Session, Vec<Effect>)> {
+    let idx = content.flows.node(node)?;
+    let mut turn = Turn { c: content, s: session.clone(), out: Vec::new(), note: None, now };
+    turn.s.version = content.flows.version.clone();
+    turn.s.last_seen = Some(now.timestamp());
+    turn.s.area_options.clear();
+    turn.go(Target::Node(idx));
+    Some((turn.s, turn.out))
 }
 
 struct Turn<'c> {
@@ -87,7 +97,9 @@ impl Turn<'_> {
                 }
                 match command(text) {
                     Some(Command::Start) => self.restart(),
-                    Some(Command::Help) => self.notice(HELP, vec![render::global_button(render::CARRY_ON_PLAIN, GlobalAction::CarryOn)]),
+                    Some(Command::Help) => {
+                        self.notice(HELP, vec![render::global_button(render::CARRY_ON_PLAIN, GlobalAction::CarryOn)])
+                    }
                     Some(Command::Emergency) => self.emergency(),
                     Some(Command::Exit) => self.quick_exit(),
                     Some(Command::Area) => self.change_area(),
@@ -137,18 +149,8 @@ impl Turn<'_> {
     // ---- replies ---------------------------------------------------------------------------
 
     fn push(&mut self, text: String, buttons: Vec<Button>, node: Option<String>, kind: ReplyKind) {
-        let text = if kind == ReplyKind::Emergency {
-            text
-        } else {
-            format!("{}\n\n{FOOTER}", text.trim_end())
-        };
-        self.out.push(Effect::Reply(Reply {
-            text,
-            buttons,
-            node,
-            kind,
-            replaces: false,
-        }));
+        let text = if kind == ReplyKind::Emergency { text } else { format!("{}\n\n{FOOTER}", text.trim_end()) };
+        self.out.push(Effect::Reply(Reply { text, buttons, node, kind, replaces: false }));
     }
 
     fn flush_note(&mut self) {
@@ -172,10 +174,7 @@ impl Turn<'_> {
     }
 
     fn emergency(&mut self) {
-        let buttons = vec![
-            render::global_button(render::CARRY_ON, GlobalAction::CarryOn),
-            render::quick_exit(),
-        ];
+        let buttons = vec![render::global_button(render::CARRY_ON, GlobalAction::CarryOn), render::quick_exit()];
         self.out.push(Effect::Reply(Reply {
             text: EMERGENCY.to_string(),
             buttons,
@@ -193,11 +192,7 @@ impl Turn<'_> {
 
     fn restart(&mut self) {
         let last_seen = self.s.last_seen;
-        self.s = Session {
-            last_seen,
-            version: self.c.flows.version.clone(),
-            ..Session::default()
-        };
+        self.s = Session { last_seen, version: self.c.flows.version.clone(), ..Session::default() };
         self.go(Target::Node(self.c.flows.main_start()));
     }
 
@@ -291,13 +286,8 @@ impl Turn<'_> {
     }
 
     fn area_question(&self) -> String {
-        let labels: Vec<&str> = self
-            .s
-            .area_options
-            .iter()
-            .filter_map(|a| self.c.router.area(a))
-            .map(|a| a.label.as_str())
-            .collect();
+        let labels: Vec<&str> =
+            self.s.area_options.iter().filter_map(|a| self.c.router.area(a)).map(|a| a.label.as_str()).collect();
         format!(
             "That postcode area covers more than one place. Which is nearest: {}? If you're not sure, tap \"{}\" and I'll give you contacts that work anywhere in England.",
             labels.join(", "),
@@ -370,10 +360,7 @@ impl Turn<'_> {
         if let Ok(n) = key.parse::<usize>() {
             return buttons.get(n.checked_sub(1)?).map(|b| b.data.clone());
         }
-        buttons
-            .into_iter()
-            .find(|b| render::label_key(&b.label) == key)
-            .map(|b| b.data)
+        buttons.into_iter().find(|b| render::label_key(&b.label) == key).map(|b| b.data)
     }
 
     fn miss(&mut self, idx: NodeIdx, sorry: &str) {

@@ -15,10 +15,7 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(origin: impl Into<String>, text: impl Into<String>) -> Self {
-        SourceFile {
-            origin: origin.into(),
-            text: text.into(),
-        }
+        SourceFile { origin: origin.into(), text: text.into() }
     }
 }
 
@@ -26,23 +23,15 @@ impl SourceFile {
 /// everywhere. A missing or empty directory, or an unreadable file, is a located error.
 pub fn load_dir(dir: &Path) -> Result<Vec<SourceFile>, Vec<Diagnostic>> {
     let shown = dir.display().to_string();
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        vec![Location::file(&shown).error(format!("cannot read the flows directory: {e}"))]
-    })?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| vec![Location::file(&shown).error(format!("cannot read the flows directory: {e}"))])?;
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("yaml") | Some("yml")
-                )
-        })
+        .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml") | Some("yml")))
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return Err(vec![Location::file(&shown)
-            .error("no flow files here (expected one or more .yaml files)")]);
+        return Err(vec![Location::file(&shown).error("no flow files here (expected one or more .yaml files)")]);
     }
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -51,8 +40,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<SourceFile>, Vec<Diagnostic>> {
         match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => files.push(SourceFile { origin, text }),
-                Err(_) => errors
-                    .push(Location::file(&origin).error("not a text file (it is not valid UTF-8)")),
+                Err(_) => errors.push(Location::file(&origin).error("not a text file (it is not valid UTF-8)")),
             },
             Err(e) => errors.push(Location::file(&origin).error(format!("cannot read: {e}"))),
         }

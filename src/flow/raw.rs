@@ -14,8 +14,8 @@
 //! ```
 
 use crate::yaml::Spanned;
-use serde::Deserialize;
 use indexmap::IndexMap;
+use serde::Deserialize;
 
 /// One file in `flows/`: either a flow (`flow:` + `nodes:`) or the catalogue (`audiences:`,
 /// `categories:` and `signs:`). Both shapes share one type so a file can be read without knowing

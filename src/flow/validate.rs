@@ -33,10 +33,7 @@ pub struct ValidateContext {
 /// Validate all files together. Returns the flows when there are no errors, and every
 /// diagnostic (errors and warnings) either way.
 pub fn validate(files: &[SourceFile], ctx: &ValidateContext) -> (Option<Flows>, Vec<Diagnostic>) {
-    let mut v = Validator {
-        ctx,
-        diags: Vec::new(),
-    };
+    let mut v = Validator { ctx, diags: Vec::new() };
     let parsed: Vec<(&SourceFile, RawFile)> = files
         .iter()
         .filter_map(|f| match parse_file(f) {
@@ -77,11 +74,7 @@ impl<'c> Validator<'c> {
 
     fn build(&mut self, parsed: &[(&SourceFile, RawFile)], files: &[SourceFile]) -> Option<Flows> {
         let (audiences, categories, signs) = self.catalogue(parsed);
-        let sign_index: HashMap<String, usize> = signs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.clone(), i))
-            .collect();
+        let sign_index: HashMap<String, usize> = signs.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
 
         // Pass 1: declare flows and node ids, so gotos can point forwards and across files.
         let mut flow_names: HashMap<String, (usize, Location)> = HashMap::new();
@@ -105,10 +98,7 @@ impl<'c> Validator<'c> {
                     continue;
                 }
                 (None, Some(nodes)) => {
-                    self.err(
-                        location(nodes, origin),
-                        "these nodes need a flow name: add `flow: <name>` at the top",
-                    );
+                    self.err(location(nodes, origin), "these nodes need a flow name: add `flow: <name>` at the top");
                     continue;
                 }
                 (Some(name), Some(nodes)) => {
@@ -139,13 +129,7 @@ impl<'c> Validator<'c> {
                             continue;
                         }
                         node_index.insert(id.to_string(), declared.len());
-                        declared.push(Declared {
-                            id: id.to_string(),
-                            flow: flow_idx,
-                            origin,
-                            loc,
-                            raw: node,
-                        });
+                        declared.push(Declared { id: id.to_string(), flow: flow_idx, origin, loc, raw: node });
                     }
                 }
             }
@@ -181,28 +165,17 @@ impl<'c> Validator<'c> {
                 Some(r) => {
                     self.err(
                         location(r, origin),
-                        format!(
-                            "readers must be `young` or `adults`, not \"{}\"",
-                            r.as_str()
-                        ),
+                        format!("readers must be `young` or `adults`, not \"{}\"", r.as_str()),
                     );
                     false
                 }
             };
-            flows_info.push(FlowInfo {
-                name: name.clone(),
-                origin: origin.to_string(),
-                start,
-                young_readers,
-            });
+            flows_info.push(FlowInfo { name: name.clone(), origin: origin.to_string(), start, young_readers });
         }
         let main = flows_info.iter().position(|f| f.name == "main");
         if main.is_none() && !flows_info.is_empty() {
             let origin = files.first().map(|f| f.origin.as_str()).unwrap_or("flows");
-            self.err(
-                Location::file(origin),
-                "no flow is named `main`: `/start` needs a flow called main",
-            );
+            self.err(Location::file(origin), "no flow is named `main`: `/start` needs a flow called main");
         }
 
         // Pass 2: build every node.
@@ -222,20 +195,12 @@ impl<'c> Validator<'c> {
         let area_node = nodes
             .iter()
             .position(|n| n.flow == main && matches!(n.kind, NodeKind::Area { .. }))
-            .or_else(|| {
-                nodes
-                    .iter()
-                    .position(|n| matches!(n.kind, NodeKind::Area { .. }))
-            });
+            .or_else(|| nodes.iter().position(|n| matches!(n.kind, NodeKind::Area { .. })));
         let version = version_of(files);
         let flows = Flows {
             version,
             nodes,
-            node_index: declared
-                .iter()
-                .enumerate()
-                .map(|(i, d)| (d.id.clone(), i))
-                .collect(),
+            node_index: declared.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect(),
             flows: flows_info,
             main,
             audiences,
@@ -249,10 +214,7 @@ impl<'c> Validator<'c> {
         Some(flows)
     }
 
-    fn catalogue(
-        &mut self,
-        parsed: &[(&SourceFile, RawFile)],
-    ) -> (Vec<Audience>, Vec<Category>, Vec<Sign>) {
+    fn catalogue(&mut self, parsed: &[(&SourceFile, RawFile)]) -> (Vec<Audience>, Vec<Category>, Vec<Sign>) {
         let mut audiences: Vec<Audience> = Vec::new();
         let mut categories: Vec<Category> = Vec::new();
         let mut signs: Vec<Sign> = Vec::new();
@@ -263,19 +225,12 @@ impl<'c> Validator<'c> {
             let origin = file.origin.as_str();
             for (id, a) in raw.audiences.iter().flatten() {
                 if self.fresh(&mut seen, "audience", id, origin) {
-                    audiences.push(Audience {
-                        id: id.to_string(),
-                        label: a.label.to_string(),
-                        young: a.young,
-                    });
+                    audiences.push(Audience { id: id.to_string(), label: a.label.to_string(), young: a.young });
                 }
             }
             for (id, c) in raw.categories.iter().flatten() {
                 if self.fresh(&mut seen, "category", id, origin) {
-                    categories.push(Category {
-                        id: id.to_string(),
-                        label: c.label.to_string(),
-                    });
+                    categories.push(Category { id: id.to_string(), label: c.label.to_string() });
                 }
             }
             for (id, s) in raw.signs.iter().flatten() {
@@ -295,11 +250,7 @@ impl<'c> Validator<'c> {
                 }
                 found
             });
-            let patterns = s
-                .patterns
-                .iter()
-                .filter_map(|p| self.regex(p, origin))
-                .collect();
+            let patterns = s.patterns.iter().filter_map(|p| self.regex(p, origin)).collect();
             if s.label.chars().count() > limits::BUTTON_LABEL_CHARS {
                 self.err(
                     location(&s.label, origin),
@@ -340,38 +291,23 @@ impl<'c> Validator<'c> {
     }
 
     fn regex(&mut self, p: &Spanned<String>, origin: &str) -> Option<regex::Regex> {
-        match RegexBuilder::new(p.as_str())
-            .case_insensitive(true)
-            .size_limit(1 << 20)
-            .build()
-        {
+        match RegexBuilder::new(p.as_str()).case_insensitive(true).size_limit(1 << 20).build() {
             Ok(r) => Some(r),
             Err(e) => {
                 let first_line = e.to_string();
                 let detail = first_line.lines().last().unwrap_or("").trim().to_string();
-                self.err(
-                    location(p, origin),
-                    format!("pattern \"{}\" is not a valid regex: {detail}", p.as_str()),
-                );
+                self.err(location(p, origin), format!("pattern \"{}\" is not a valid regex: {detail}", p.as_str()));
                 None
             }
         }
     }
 
-    fn resolve_node(
-        &mut self,
-        id: &Spanned<String>,
-        origin: &str,
-        l: &Lookups,
-    ) -> Option<NodeIdx> {
+    fn resolve_node(&mut self, id: &Spanned<String>, origin: &str, l: &Lookups) -> Option<NodeIdx> {
         match l.node_index.get(id.as_str()) {
             Some(&i) => Some(i),
             None => {
                 let hint = suggest(id.as_str(), l.node_index.keys().map(String::as_str));
-                self.err(
-                    location(id, origin),
-                    format!("goes to unknown node \"{}\"{hint}", id.as_str()),
-                );
+                self.err(location(id, origin), format!("goes to unknown node \"{}\"{hint}", id.as_str()));
                 None
             }
         }
@@ -392,10 +328,7 @@ impl<'c> Validator<'c> {
                 Some(&i) => Some(i),
                 None => {
                     let hint = suggest(s.as_str(), l.sign_index.keys().map(String::as_str));
-                    self.err(
-                        location(s, origin),
-                        format!("unknown sign \"{}\"{hint}", s.as_str()),
-                    );
+                    self.err(location(s, origin), format!("unknown sign \"{}\"{hint}", s.as_str()));
                     None
                 }
             })
@@ -436,17 +369,17 @@ impl<'c> Validator<'c> {
         if !needs_say && r.say.is_some() {
             self.err(
                 d.loc.clone(),
-                format!("node \"{}\" is a {} node, which shows no message: remove `say:` or use another node", d.id, kinds[0]),
+                format!(
+                    "node \"{}\" is a {} node, which shows no message: remove `say:` or use another node",
+                    d.id, kinds[0]
+                ),
             );
         }
         let next = |v: &mut Self, what: &str| -> Option<Target> {
             match &r.next {
                 Some(n) => v.target(n, origin, l),
                 None => {
-                    v.err(
-                        d.loc.clone(),
-                        format!("dead end: {what} node \"{}\" needs `next:`", d.id),
-                    );
+                    v.err(d.loc.clone(), format!("dead end: {what} node \"{}\" needs `next:`", d.id));
                     None
                 }
             }
@@ -463,18 +396,12 @@ impl<'c> Validator<'c> {
         if r.also.is_some() && kinds.first() != Some(&"end") {
             self.err(d.loc.clone(), "`also:` buttons belong on an end node");
         }
-        let button = r
-            .button
-            .as_ref()
-            .map(|b| {
-                self.check_label(b, origin);
-                b.to_string()
-            });
+        let button = r.button.as_ref().map(|b| {
+            self.check_label(b, origin);
+            b.to_string()
+        });
         Some(match kinds.first().copied() {
-            None => NodeKind::Message {
-                next: next(self, "message")?,
-                button,
-            },
+            None => NodeKind::Message { next: next(self, "message")?, button },
             Some("choices") => {
                 let list = r.choices.as_ref()?;
                 if list.is_empty() {
@@ -501,9 +428,7 @@ impl<'c> Validator<'c> {
                 }
             }
             Some("ask") => self.ask(r.ask.as_ref()?, origin, l)?,
-            Some("area") => NodeKind::Area {
-                next: next(self, "area")?,
-            },
+            Some("area") => NodeKind::Area { next: next(self, "area")? },
             Some("branch") => {
                 let arms_raw = r.branch.as_ref()?;
                 let mut arms = Vec::new();
@@ -531,10 +456,7 @@ impl<'c> Validator<'c> {
                         None
                     }
                 };
-                NodeKind::Call {
-                    flow: flow?,
-                    next: next(self, "call")?,
-                }
+                NodeKind::Call { flow: flow?, next: next(self, "call")? }
             }
             Some("end") => NodeKind::End {
                 also: match &r.also {
@@ -606,22 +528,14 @@ impl<'c> Validator<'c> {
             let goto = self.target(&rule.goto, origin, l);
             let add_signs = self.sign_ids(&rule.add_signs, origin, l);
             if let (Some(pattern), Some(goto)) = (pattern, goto) {
-                rules.push(Rule {
-                    pattern,
-                    goto,
-                    add_signs,
-                });
+                rules.push(Rule { pattern, goto, add_signs });
             }
         }
         let found = match &ask.found {
             Some(f) => Some(self.target(f, origin, l)?),
             None => None,
         };
-        Some(NodeKind::Ask {
-            rules,
-            found,
-            fallback: self.target(&ask.fallback, origin, l)?,
-        })
+        Some(NodeKind::Ask { rules, found, fallback: self.target(&ask.fallback, origin, l)? })
     }
 
     fn condition(&mut self, c: &Spanned<RawCondition>, origin: &str, l: &Lookups) -> Condition {
@@ -646,20 +560,10 @@ impl<'c> Validator<'c> {
         let audience = ids(self, &c.audience, "audience", &audiences);
         let category = ids(self, &c.category, "category", &categories);
         let area = ids(self, &c.area, "area", &areas).map(|found| {
-            found
-                .into_iter()
-                .map(|i| if areas[i] == "none" { String::new() } else { areas[i].to_string() })
-                .collect()
+            found.into_iter().map(|i| if areas[i] == "none" { String::new() } else { areas[i].to_string() }).collect()
         });
         let signs = c.signs.as_ref().map(|s| self.sign_ids(s, origin, l));
-        Condition {
-            audience,
-            area,
-            young: c.young,
-            has_signs: c.has_signs,
-            signs,
-            category,
-        }
+        Condition { audience, area, young: c.young, has_signs: c.has_signs, signs, category }
     }
 
     /// Reachability from `/start` (and `/area`), and sub-flows that can never return.
@@ -680,29 +584,18 @@ impl<'c> Validator<'c> {
         for (i, reached) in seen.iter().enumerate() {
             if !reached {
                 let d = &declared[i];
-                self.err(
-                    d.loc.clone(),
-                    format!("node \"{}\" can never be reached from /start", d.id),
-                );
+                self.err(d.loc.clone(), format!("node \"{}\" can never be reached from /start", d.id));
             }
         }
     }
 
     /// Worst-case message length, placeholders, buttons and readability.
     fn check_rendering(&mut self, flows: &Flows, declared: &[Declared]) {
-        let signs_chars: usize = flows
-            .signs
-            .iter()
-            .map(|s| s.label.chars().count() + s.explain.chars().count() + 8)
-            .sum();
+        let signs_chars: usize =
+            flows.signs.iter().map(|s| s.label.chars().count() + s.explain.chars().count() + 8).sum();
         for (i, node) in flows.nodes.iter().enumerate() {
             let d = &declared[i];
-            let say_loc = d
-                .raw
-                .say
-                .as_ref()
-                .map(|s| location(s, d.origin))
-                .unwrap_or_else(|| d.loc.clone());
+            let say_loc = d.raw.say.as_ref().map(|s| location(s, d.origin)).unwrap_or_else(|| d.loc.clone());
             if let Some(say) = &node.say {
                 let mut worst = say.chars().count() + self.ctx.footer_chars;
                 for name in placeholders(say) {
@@ -733,7 +626,10 @@ impl<'c> Validator<'c> {
                 }
                 if flows.flows[node.flow].young_readers {
                     for problem in readability(say) {
-                        self.warn(say_loc.clone(), format!("hard to read for a young person in node \"{}\": {problem}", node.id));
+                        self.warn(
+                            say_loc.clone(),
+                            format!("hard to read for a young person in node \"{}\": {problem}", node.id),
+                        );
                     }
                 }
             }
@@ -807,9 +703,7 @@ fn check_node_id(id: &str) -> Result<(), String> {
         ));
     }
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-        return Err(format!(
-            "node id \"{id}\" may only use letters, digits, _ and - (no spaces)"
-        ));
+        return Err(format!("node id \"{id}\" may only use letters, digits, _ and - (no spaces)"));
     }
     Ok(())
 }

@@ -23,9 +23,7 @@ impl AreaId {
     /// travels in Telegram callback data (64 bytes) with a prefix, and is typed in config.
     pub fn parse(text: &str) -> Result<AreaId, String> {
         let ok_start = text.chars().next().is_some_and(|c| c.is_ascii_lowercase());
-        let ok_chars = text
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        let ok_chars = text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
         if ok_start && ok_chars && text.len() <= 40 {
             Ok(AreaId(text.to_string()))
         } else {
@@ -126,5 +124,9 @@ mod tests {
         assert!(AreaId::try_from("Dorset".to_string()).is_err());
         assert_eq!(id.to_string(), "dorset");
         assert!(AreaId::elsewhere().is_elsewhere());
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"dorset\"");
+        let back: AreaId = serde_json::from_str("\"dorset\"").unwrap();
+        assert_eq!(back, id);
+        assert!(serde_json::from_str::<AreaId>("\"Dorset Police\"").is_err());
     }
 }

@@ -19,16 +19,9 @@ pub(super) struct BlockContext<'a> {
 }
 
 pub(super) fn render(area: &Area, young_person: bool, ctx: &BlockContext<'_>) -> String {
-    let place = if area.id.is_elsewhere() {
-        ", wherever you are in England".to_string()
-    } else {
-        format!(" in {}", area.name)
-    };
-    let heading = if young_person {
-        format!("Who can help you{place}")
-    } else {
-        format!("Who to contact{place}")
-    };
+    let place =
+        if area.id.is_elsewhere() { ", wherever you are in England".to_string() } else { format!(" in {}", area.name) };
+    let heading = if young_person { format!("Who can help you{place}") } else { format!("Who to contact{place}") };
     let mut sections = vec![heading];
     for id in area.contacts_for(young_person) {
         if let Some(contact) = ctx.book.get(id) {
@@ -58,11 +51,7 @@ fn render_contact(c: &Contact, ctx: &BlockContext<'_>) -> Vec<String> {
                 }
             }
             (Some(hours), None) => {
-                let state = if hours.is_open_at(ctx.local, ctx.holidays) {
-                    "open now"
-                } else {
-                    "closed now"
-                };
+                let state = if hours.is_open_at(ctx.local, ctx.holidays) { "open now" } else { "closed now" };
                 lines.push(format!("Call {phone}, {state} (lines open {})", hours.describe()));
             }
             (None, _) if c.open_any_time => lines.push(format!("Call {phone}, any time")),

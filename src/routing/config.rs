@@ -6,8 +6,7 @@
 
 use super::area::{Area, AreaId, ELSEWHERE, MAX_LABEL_CHARS};
 use super::contact::{
-    check_email, check_phone, check_web, fact_like_fragments, Audience, Contact, ContactBook,
-    ContactKind,
+    check_email, check_phone, check_web, fact_like_fragments, Audience, Contact, ContactBook, ContactKind,
 };
 use super::hours::{parse_clock, parse_date, BankHolidays, DaySet, HoursRule, OpeningHours};
 use super::place::{normalise, NameIndex, NameKind, Target};
@@ -27,10 +26,7 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(origin: impl Into<String>, text: impl Into<String>) -> Self {
-        SourceFile {
-            origin: origin.into(),
-            text: text.into(),
-        }
+        SourceFile { origin: origin.into(), text: text.into() }
     }
 }
 
@@ -190,13 +186,9 @@ pub(super) struct Validated {
 
 /// Check all four sources. `today` dates the "checked over 12 months ago" warnings.
 /// Returns the data if there were no errors, and every diagnostic either way.
-pub(super) fn validate(
-    sources: &RoutingSources,
-    today: NaiveDate,
-) -> (Option<Validated>, Vec<Diagnostic>) {
+pub(super) fn validate(sources: &RoutingSources, today: NaiveDate) -> (Option<Validated>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let districts = match DistrictTable::parse(&sources.districts.text, &sources.districts.origin)
-    {
+    let districts = match DistrictTable::parse(&sources.districts.text, &sources.districts.origin) {
         Ok((table, warnings)) => {
             diags.extend(warnings);
             Some(table)
@@ -209,13 +201,10 @@ pub(super) fn validate(
     let holidays = validate_holidays(&sources.holidays, today, &mut diags);
     let contacts = validate_contacts(&sources.contacts, today, &mut diags);
     let areas = match (&contacts, &districts) {
-        (Some(contacts), Some(districts)) => {
-            validate_areas(&sources.areas, contacts, districts, &mut diags)
-        }
+        (Some(contacts), Some(districts)) => validate_areas(&sources.areas, contacts, districts, &mut diags),
         // Still parse areas.yaml so its own mistakes are reported in the same run.
         _ => {
-            if let Err(d) = yaml::from_str::<RawAreasFile>(&sources.areas.text, &sources.areas.origin)
-            {
+            if let Err(d) = yaml::from_str::<RawAreasFile>(&sources.areas.text, &sources.areas.origin) {
                 diags.push(d);
             }
             None
@@ -265,9 +254,7 @@ fn check_checked(
     match parse_date(value) {
         Ok(date) => {
             if date > today {
-                diags.push(at.error(format!(
-                    "{what} says it was checked on {date}, which is after today ({today})"
-                )));
+                diags.push(at.error(format!("{what} says it was checked on {date}, which is after today ({today})")));
             } else if date.checked_add_months(Months::new(12)).is_some_and(|d| d < today) {
                 diags.push(at.warning(format!(
                     "{what} was last checked on {date}, over 12 months ago: check it against its \
@@ -283,11 +270,7 @@ fn check_checked(
     }
 }
 
-fn validate_holidays(
-    file: &SourceFile,
-    today: NaiveDate,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<BankHolidays> {
+fn validate_holidays(file: &SourceFile, today: NaiveDate, diags: &mut Vec<Diagnostic>) -> Option<BankHolidays> {
     let origin = file.origin.as_str();
     let raw: RawHolidaysFile = match yaml::from_str(&file.text, origin) {
         Ok(raw) => raw,
@@ -299,8 +282,7 @@ fn validate_holidays(
     let whole = Location::file(origin);
     let before = diags.len();
     required(&raw.source, "source", "the bank holiday list", &whole, diags);
-    if let Some(checked) = required(&raw.checked, "checked", "the bank holiday list", &whole, diags)
-    {
+    if let Some(checked) = required(&raw.checked, "checked", "the bank holiday list", &whole, diags) {
         check_checked(checked, origin, "the bank holiday list", today, diags);
     }
     let mut dates = Vec::new();
@@ -321,12 +303,7 @@ fn validate_holidays(
     (!crate::diag::has_errors(&diags[before..])).then_some(holidays)
 }
 
-
-fn validate_contacts(
-    file: &SourceFile,
-    today: NaiveDate,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<ContactBook> {
+fn validate_contacts(file: &SourceFile, today: NaiveDate, diags: &mut Vec<Diagnostic>) -> Option<ContactBook> {
     let origin = file.origin.as_str();
     let raw: RawContactsFile = match yaml::from_str(&file.text, origin) {
         Ok(raw) => raw,
@@ -346,10 +323,12 @@ fn validate_contacts(
         let what = format!("contact \"{}\"", id.as_str());
         let id_at = yaml::location(id, origin);
         if AreaId::parse(id).is_err() {
-            diags.push(id_at.error(format!(
-                "\"{}\" is not a valid contact id: use lowercase letters, digits and _",
-                id.as_str()
-            )));
+            diags.push(
+                id_at.error(format!(
+                    "\"{}\" is not a valid contact id: use lowercase letters, digits and _",
+                    id.as_str()
+                )),
+            );
         }
         if book.contains(id) {
             diags.push(id_at.error(format!("{what} is defined twice")));
@@ -362,22 +341,17 @@ fn validate_contacts(
     }
     check_contact_links(&book, &locations, origin, diags);
     let list = book.all();
-    let emergencies: Vec<usize> = (0..list.len())
-        .filter(|i| list[*i].kind == ContactKind::Emergency)
-        .collect();
+    let emergencies: Vec<usize> = (0..list.len()).filter(|i| list[*i].kind == ContactKind::Emergency).collect();
     match emergencies.as_slice() {
-        [one] if list[*one].phone.is_none() => diags.push(
-            yaml::location(locations[*one], origin).error("the emergency contact needs `phone:`"),
-        ),
+        [one] if list[*one].phone.is_none() => {
+            diags.push(yaml::location(locations[*one], origin).error("the emergency contact needs `phone:`"))
+        }
         [_] => {}
-        [] => diags.push(
-            Location::file(origin).error("no contact has `kind: emergency`; 999 must end every block"),
-        ),
+        [] => diags.push(Location::file(origin).error("no contact has `kind: emergency`; 999 must end every block")),
         [_, rest @ ..] => {
             for i in rest {
                 diags.push(
-                    yaml::location(locations[*i], origin)
-                        .error("only one contact may have `kind: emergency` (999)"),
+                    yaml::location(locations[*i], origin).error("only one contact may have `kind: emergency` (999)"),
                 );
             }
         }
@@ -412,11 +386,7 @@ fn validate_contact(
     let audience = required(&entry.audience, "audience", what, &at, diags).and_then(|a| {
         let parsed = Audience::parse(a);
         if parsed.is_none() {
-            diags.push(here(a).error(format!(
-                "\"{}\" is not an audience; use one of {}",
-                a.as_str(),
-                Audience::NAMES
-            )));
+            diags.push(here(a).error(format!("\"{}\" is not an audience; use one of {}", a.as_str(), Audience::NAMES)));
         }
         parsed
     });
@@ -425,7 +395,8 @@ fn validate_contact(
     let checked = required(&entry.checked, "checked", what, &at, diags)
         .and_then(|c| check_checked(c, origin, what, today, diags));
 
-    let formats: [(&Option<Spanned<String>>, fn(&str) -> Result<(), String>); 4] = [
+    type FormatCheck = fn(&str) -> Result<(), String>;
+    let formats: [(&Option<Spanned<String>>, FormatCheck); 4] = [
         (&entry.phone, check_phone),
         (&entry.textphone, check_phone),
         (&entry.web, check_web),
@@ -449,10 +420,7 @@ fn validate_contact(
     }
 
     let open_any_time = entry.open_any_time.as_ref().is_some_and(|b| **b);
-    let hours = entry
-        .hours
-        .as_ref()
-        .and_then(|h| validate_hours(h, what, origin, diags));
+    let hours = entry.hours.as_ref().and_then(|h| validate_hours(h, what, origin, diags));
     if let Some(h) = &entry.hours {
         let h_at = yaml::location(h, origin);
         if entry.phone.is_none() {
@@ -464,9 +432,9 @@ fn validate_contact(
     }
     if let Some(ooh) = &entry.out_of_hours {
         if entry.hours.is_none() {
-            diags.push(here(ooh).error(format!(
-                "{what} has `out_of_hours:` but no `hours:`, so it would never be closed"
-            )));
+            diags.push(
+                here(ooh).error(format!("{what} has `out_of_hours:` but no `hours:`, so it would never be closed")),
+            );
         }
     }
 
@@ -503,9 +471,7 @@ fn validate_hours(
     let closed_on_bank_holidays = match &raw.closed_on_bank_holidays {
         Some(b) => **b,
         None => {
-            diags.push(at.error(format!(
-                "the hours of {what} need `closed_on_bank_holidays: true` or `false`"
-            )));
+            diags.push(at.error(format!("the hours of {what} need `closed_on_bank_holidays: true` or `false`")));
             false
         }
     };
@@ -542,48 +508,33 @@ fn validate_hours(
             }
         }
     }
-    (!crate::diag::has_errors(&diags[before..])).then_some(OpeningHours {
-        rules,
-        closed_on_bank_holidays,
-    })
+    (!crate::diag::has_errors(&diags[before..])).then_some(OpeningHours { rules, closed_on_bank_holidays })
 }
 
 /// Checks that need every contact: out-of-hours links, and free text that states a fact.
-fn check_contact_links(
-    book: &ContactBook,
-    raw: &[&Spanned<RawContact>],
-    origin: &str,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn check_contact_links(book: &ContactBook, raw: &[&Spanned<RawContact>], origin: &str, diags: &mut Vec<Diagnostic>) {
     let list = book.all();
-    let phones: BTreeSet<&str> = list
-        .iter()
-        .flat_map(|c| [c.phone.as_deref(), c.textphone.as_deref()])
-        .flatten()
-        .collect();
+    let phones: BTreeSet<&str> =
+        list.iter().flat_map(|c| [c.phone.as_deref(), c.textphone.as_deref()]).flatten().collect();
     for (contact, entry) in list.iter().zip(raw) {
         let what = format!("contact \"{}\"", contact.id);
         if let Some(ooh) = &entry.out_of_hours {
             let at = yaml::location(ooh, origin);
             match book.get(ooh) {
-                None => diags.push(at.error(format!(
-                    "{what} names out-of-hours contact \"{}\", which is not defined",
-                    ooh.as_str()
-                ))),
+                None => diags.push(
+                    at.error(format!("{what} names out-of-hours contact \"{}\", which is not defined", ooh.as_str())),
+                ),
                 Some(other) if other.id == contact.id => {
                     diags.push(at.error(format!("{what} cannot be its own out-of-hours line")))
                 }
-                Some(other) if other.phone.is_none() => diags.push(at.error(format!(
-                    "out-of-hours contact \"{}\" has no `phone:`",
-                    other.id
-                ))),
-                Some(other) if other.hours.is_some() || other.out_of_hours.is_some() => {
-                    diags.push(at.error(format!(
-                        "out-of-hours contact \"{}\" must not have hours of its own: it is the \
-                         line for whenever \"{}\" is closed",
-                        other.id, contact.id
-                    )))
+                Some(other) if other.phone.is_none() => {
+                    diags.push(at.error(format!("out-of-hours contact \"{}\" has no `phone:`", other.id)))
                 }
+                Some(other) if other.hours.is_some() || other.out_of_hours.is_some() => diags.push(at.error(format!(
+                    "out-of-hours contact \"{}\" must not have hours of its own: it is the \
+                         line for whenever \"{}\" is closed",
+                    other.id, contact.id
+                ))),
                 Some(_) => {}
             }
         }
@@ -623,15 +574,10 @@ fn validate_areas(
         }
     };
     let before = diags.len();
-    let out_of_hours_lines: BTreeMap<&str, &str> = contacts
-        .all()
-        .iter()
-        .filter_map(|c| c.out_of_hours.as_deref().map(|o| (o, c.id.as_str())))
-        .collect();
-    let known_forces: BTreeSet<&str> = districts
-        .iter()
-        .flat_map(|(_, f)| f.forces.iter().map(|(code, _)| code.as_str()))
-        .collect();
+    let out_of_hours_lines: BTreeMap<&str, &str> =
+        contacts.all().iter().filter_map(|c| c.out_of_hours.as_deref().map(|o| (o, c.id.as_str()))).collect();
+    let known_forces: BTreeSet<&str> =
+        districts.iter().flat_map(|(_, f)| f.forces.iter().map(|(code, _)| code.as_str())).collect();
 
     let mut areas: Vec<Area> = Vec::new();
     let mut raw_kept: Vec<&Spanned<RawArea>> = Vec::new();
@@ -659,9 +605,10 @@ fn validate_areas(
         if let Some(label) = label {
             let chars = label.trim().chars().count();
             if chars > MAX_LABEL_CHARS {
-                diags.push(yaml::location(label, origin).error(format!(
-                    "the label of {what} is {chars} characters; buttons fit {MAX_LABEL_CHARS}"
-                )));
+                diags.push(
+                    yaml::location(label, origin)
+                        .error(format!("the label of {what} is {chars} characters; buttons fit {MAX_LABEL_CHARS}")),
+                );
             }
         }
         let name = required(&entry.name, "name", &what, &at, diags);
@@ -675,22 +622,17 @@ fn validate_areas(
             ];
             for (present, key) in extras {
                 if present {
-                    diags.push(at.error(format!(
-                        "{what} is the national route; it cannot have `{key}:`"
-                    )));
+                    diags.push(at.error(format!("{what} is the national route; it cannot have `{key}:`")));
                 }
             }
         } else {
             match &entry.force_code {
-                None => diags.push(at.error(format!(
-                    "{what} has no `force_code:` (the force's code in the postcode table)"
-                ))),
-                Some(code) if !known_forces.contains(code.as_str()) => {
-                    diags.push(yaml::location(code, origin).error(format!(
-                        "force code \"{}\" does not appear in the postcode table",
-                        code.as_str()
-                    )))
-                }
+                None => diags
+                    .push(at.error(format!("{what} has no `force_code:` (the force's code in the postcode table)"))),
+                Some(code) if !known_forces.contains(code.as_str()) => diags.push(
+                    yaml::location(code, origin)
+                        .error(format!("force code \"{}\" does not appear in the postcode table", code.as_str())),
+                ),
                 Some(_) => {}
             }
         }
@@ -700,10 +642,7 @@ fn validate_areas(
             None => diags.push(at.error(format!("{what} has no `contacts:`"))),
             Some(c) => {
                 let c_at = yaml::location(c, origin);
-                for (young, refs, out) in [
-                    (false, &c.adult, &mut lists.0),
-                    (true, &c.young_person, &mut lists.1),
-                ] {
+                for (young, refs, out) in [(false, &c.adult, &mut lists.0), (true, &c.young_person, &mut lists.1)] {
                     let who = if young { "young_person" } else { "adult" };
                     if refs.is_empty() {
                         diags.push(c_at.error(format!("{what} has no `{who}:` contacts")));
@@ -718,9 +657,7 @@ fn validate_areas(
                             continue;
                         };
                         if contact.kind == ContactKind::Emergency {
-                            diags.push(r_at.error(
-                                "999 ends every block by itself; do not list it".to_string(),
-                            ));
+                            diags.push(r_at.error("999 ends every block by itself; do not list it".to_string()));
                         } else if let Some(day) = out_of_hours_lines.get(contact.id.as_str()) {
                             diags.push(r_at.error(format!(
                                 "\"{}\" is shown with \"{day}\" as its out-of-hours line; list \"{day}\" only",
@@ -755,28 +692,19 @@ fn validate_areas(
         }
     }
     match areas.iter().position(|a| a.id.is_elsewhere()) {
-        None => diags.push(Location::file(origin).error(format!(
-            "no area has `id: {ELSEWHERE}`; the national route must be offered"
-        ))),
+        None => diags.push(
+            Location::file(origin).error(format!("no area has `id: {ELSEWHERE}`; the national route must be offered")),
+        ),
         Some(i) if i + 1 != areas.len() => {
-            let at = raw_kept[i]
-                .id
-                .as_ref()
-                .map_or_else(|| Location::file(origin), |id| yaml::location(id, origin));
-            diags.push(at.error(format!(
-                "area \"{ELSEWHERE}\" must be the last area, so its button comes last"
-            )));
+            let at = raw_kept[i].id.as_ref().map_or_else(|| Location::file(origin), |id| yaml::location(id, origin));
+            diags.push(at.error(format!("area \"{ELSEWHERE}\" must be the last area, so its button comes last")));
         }
         Some(_) => {}
     }
 
     let shared_districts = check_shared_forces(&areas, &raw_kept, districts, origin, diags);
     let names = build_names(&areas, &raw_kept, &raw, origin, diags);
-    (!crate::diag::has_errors(&diags[before..])).then_some(AreaSet {
-        areas,
-        shared_districts,
-        names,
-    })
+    (!crate::diag::has_errors(&diags[before..])).then_some(AreaSet { areas, shared_districts, names })
 }
 
 /// Where one police force serves several areas (Cambridgeshire Constabulary: Cambridgeshire and
@@ -814,13 +742,9 @@ fn check_shared_forces(
                 diags.push(at.error(format!("\"{}\" is not a postcode district", d.as_str())));
                 continue;
             };
-            let in_force = districts
-                .get(&district)
-                .is_some_and(|f| f.forces.iter().any(|(c, _)| c == code));
+            let in_force = districts.get(&district).is_some_and(|f| f.forces.iter().any(|(c, _)| c == code));
             if !in_force {
-                diags.push(at.error(format!(
-                    "{district} has no postcodes in force {code} in the postcode table"
-                )));
+                diags.push(at.error(format!("{district} has no postcodes in force {code} in the postcode table")));
                 continue;
             }
             let listed = shared.entry(district.clone()).or_default();
@@ -863,11 +787,7 @@ fn build_names(
     origin: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> NameIndex {
-    let mut names = NameBuilder {
-        index: NameIndex::default(),
-        seen: HashMap::new(),
-        origin,
-    };
+    let mut names = NameBuilder { index: NameIndex::default(), seen: HashMap::new(), origin };
     for (i, (area, entry)) in areas.iter().zip(raw).enumerate() {
         let target = Target::Area(i);
         // Button presses send the id; some clients send the label text back.
@@ -885,9 +805,7 @@ fn build_names(
         let name = required(&entry.name, "name", "this outside place", &at, diags);
         let region = required(&entry.region, "in", "this outside place", &at, diags);
         if let (Some(name), Some(region)) = (name, region) {
-            let target = Target::Outside {
-                region: region.trim().to_string(),
-            };
+            let target = Target::Outside { region: region.trim().to_string() };
             names.add(name, NameKind::OutsidePlace, target, diags);
         }
     }
@@ -906,13 +824,7 @@ struct NameBuilder<'a> {
 }
 
 impl NameBuilder<'_> {
-    fn add(
-        &mut self,
-        value: &Spanned<String>,
-        kind: NameKind,
-        target: Target,
-        diags: &mut Vec<Diagnostic>,
-    ) {
+    fn add(&mut self, value: &Spanned<String>, kind: NameKind, target: Target, diags: &mut Vec<Diagnostic>) {
         let at = yaml::location(value, self.origin);
         let key = normalise(value);
         if key.is_empty() {
@@ -920,10 +832,9 @@ impl NameBuilder<'_> {
             return;
         }
         if key.chars().any(|c| c.is_ascii_digit()) {
-            diags.push(at.error(format!(
-                "\"{}\" has digits; names with digits would be read as postcodes",
-                value.as_str()
-            )));
+            diags.push(
+                at.error(format!("\"{}\" has digits; names with digits would be read as postcodes", value.as_str())),
+            );
             return;
         }
         match self.seen.get(&key) {
@@ -1105,18 +1016,30 @@ mod tests {
             Case {
                 why: "an area lists a contact that does not exist",
                 edit: |s| replace(&mut s.areas, "[police, day_line]", "[police, day_lime]"),
-                want: ("a.yaml", Some("day_lime"), "area \"cambridgeshire\" lists contact \"day_lime\", which is not in"),
+                want: (
+                    "a.yaml",
+                    Some("day_lime"),
+                    "area \"cambridgeshire\" lists contact \"day_lime\", which is not in",
+                ),
                 error: true,
             },
             Case {
                 why: "a contact was checked over 12 months ago",
-                edit: |s| replace(&mut s.contacts, "seed 000\n    checked: 2026-11-23", "seed 000\n    checked: 2025-11-01"),
-                want: ("c.yaml", Some("2025-11-01"), "warning: contact \"police\" was last checked on 2025-11-01, over 12 months ago"),
+                edit: |s| {
+                    replace(&mut s.contacts, "seed 000\n    checked: 2026-11-23", "seed 000\n    checked: 2025-11-01")
+                },
+                want: (
+                    "c.yaml",
+                    Some("2025-11-01"),
+                    "warning: contact \"police\" was last checked on 2025-11-01, over 12 months ago",
+                ),
                 error: false,
             },
             Case {
                 why: "a checked date in the future",
-                edit: |s| replace(&mut s.contacts, "Childline\n    checked: 2026-11-23", "Childline\n    checked: 2027-01-01"),
+                edit: |s| {
+                    replace(&mut s.contacts, "Childline\n    checked: 2026-11-23", "Childline\n    checked: 2027-01-01")
+                },
                 want: ("c.yaml", Some("2027-01-01"), "contact \"kids\" says it was checked on 2027-01-01"),
                 error: true,
             },
@@ -1141,7 +1064,11 @@ mod tests {
             Case {
                 why: "out of hours points nowhere",
                 edit: |s| replace(&mut s.contacts, "out_of_hours: night_line", "out_of_hours: nite_line"),
-                want: ("c.yaml", Some("nite_line"), "contact \"day_line\" names out-of-hours contact \"nite_line\", which is not defined"),
+                want: (
+                    "c.yaml",
+                    Some("nite_line"),
+                    "contact \"day_line\" names out-of-hours contact \"nite_line\", which is not defined",
+                ),
                 error: true,
             },
             Case {
@@ -1158,14 +1085,28 @@ mod tests {
             },
             Case {
                 why: "Childline in the adult block",
-                edit: |s| replace(&mut s.areas, "adult: [police]\n      young_person: [kids]\n  - id: elsewhere", "adult: [police, kids]\n      young_person: [kids]\n  - id: elsewhere"),
-                want: ("a.yaml", Some("kids]\n      young_person: [kids]\n  - id: elsewhere"), "contact \"kids\" is not for the `adult:` block"),
+                edit: |s| {
+                    replace(
+                        &mut s.areas,
+                        "adult: [police]\n      young_person: [kids]\n  - id: elsewhere",
+                        "adult: [police, kids]\n      young_person: [kids]\n  - id: elsewhere",
+                    )
+                },
+                want: (
+                    "a.yaml",
+                    Some("kids]\n      young_person: [kids]\n  - id: elsewhere"),
+                    "contact \"kids\" is not for the `adult:` block",
+                ),
                 error: true,
             },
             Case {
                 why: "the out-of-hours line listed by hand",
                 edit: |s| replace(&mut s.areas, "[police, day_line]", "[police, night_line]"),
-                want: ("a.yaml", Some("night_line"), "\"night_line\" is shown with \"day_line\" as its out-of-hours line"),
+                want: (
+                    "a.yaml",
+                    Some("night_line"),
+                    "\"night_line\" is shown with \"day_line\" as its out-of-hours line",
+                ),
                 error: true,
             },
             Case {
@@ -1176,7 +1117,9 @@ mod tests {
             },
             Case {
                 why: "a button label too long for a phone",
-                edit: |s| replace(&mut s.areas, "label: Peterborough", "label: Peterborough and the surrounding villages"),
+                edit: |s| {
+                    replace(&mut s.areas, "label: Peterborough", "label: Peterborough and the surrounding villages")
+                },
                 want: ("a.yaml", Some("Peterborough and the"), "the label of area \"peterborough\" is 41 characters"),
                 error: true,
             },
@@ -1194,7 +1137,13 @@ mod tests {
             },
             Case {
                 why: "a force code the table does not know",
-                edit: |s| replace(&mut s.areas, "force_code: CAMBS\n    districts: [PE1", "force_code: CAMB\n    districts: [PE1"),
+                edit: |s| {
+                    replace(
+                        &mut s.areas,
+                        "force_code: CAMBS\n    districts: [PE1",
+                        "force_code: CAMB\n    districts: [PE1",
+                    )
+                },
                 want: ("a.yaml", Some("CAMB\n    districts: [PE1"), "force code \"CAMB\" does not appear"),
                 error: true,
             },

@@ -100,9 +100,7 @@ pub struct Contact {
 impl Contact {
     /// The facts this contact states: phone, textphone, web, email.
     pub fn facts(&self) -> impl Iterator<Item = &str> {
-        [&self.phone, &self.textphone, &self.web, &self.email]
-            .into_iter()
-            .filter_map(|f| f.as_deref())
+        [&self.phone, &self.textphone, &self.web, &self.email].into_iter().filter_map(|f| f.as_deref())
     }
 }
 
@@ -183,10 +181,7 @@ pub fn check_web(text: &str) -> Result<(), String> {
 pub fn check_email(text: &str) -> Result<(), String> {
     let ok = match text.split_once('@') {
         Some((user, host)) => {
-            !user.is_empty()
-                && host.contains('.')
-                && !host.contains('@')
-                && !text.contains(char::is_whitespace)
+            !user.is_empty() && host.contains('.') && !host.contains('@') && !text.contains(char::is_whitespace)
         }
         None => false,
     };
@@ -216,8 +211,7 @@ pub fn fact_like_fragments(text: &str) -> Vec<String> {
     for word in text.split_whitespace() {
         let word = word.trim_matches(|c: char| !c.is_alphanumeric());
         let lower = word.to_lowercase();
-        let looks_web = lower.starts_with("www.")
-            || [".org", ".uk", ".com", ".net"].iter().any(|t| lower.contains(t));
+        let looks_web = lower.starts_with("www.") || [".org", ".uk", ".com", ".net"].iter().any(|t| lower.contains(t));
         if word.contains('@') || looks_web {
             found.push(word.to_string());
         }

@@ -82,11 +82,7 @@ impl DaySet {
             [first, .., last] if contiguous => {
                 format!("{}–{}", DAY_LABELS[*first], DAY_LABELS[*last])
             }
-            _ => days
-                .iter()
-                .map(|d| DAY_LABELS[*d])
-                .collect::<Vec<_>>()
-                .join(", "),
+            _ => days.iter().map(|d| DAY_LABELS[*d]).collect::<Vec<_>>().join(", "),
         }
     }
 }
@@ -161,9 +157,7 @@ impl OpeningHours {
         }
         let minute = local.hour() * 60 + local.minute();
         let weekday = local.weekday();
-        self.rules
-            .iter()
-            .any(|r| r.days.contains(weekday) && r.from <= minute && minute < r.to)
+        self.rules.iter().any(|r| r.days.contains(weekday) && r.from <= minute && minute < r.to)
     }
 
     /// "Mon–Fri 8am–6pm, not bank holidays": the hours as a person reads them.
@@ -171,14 +165,7 @@ impl OpeningHours {
         let mut text = self
             .rules
             .iter()
-            .map(|r| {
-                format!(
-                    "{} {}–{}",
-                    r.days.describe(),
-                    describe_clock(r.from),
-                    describe_clock(r.to)
-                )
-            })
+            .map(|r| format!("{} {}–{}", r.days.describe(), describe_clock(r.from), describe_clock(r.to)))
             .collect::<Vec<_>>()
             .join(", ");
         if self.closed_on_bank_holidays {
@@ -195,10 +182,7 @@ impl OpeningHours {
             parts.push("evenings".to_string());
             parts.push("nights".to_string());
         }
-        let open_days = self
-            .rules
-            .iter()
-            .fold(DaySet(0), |acc, r| acc.union(r.days));
+        let open_days = self.rules.iter().fold(DaySet(0), |acc, r| acc.union(r.days));
         let closed_days = open_days.complement();
         if !closed_days.is_empty() {
             parts.push(closed_days.describe());
@@ -223,9 +207,7 @@ pub struct BankHolidays {
 
 impl BankHolidays {
     pub fn new(dates: impl IntoIterator<Item = NaiveDate>) -> Self {
-        BankHolidays {
-            dates: dates.into_iter().collect(),
-        }
+        BankHolidays { dates: dates.into_iter().collect() }
     }
 
     pub fn contains(&self, date: NaiveDate) -> bool {
@@ -245,9 +227,7 @@ pub fn uk_local(now: DateTime<Utc>) -> NaiveDateTime {
 
 /// "Tue 24 Nov 2026 10:00 GMT": an instant as staff read it, with the zone so BST is visible.
 pub fn describe_uk(now: DateTime<Utc>) -> String {
-    now.with_timezone(&London)
-        .format("%a %-d %b %Y %H:%M %Z")
-        .to_string()
+    now.with_timezone(&London).format("%a %-d %b %Y %H:%M %Z").to_string()
 }
 
 /// Parse `2026-12-25T10:00` (or with seconds, or a space instead of `T`) as UK local time.
@@ -271,9 +251,7 @@ pub fn parse_uk_local(s: &str) -> Result<DateTime<Utc>, String> {
     let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(&normal, f).ok())
-        .ok_or_else(|| {
-            format!("\"{text}\" is not a date and time; write it like 2026-12-25T10:00 (UK time)")
-        })?;
+        .ok_or_else(|| format!("\"{text}\" is not a date and time; write it like 2026-12-25T10:00 (UK time)"))?;
     match London.from_local_datetime(&naive).earliest() {
         Some(local) => Ok(local.with_timezone(&Utc)),
         None => Err(format!(
@@ -353,22 +331,11 @@ mod tests {
     #[test]
     fn hours_are_described_as_people_say_them() {
         assert_eq!(council_day_line().describe(), "Mon–Fri 8am–6pm, not bank holidays");
-        assert_eq!(
-            council_day_line().describe_closed(),
-            "evenings, nights, weekends and bank holidays"
-        );
+        assert_eq!(council_day_line().describe_closed(), "evenings, nights, weekends and bank holidays");
         let nspcc = OpeningHours {
             rules: vec![
-                HoursRule {
-                    days: DaySet::parse("mon-fri").unwrap(),
-                    from: 480,
-                    to: 1320,
-                },
-                HoursRule {
-                    days: DaySet::parse("sat-sun").unwrap(),
-                    from: 540,
-                    to: 1080,
-                },
+                HoursRule { days: DaySet::parse("mon-fri").unwrap(), from: 480, to: 1320 },
+                HoursRule { days: DaySet::parse("sat-sun").unwrap(), from: 540, to: 1080 },
             ],
             closed_on_bank_holidays: false,
         };

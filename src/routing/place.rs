@@ -13,18 +13,8 @@ use unicode_normalization::UnicodeNormalization;
 pub const MIN_TYPO_LETTERS: usize = 5;
 
 /// Words people put around a place name that carry no place ("I live in Luton").
-const LEADING_FILLERS: &[&str] = &[
-    "i live in",
-    "we live in",
-    "i am in",
-    "im in",
-    "we are in",
-    "were in",
-    "i am from",
-    "im from",
-    "in",
-    "from",
-];
+const LEADING_FILLERS: &[&str] =
+    &["i live in", "we live in", "i am in", "im in", "we are in", "were in", "i am from", "im from", "in", "from"];
 
 /// Words after a place that add nothing ("Luton, UK", "Poole area").
 const TRAILING_FILLERS: &[&str] = &["uk", "england", "area"];
@@ -41,10 +31,7 @@ pub fn normalise(text: &str) -> String {
             _ => out.push(' '),
         }
     }
-    out.split_whitespace()
-        .map(|w| if w == "saint" { "st" } else { w })
-        .collect::<Vec<_>>()
-        .join(" ")
+    out.split_whitespace().map(|w| if w == "saint" { "st" } else { w }).collect::<Vec<_>>().join(" ")
 }
 
 /// The place part of normalised text, with leading and trailing filler words removed. Returns
@@ -75,8 +62,8 @@ pub fn typo_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -136,17 +123,9 @@ pub struct NameIndex {
 impl NameIndex {
     pub fn add(&mut self, display: &str, kind: NameKind, target: Target) {
         let key = normalise(display);
-        let duplicate = self
-            .entries
-            .iter()
-            .any(|e| e.key == key && e.target == target);
+        let duplicate = self.entries.iter().any(|e| e.key == key && e.target == target);
         if !key.is_empty() && !duplicate {
-            self.entries.push(NameEntry {
-                key,
-                display: display.trim().to_string(),
-                kind,
-                target,
-            });
+            self.entries.push(NameEntry { key, display: display.trim().to_string(), kind, target });
         }
     }
 
@@ -160,9 +139,13 @@ impl NameIndex {
         if letters(normal) + 1 < MIN_TYPO_LETTERS {
             return Vec::new();
         }
+        let length = normal.chars().count();
         self.entries
             .iter()
-            .filter(|e| letters(&e.key) >= MIN_TYPO_LETTERS && typo_distance(&e.key, normal) == 1)
+            .filter(|e| letters(&e.key) >= MIN_TYPO_LETTERS)
+            // One slip changes the length by at most one; skip the rest before the costly part.
+            .filter(|e| e.key.chars().count().abs_diff(length) <= 1)
+            .filter(|e| typo_distance(&e.key, normal) == 1)
             .collect()
     }
 }

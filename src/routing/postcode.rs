@@ -14,14 +14,13 @@ use std::sync::OnceLock;
 /// Every postcode area in the UK and Crown Dependencies (Royal Mail), so "SW1A 1AA" is known to
 /// be a real place outside our table while "ZZ1 1AA" is known to be a mistake.
 const UK_POSTCODE_AREAS: &[&str] = &[
-    "AB", "AL", "B", "BA", "BB", "BD", "BF", "BH", "BL", "BN", "BR", "BS", "BT", "BX", "CA", "CB",
-    "CF", "CH", "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT",
-    "DY", "E", "EC", "EH", "EN", "EX", "FK", "FY", "G", "GL", "GU", "GY", "HA", "HD", "HG", "HP",
-    "HR", "HS", "HU", "HX", "IG", "IM", "IP", "IV", "JE", "KA", "KT", "KW", "KY", "L", "LA", "LD",
-    "LE", "LL", "LN", "LS", "LU", "M", "ME", "MK", "ML", "N", "NE", "NG", "NN", "NP", "NR", "NW",
-    "OL", "OX", "PA", "PE", "PH", "PL", "PO", "PR", "RG", "RH", "RM", "S", "SA", "SE", "SG", "SK",
-    "SL", "SM", "SN", "SO", "SP", "SR", "SS", "ST", "SW", "SY", "TA", "TD", "TF", "TN", "TQ", "TR",
-    "TS", "TW", "UB", "W", "WA", "WC", "WD", "WF", "WN", "WR", "WS", "WV", "YO", "ZE",
+    "AB", "AL", "B", "BA", "BB", "BD", "BF", "BH", "BL", "BN", "BR", "BS", "BT", "BX", "CA", "CB", "CF", "CH", "CM",
+    "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT", "DY", "E", "EC", "EH", "EN", "EX",
+    "FK", "FY", "G", "GL", "GU", "GY", "HA", "HD", "HG", "HP", "HR", "HS", "HU", "HX", "IG", "IM", "IP", "IV", "JE",
+    "KA", "KT", "KW", "KY", "L", "LA", "LD", "LE", "LL", "LN", "LS", "LU", "M", "ME", "MK", "ML", "N", "NE", "NG",
+    "NN", "NP", "NR", "NW", "OL", "OX", "PA", "PE", "PH", "PL", "PO", "PR", "RG", "RH", "RM", "S", "SA", "SE", "SG",
+    "SK", "SL", "SM", "SN", "SO", "SP", "SR", "SS", "ST", "SW", "SY", "TA", "TD", "TF", "TN", "TQ", "TR", "TS", "TW",
+    "UB", "W", "WA", "WC", "WD", "WF", "WN", "WR", "WS", "WV", "YO", "ZE",
 ];
 
 /// A postcode district (outward code) such as `CB4`, `SW1A` or `M1`: uppercase, no spaces.
@@ -32,9 +31,7 @@ impl PostcodeDistrict {
     /// Accepts the shapes Royal Mail uses (A9, A99, AA9, AA99, A9A, AA9A) in any case.
     pub fn parse(text: &str) -> Option<PostcodeDistrict> {
         let upper = text.trim().to_ascii_uppercase();
-        district_re()
-            .is_match(&upper)
-            .then_some(PostcodeDistrict(upper))
+        district_re().is_match(&upper).then_some(PostcodeDistrict(upper))
     }
 
     pub fn as_str(&self) -> &str {
@@ -43,10 +40,7 @@ impl PostcodeDistrict {
 
     /// The letters at the start: `CB` for `CB4`, `M` for `M1`.
     pub fn area(&self) -> &str {
-        let end = self
-            .0
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(self.0.len());
+        let end = self.0.find(|c: char| c.is_ascii_digit()).unwrap_or(self.0.len());
         &self.0[..end]
     }
 
@@ -80,9 +74,7 @@ fn district_re() -> &'static Regex {
 
 fn full_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"^([A-Z]{1,2}[0-9]([0-9]|[A-Z])?)([0-9][A-Z]{2})$").expect("valid regex")
-    })
+    RE.get_or_init(|| Regex::new(r"^([A-Z]{1,2}[0-9]([0-9]|[A-Z])?)([0-9][A-Z]{2})$").expect("valid regex"))
 }
 
 fn inward_part_re() -> &'static Regex {
@@ -193,9 +185,7 @@ impl DistrictTable {
                             diags.push(location.error(format!("{district} is listed twice")));
                             continue;
                         }
-                        table
-                            .districts
-                            .insert(district, DistrictForces { forces, location });
+                        table.districts.insert(district, DistrictForces { forces, location });
                     }
                     Err(message) => diags.push(at(col).error(message)),
                 }
@@ -224,19 +214,15 @@ fn parse_entry(entry: &str, area: &str) -> Result<Entry, String> {
         .strip_suffix(']')
         .and_then(|b| b.split_once('['))
         .ok_or_else(|| format!("\"{entry}\" should look like CB1[CAMBS:2776 Essex:12]"))?;
-    let district = PostcodeDistrict::parse(name)
-        .ok_or_else(|| format!("\"{name}\" is not a postcode district"))?;
+    let district = PostcodeDistrict::parse(name).ok_or_else(|| format!("\"{name}\" is not a postcode district"))?;
     if district.area() != area {
         return Err(format!("{district} is on the line for {area}"));
     }
     let mut forces = Vec::new();
     for pair in counts.split_whitespace() {
-        let (force, count) = pair
-            .split_once(':')
-            .ok_or_else(|| format!("\"{pair}\" in {district} should be FORCE:count"))?;
-        let count: u32 = count
-            .parse()
-            .map_err(|_| format!("\"{count}\" in {district} is not a count"))?;
+        let (force, count) =
+            pair.split_once(':').ok_or_else(|| format!("\"{pair}\" in {district} should be FORCE:count"))?;
+        let count: u32 = count.parse().map_err(|_| format!("\"{count}\" in {district} is not a count"))?;
         if force.starts_with('?') {
             continue;
         }

@@ -36,7 +36,9 @@ pub enum RouteDecision {
         options: Vec<AreaId>,
     },
     /// The national route, at once.
-    National { reason: NationalReason },
+    National {
+        reason: NationalReason,
+    },
     /// Nothing we could read as a place: the caller asks again with the area buttons and offers
     /// the national route.
     NotUnderstood,
@@ -81,21 +83,11 @@ impl Router {
                 }
             }
         };
-        let files = (
-            read(AREAS_FILE),
-            read(CONTACTS_FILE),
-            read(HOLIDAYS_FILE),
-            read(DISTRICTS_FILE),
-        );
+        let files = (read(AREAS_FILE), read(CONTACTS_FILE), read(HOLIDAYS_FILE), read(DISTRICTS_FILE));
         let (Some(areas), Some(contacts), Some(holidays), Some(districts)) = files else {
             return Err(diags);
         };
-        let sources = RoutingSources {
-            areas,
-            contacts,
-            holidays,
-            districts,
-        };
+        let sources = RoutingSources { areas, contacts, holidays, districts };
         let today = uk_local(Utc::now()).date();
         Router::from_sources(&sources, today)
     }
@@ -150,20 +142,9 @@ impl Router {
 
     /// The contact block for an area (`None`, `elsewhere` or an unknown id: the national route),
     /// for an adult or a young person, at `now`. Plain text; always ends with the 999 line.
-    pub fn contact_block(
-        &self,
-        area: Option<&AreaId>,
-        young_person: bool,
-        now: DateTime<Utc>,
-    ) -> String {
-        let area = area
-            .and_then(|id| self.area(id.as_str()))
-            .unwrap_or(&self.areas[self.elsewhere]);
-        let ctx = BlockContext {
-            book: &self.contacts,
-            holidays: &self.holidays,
-            local: uk_local(now),
-        };
+    pub fn contact_block(&self, area: Option<&AreaId>, young_person: bool, now: DateTime<Utc>) -> String {
+        let area = area.and_then(|id| self.area(id.as_str())).unwrap_or(&self.areas[self.elsewhere]);
+        let ctx = BlockContext { book: &self.contacts, holidays: &self.holidays, local: uk_local(now) };
         block::render(area, young_person, &ctx)
     }
 
@@ -193,12 +174,11 @@ impl Router {
             RouteDecision::National { reason } => {
                 out.push(match reason {
                     NationalReason::Unknown => {
-                        "Decision: national route (the user does not know or would rather not say)"
-                            .to_string()
+                        "Decision: national route (the user does not know or would rather not say)".to_string()
                     }
-                    NationalReason::Outside { place } => format!(
-                        "Decision: national route ({place} is outside the areas with local contacts)"
-                    ),
+                    NationalReason::Outside { place } => {
+                        format!("Decision: national route ({place} is outside the areas with local contacts)")
+                    }
                 });
                 Some(None)
             }
@@ -254,10 +234,7 @@ impl Router {
             }
         }
         if normal.chars().any(|c| c.is_ascii_digit()) {
-            return (
-                RouteDecision::NotUnderstood,
-                "has digits but is not a postcode".to_string(),
-            );
+            return (RouteDecision::NotUnderstood, "has digits but is not a postcode".to_string());
         }
         for text in &attempts {
             let hits = self.names.exact(text);
@@ -271,19 +248,13 @@ impl Router {
                 return self.resolve_names(&hits, true);
             }
         }
-        (
-            RouteDecision::NotUnderstood,
-            "not a postcode, place or phrase we know".to_string(),
-        )
+        (RouteDecision::NotUnderstood, "not a postcode, place or phrase we know".to_string())
     }
 
     fn route_postcode(&self, postcode: PostcodeInput) -> (RouteDecision, String) {
         let (district, said) = match postcode {
             PostcodeInput::Malformed => {
-                return (
-                    RouteDecision::NotUnderstood,
-                    "looks like a postcode but is not a valid one".to_string(),
-                )
+                return (RouteDecision::NotUnderstood, "looks like a postcode but is not a valid one".to_string())
             }
             PostcodeInput::District(d) => {
                 let said = format!("postcode district {d}");
@@ -300,10 +271,7 @@ impl Router {
                 return (RouteDecision::NotUnderstood, why);
             }
             if self.districts.covers_area(district.area()) {
-                let why = format!(
-                    "{district} is not a district of {} in the postcode table",
-                    district.area()
-                );
+                let why = format!("{district} is not a district of {} in the postcode table", district.area());
                 return (RouteDecision::NotUnderstood, why);
             }
             let why = format!("{said}, outside the postcode table (not a covered force)");
@@ -312,9 +280,8 @@ impl Router {
         let mut candidates: Vec<usize> = Vec::new();
         let mut other_forces: Vec<&str> = Vec::new();
         for (code, _) in &entry.forces {
-            let members: Vec<usize> = (0..self.areas.len())
-                .filter(|i| self.areas[*i].force_code.as_deref() == Some(code))
-                .collect();
+            let members: Vec<usize> =
+                (0..self.areas.len()).filter(|i| self.areas[*i].force_code.as_deref() == Some(code)).collect();
             match members.as_slice() {
                 [] => other_forces.push(code),
                 [one] => candidates.push(*one),
@@ -329,17 +296,13 @@ impl Router {
             [] => (outside(district.as_str()), why),
             [one] if other_forces.is_empty() => (RouteDecision::Area(self.areas[*one].id.clone()), why),
             _ => {
-                let mut parts: Vec<String> = candidates
-                    .iter()
-                    .map(|i| format!("partly in {}", self.areas[*i].name))
-                    .collect();
+                let mut parts: Vec<String> =
+                    candidates.iter().map(|i| format!("partly in {}", self.areas[*i].name)).collect();
                 if !other_forces.is_empty() {
                     parts.push("partly in a neighbouring county".to_string());
                 }
-                let question = format!(
-                    "{district} is {}. Which are you in? You can also type your town.",
-                    join_and(&parts)
-                );
+                let question =
+                    format!("{district} is {}. Which are you in? You can also type your town.", join_and(&parts));
                 (self.ask(question, &candidates), format!("{why}; split, so ask"))
             }
         }
@@ -383,11 +346,8 @@ impl Router {
         covered.sort_unstable();
         covered.dedup();
         let outside_place = || {
-            let places: Vec<String> = hits
-                .iter()
-                .filter(|h| matches!(h.target, Target::Outside { .. }))
-                .map(|h| h.display.clone())
-                .collect();
+            let places: Vec<String> =
+                hits.iter().filter(|h| matches!(h.target, Target::Outside { .. })).map(|h| h.display.clone()).collect();
             join_or(&places)
         };
         if covered.is_empty() {
@@ -407,11 +367,11 @@ impl Router {
             }
             (false, _, _) => "That name fits more than one place. Which area is it in?".to_string(),
             (true, [name], [one]) if targets.len() == 1 => {
-                let area = &self.areas[*one];
-                if normalise(name) == normalise(&area.name) || normalise(name) == normalise(&area.label) {
-                    format!("Did you mean {name}?")
+                // A town gets its area named; a name for the area itself ("Cambs") needs none.
+                if hits.iter().all(|h| h.kind == NameKind::Town) {
+                    format!("Did you mean {name}, in {}?", self.areas[*one].name)
                 } else {
-                    format!("Did you mean {name}, in {}?", area.name)
+                    format!("Did you mean {name}?")
                 }
             }
             (true, [name], _) => {
@@ -444,11 +404,8 @@ impl Router {
 
     /// A question whose options are these areas in button order, then `elsewhere`.
     fn ask(&self, question: String, areas: &[usize]) -> RouteDecision {
-        let mut options: Vec<AreaId> = areas
-            .iter()
-            .filter(|i| **i != self.elsewhere)
-            .map(|i| self.areas[*i].id.clone())
-            .collect();
+        let mut options: Vec<AreaId> =
+            areas.iter().filter(|i| **i != self.elsewhere).map(|i| self.areas[*i].id.clone()).collect();
         options.push(self.areas[self.elsewhere].id.clone());
         RouteDecision::Ask { question, options }
     }
@@ -459,9 +416,7 @@ fn national(reason: NationalReason) -> RouteDecision {
 }
 
 fn outside(place: &str) -> RouteDecision {
-    national(NationalReason::Outside {
-        place: place.to_string(),
-    })
+    national(NationalReason::Outside { place: place.to_string() })
 }
 
 /// "a", "a and b", "a, b and c".
@@ -478,5 +433,164 @@ fn join_with(parts: &[String], word: &str) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} {word} {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::config::fixture::{sources, today};
+    use super::*;
+
+    fn router() -> Router {
+        Router::from_sources(&sources(), today()).unwrap().0
+    }
+
+    fn id(s: &str) -> AreaId {
+        AreaId::parse(s).unwrap()
+    }
+
+    fn ask(options: &[&str]) -> Vec<AreaId> {
+        options.iter().map(|o| id(o)).collect()
+    }
+
+    #[test]
+    fn decisions_on_the_fixture() {
+        let r = router();
+        let area = |s: &str| RouteDecision::Area(id(s));
+        let out = |s: &str| outside(s);
+        let cases: Vec<(&str, RouteDecision)> = vec![
+            ("CB4", area("cambridgeshire")),
+            ("cb4 1ab", area("cambridgeshire")),
+            ("PE1", area("peterborough")),
+            ("PE30", out("PE30")),
+            ("M1 1AA", out("M1")),
+            ("not sure", national(NationalReason::Unknown)),
+            ("NOT  SURE!", national(NationalReason::Unknown)),
+            ("I’d rather not say", national(NationalReason::Unknown)),
+            ("kings lynn", out("King's Lynn")),
+            ("cambs", area("cambridgeshire")),
+            ("i live in cambridge", area("cambridgeshire")),
+            ("elsewhere", area("elsewhere")),
+            ("Elsewhere in England", area("elsewhere")),
+            ("", RouteDecision::NotUnderstood),
+            ("???", RouteDecision::NotUnderstood),
+            ("ZZ1 1AA", RouteDecision::NotUnderstood),
+            ("CB99", RouteDecision::NotUnderstood),
+            ("12345", RouteDecision::NotUnderstood),
+            ("xyzzy", RouteDecision::NotUnderstood),
+        ];
+        for (typed, want) in cases {
+            assert_eq!(r.route(typed), want, "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn questions_offer_the_right_areas_then_elsewhere() {
+        let r = router();
+        let cases: &[(&str, &[&str], &str)] = &[
+            (
+                "CB8",
+                &["cambridgeshire", "elsewhere"],
+                "CB8 is partly in Cambridgeshire and partly in a neighbouring county.",
+            ),
+            (
+                "PE7 2AB",
+                &["cambridgeshire", "peterborough", "elsewhere"],
+                "PE7 is partly in Cambridgeshire and partly in Peterborough.",
+            ),
+            ("St Ives", &["cambridgeshire", "elsewhere"], "There is more than one place called St Ives."),
+            ("Cambrige", &["cambridgeshire", "elsewhere"], "Did you mean Cambridge, in Cambridgeshire?"),
+            ("Cambz", &["cambridgeshire", "elsewhere"], "Did you mean Cambs?"),
+        ];
+        for (typed, options, question_start) in cases {
+            match r.route(typed) {
+                RouteDecision::Ask { question, options: got } => {
+                    assert_eq!(got, ask(options), "{typed:?}");
+                    assert!(question.starts_with(question_start), "{typed:?}: {question}");
+                }
+                other => panic!("{typed:?}: want a question, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_typo_between_two_places_is_never_guessed() {
+        // "Marsh" is one letter from "March" (Cambridgeshire) and a prefix-typo of nothing else;
+        // "Marsh Gibbo" is one letter from an outside place only.
+        let r = router();
+        assert!(matches!(r.route("Marsh"), RouteDecision::Ask { .. }));
+        assert_eq!(r.route("Marsh Gibbo"), outside("Marsh Gibbon"));
+    }
+
+    #[test]
+    fn the_day_line_and_out_of_hours_line_swap_places_but_both_show() {
+        let r = router();
+        let cambs = id("cambridgeshire");
+        let cases = [
+            ("2026-11-24T10:00", true),
+            ("2026-11-24T18:30", false),
+            ("2026-11-28T10:00", false),
+            ("2026-12-25T10:00", false),
+            ("2026-12-28T10:00", false),
+        ];
+        for (at, day_first) in cases {
+            let now = parse_uk_local_for_test(at);
+            let block = r.contact_block(Some(&cambs), false, now);
+            let day = block.find("0345 045 5203").expect("day line shown");
+            let night = block.find("01733 234 724").expect("out-of-hours line shown");
+            assert_eq!(day < night, day_first, "{at}:\n{block}");
+            assert!(block.ends_with("In an emergency: call 999"), "{at}:\n{block}");
+        }
+    }
+
+    #[test]
+    fn unknown_or_missing_areas_get_the_national_block() {
+        let r = router();
+        let now = parse_uk_local_for_test("2026-11-24T10:00");
+        let national = r.contact_block(None, false, now);
+        assert_eq!(r.contact_block(Some(&id("elsewhere")), false, now), national);
+        assert_eq!(r.contact_block(Some(&id("atlantis")), false, now), national);
+        assert!(national.starts_with("Who to contact, wherever you are in England"));
+        let young = r.contact_block(None, true, now);
+        assert!(young.contains("Childline") && !young.contains("Council"), "{young}");
+    }
+
+    #[test]
+    fn explain_says_what_was_decided_and_why_without_echoing_a_postcode() {
+        let r = router();
+        let now = parse_uk_local_for_test("2026-11-24T10:00");
+        let text = r.explain("cb4 1ab", now);
+        assert!(text.starts_with("Decision: area cambridgeshire (Cambridgeshire Constabulary)\nWhy: postcode district CB4 (from a full postcode)"), "{text}");
+        assert!(!text.to_uppercase().contains("1AB"), "{text}");
+        assert!(text.contains("--- For an adult ---\nWho to contact in Cambridgeshire"), "{text}");
+        assert!(text.contains("--- For a young person ---\nWho can help you in Cambridgeshire"), "{text}");
+        let text = r.explain("CB8", now);
+        assert!(text.contains("Option: elsewhere (button \"Elsewhere in England\")"), "{text}");
+    }
+
+    #[test]
+    fn the_router_can_be_shared_between_threads() {
+        fn shareable<T: Clone + Send + Sync + std::fmt::Debug>() {}
+        shareable::<Router>();
+        shareable::<RouteDecision>();
+    }
+
+    #[test]
+    fn stated_facts_list_every_number_once() {
+        let facts = router().stated_facts();
+        assert_eq!(facts, ["101", "0345 045 5203", "01733 234 724", "0800 1111", "999"]);
+    }
+
+    #[test]
+    fn a_missing_config_directory_names_each_file() {
+        let dir = Path::new("/nonexistent/signpost-config");
+        let diags = Router::load_dir(dir).unwrap_err();
+        assert_eq!(diags.len(), 4, "{diags:#?}");
+        assert!(diags[0].to_string().starts_with("/nonexistent/signpost-config/areas.yaml: cannot read the file"));
+        assert!(diags.iter().all(Diagnostic::is_error));
+    }
+
+    fn parse_uk_local_for_test(s: &str) -> DateTime<Utc> {
+        super::super::hours::parse_uk_local(s).unwrap()
     }
 }

@@ -51,10 +51,10 @@ impl DangerDetector {
                 Ok(_) => sources.push(normalised),
                 Err(e) => {
                     let detail = e.to_string().lines().last().unwrap_or("").trim().to_string();
-                    errors.push(yaml::location(p, origin).error(format!(
-                        "danger pattern \"{}\" is not a valid regex: {detail}",
-                        p.as_str()
-                    )));
+                    errors.push(
+                        yaml::location(p, origin)
+                            .error(format!("danger pattern \"{}\" is not a valid regex: {detail}", p.as_str())),
+                    );
                 }
             }
         }
@@ -114,7 +114,9 @@ mod tests {
     #[test]
     fn tolerant_of_case_apostrophes_and_spacing() {
         let d = detector();
-        for text in ["She's IN   DANGER", "I can't get away", "i cant  get away!!", "she is with him now.", "Can’t get\naway"] {
+        for text in
+            ["She's IN   DANGER", "I can't get away", "i cant  get away!!", "she is with him now.", "Can’t get\naway"]
+        {
             assert!(d.is_danger(text), "{text}");
         }
         for text in ["he is not in dangerous company", "I got away with it", ""] {

@@ -10,7 +10,13 @@ use crate::content::Content;
 use crate::engine::{Effect, Input};
 use std::io::{BufRead, Write};
 
-pub fn run(content: &Content, clock: Clock, input: impl BufRead, mut out: impl Write, interactive: bool) -> std::io::Result<()> {
+pub fn run(
+    content: &Content,
+    clock: Clock,
+    input: impl BufRead,
+    mut out: impl Write,
+    interactive: bool,
+) -> std::io::Result<()> {
     let mut conv = Conversation::new(content, clock);
     if interactive {
         writeln!(out, "Signpost terminal chat. Type a button's number or words, or anything else to send it as a message. Ctrl-D to leave.\n")?;

@@ -126,12 +126,18 @@ pub fn render(flows: &Flows, format: Format, only: Option<&str>) -> Result<Strin
 }
 
 fn mermaid_text(s: &str) -> String {
-    s.replace('"', "#quot;").replace('\n', "<br/>").replace('<', "#lt;").replace('>', "#gt;").replace("#lt;br/#gt;", "<br/>")
+    s.replace('"', "#quot;")
+        .replace('\n', "<br/>")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
+        .replace("#lt;br/#gt;", "<br/>")
 }
 
 fn mermaid(flows: &Flows, edges: &[Edge], shown: &dyn Fn(NodeIdx) -> bool, external: &[NodeIdx]) -> String {
     let mut out = String::from("flowchart TD\n");
-    out.push_str("  ANY[\"Any typed message with a danger phrase,<br/>/emergency, or a 'danger now' button\"] -.-> EMERGENCY\n");
+    out.push_str(
+        "  ANY[\"Any typed message with a danger phrase,<br/>/emergency, or a 'danger now' button\"] -.-> EMERGENCY\n",
+    );
     out.push_str("  EMERGENCY([\"🚨 Emergency message: call 999<br/>press 55 · textphone 18000\"])\n");
     out.push_str("  EXIT([\"Quick exit on every message, or /exit:<br/>chat deleted, session forgotten\"])\n");
     out.push_str("  CMDS[\"/start · /help · /area · /emergency work from any node\"]\n");
@@ -181,7 +187,9 @@ fn dot(flows: &Flows, edges: &[Edge], shown: &dyn Fn(NodeIdx) -> bool, external:
     let mut out = String::from("digraph signpost {\n  rankdir=TB;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n");
     out.push_str("  ANY [label=\"Any typed message with a danger phrase,\\n/emergency, or a 'danger now' button\", shape=note];\n");
     out.push_str("  EMERGENCY [label=\"Emergency message: call 999\\npress 55 · textphone 18000\", shape=doubleoctagon, color=red];\n");
-    out.push_str("  EXIT [label=\"Quick exit on every message, or /exit:\\nchat deleted, session forgotten\", shape=note];\n");
+    out.push_str(
+        "  EXIT [label=\"Quick exit on every message, or /exit:\\nchat deleted, session forgotten\", shape=note];\n",
+    );
     out.push_str("  ANY -> EMERGENCY [style=dashed];\n");
     for (f, flow) in flows.flows.iter().enumerate() {
         let nodes: Vec<NodeIdx> = (0..flows.nodes.len()).filter(|&i| flows.nodes[i].flow == f && shown(i)).collect();
@@ -197,7 +205,12 @@ fn dot(flows: &Flows, edges: &[Edge], shown: &dyn Fn(NodeIdx) -> bool, external:
                 NodeKind::Ask { .. } => "parallelogram",
                 _ => "box",
             };
-            let _ = writeln!(out, "    \"{}\" [label=\"{}\", shape={shape}];", dot_text(&flows.nodes[i].id), dot_text(&node_label(flows, i)));
+            let _ = writeln!(
+                out,
+                "    \"{}\" [label=\"{}\", shape={shape}];",
+                dot_text(&flows.nodes[i].id),
+                dot_text(&node_label(flows, i))
+            );
         }
         if edges.iter().any(|e| e.to == EdgeEnd::Return(f)) {
             let _ = writeln!(out, "    \"return_{f}\" [label=\"back to the caller\", shape=plaintext];");
@@ -215,7 +228,12 @@ fn dot(flows: &Flows, edges: &[Edge], shown: &dyn Fn(NodeIdx) -> bool, external:
             EdgeEnd::Emergency => "EMERGENCY".into(),
         };
         let style = if e.call { ", style=dashed" } else { "" };
-        let _ = writeln!(out, "  \"{}\" -> \"{to}\" [label=\"{}\"{style}];", dot_text(&flows.nodes[e.from].id), dot_text(&e.label));
+        let _ = writeln!(
+            out,
+            "  \"{}\" -> \"{to}\" [label=\"{}\"{style}];",
+            dot_text(&flows.nodes[e.from].id),
+            dot_text(&e.label)
+        );
     }
     out.push_str("}\n");
     out

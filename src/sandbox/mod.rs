@@ -5,6 +5,7 @@
 
 pub mod chat;
 pub mod graph;
+pub mod staff;
 pub mod transcript;
 
 use crate::content::Content;
@@ -47,12 +48,7 @@ pub enum Action {
 
 impl<'c> Conversation<'c> {
     pub fn new(content: &'c Content, clock: Clock) -> Self {
-        Conversation {
-            content,
-            session: Session::default(),
-            clock,
-            buttons: Vec::new(),
-        }
+        Conversation { content, session: Session::default(), clock, buttons: Vec::new() }
     }
 
     /// A line equal to a button label of the latest message (ignoring case), or `#N`, presses
@@ -64,11 +60,9 @@ impl<'c> Conversation<'c> {
                 return Action::Press(b.clone());
             }
         }
-        match self
-            .buttons
-            .iter()
-            .find(|b| b.label.trim().eq_ignore_ascii_case(trimmed) || b.label.trim().to_lowercase() == trimmed.to_lowercase())
-        {
+        match self.buttons.iter().find(|b| {
+            b.label.trim().eq_ignore_ascii_case(trimmed) || b.label.trim().to_lowercase() == trimmed.to_lowercase()
+        }) {
             Some(b) => Action::Press(b.clone()),
             None => Action::Type(line.to_string()),
         }

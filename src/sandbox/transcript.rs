@@ -128,7 +128,9 @@ pub fn run(content: &Content, file: &SourceFile) -> Result<Outcome, Diagnostic> 
                 }
             },
             _ => {
-                return Err(Location::file(&file.origin).error(format!("step {n} needs exactly one of `say:` or `press:`")));
+                return Err(
+                    Location::file(&file.origin).error(format!("step {n} needs exactly one of `say:` or `press:`"))
+                );
             }
         };
         if let Action::Press(b) = &action {
@@ -144,7 +146,8 @@ pub fn run(content: &Content, file: &SourceFile) -> Result<Outcome, Diagnostic> 
                         outcome.nodes_seen.insert(node.clone());
                     }
                     let tag = r.node.as_deref().unwrap_or("-");
-                    let _ = writeln!(outcome.report, "bot [{tag}]: {}", format_reply(r).trim_end().replace('\n', "\n    "));
+                    let _ =
+                        writeln!(outcome.report, "bot [{tag}]: {}", format_reply(r).trim_end().replace('\n', "\n    "));
                     all_text.push_str(&r.text);
                     all_text.push('\n');
                 }
@@ -250,7 +253,12 @@ pub fn uncovered(content: &Content, outcomes: &[Outcome]) -> Vec<String> {
                 continue;
             }
             if !pressed.contains(data.as_str()) {
-                out.push(format!("{}: node \"{}\": button {} is never pressed", node.loc, node.id, button_name(content, i, &data)));
+                out.push(format!(
+                    "{}: node \"{}\": button {} is never pressed",
+                    node.loc,
+                    node.id,
+                    button_name(content, i, &data)
+                ));
             }
         }
     }

@@ -14,10 +14,7 @@ pub struct MemoryStore {
 
 impl MemoryStore {
     pub fn new(ttl: Duration) -> Self {
-        MemoryStore {
-            ttl,
-            map: Mutex::new(HashMap::new()),
-        }
+        MemoryStore { ttl, map: Mutex::new(HashMap::new()) }
     }
 
     pub fn len(&self) -> usize {
@@ -45,24 +42,12 @@ impl SessionStore for MemoryStore {
 
     async fn save(&self, key: &str, state: &ChatState, expected: Option<u64>) -> Result<u64, StoreError> {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        let current = map
-            .get(key)
-            .filter(|(_, saved)| saved.elapsed() <= self.ttl)
-            .map(|(v, _)| v.version);
+        let current = map.get(key).filter(|(_, saved)| saved.elapsed() <= self.ttl).map(|(v, _)| v.version);
         if current != expected {
             return Err(StoreError::Conflict);
         }
         let version = current.unwrap_or(0) + 1;
-        map.insert(
-            key.to_string(),
-            (
-                Versioned {
-                    value: state.clone(),
-                    version,
-                },
-                Instant::now(),
-            ),
-        );
+        map.insert(key.to_string(), (Versioned { value: state.clone(), version }, Instant::now()));
         Ok(version)
     }
 

@@ -91,7 +91,10 @@ pub enum StoreSpec {
     Sqlite(PathBuf),
     /// `url` without the `prefix` parameter; `prefix` is put in front of every key as it is
     /// (give the separator too, e.g. `?prefix=signpost-staging:`).
-    Redis { url: String, prefix: String },
+    Redis {
+        url: String,
+        prefix: String,
+    },
 }
 
 impl StoreSpec {
@@ -121,10 +124,7 @@ impl StoreSpec {
                 return Err(StoreError::Backend("--store: the Redis key prefix is empty".to_string()));
             }
             let url = if rest.is_empty() { base.to_string() } else { format!("{base}?{}", rest.join("&")) };
-            return Ok(StoreSpec::Redis {
-                url,
-                prefix: prefix.unwrap_or(DEFAULT_PREFIX).to_string(),
-            });
+            return Ok(StoreSpec::Redis { url, prefix: prefix.unwrap_or(DEFAULT_PREFIX).to_string() });
         }
         // Only the scheme is repeated: a mistyped Redis URL may hold a password.
         let scheme = spec.split(':').next().unwrap_or_default();
@@ -170,10 +170,6 @@ fn encode(state: &ChatState) -> Result<String, StoreError> {
 /// The error gives the position only: stored JSON is never copied into a message or a log.
 fn decode(json: &str) -> Result<ChatState, StoreError> {
     serde_json::from_str(json).map_err(|e| {
-        StoreError::Backend(format!(
-            "a stored chat state is not valid JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        ))
+        StoreError::Backend(format!("a stored chat state is not valid JSON (line {}, column {})", e.line(), e.column()))
     })
 }

@@ -41,10 +41,7 @@ pub struct RedisStore {
 impl std::fmt::Debug for RedisStore {
     // No URL: it may hold a password.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisStore")
-            .field("prefix", &self.prefix)
-            .field("ttl_ms", &self.ttl_ms)
-            .finish_non_exhaustive()
+        f.debug_struct("RedisStore").field("prefix", &self.prefix).field("ttl_ms", &self.ttl_ms).finish_non_exhaustive()
     }
 }
 
@@ -85,10 +82,7 @@ impl SessionStore for RedisStore {
             .await
             .map_err(backend)?;
         match (version, state) {
-            (Some(version), Some(state)) => Ok(Some(Versioned {
-                value: decode(&state)?,
-                version,
-            })),
+            (Some(version), Some(state)) => Ok(Some(Versioned { value: decode(&state)?, version })),
             _ => Ok(None),
         }
     }
@@ -118,4 +112,3 @@ impl SessionStore for RedisStore {
 fn backend(e: ::redis::RedisError) -> StoreError {
     StoreError::Backend(format!("redis: {e}"))
 }
-

@@ -72,9 +72,7 @@ impl SqliteStore {
         create_private(&path).map_err(|e| fail(&e))?;
         let conn = Connection::open(&path).map_err(|e| fail(&e))?;
         conn.busy_timeout(Duration::from_secs(5)).map_err(|e| fail(&e))?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(|e| fail(&e))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(|e| fail(&e))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(fail(&format!("could not switch to WAL mode (journal_mode is {mode})")));
         }
@@ -150,26 +148,20 @@ impl SessionStore for SqliteStore {
         self.run(move |inner, conn| {
             let now = (inner.clock)();
             let row: Option<(i64, i64, String)> = conn
-                .query_row(
-                    "SELECT version, expires_at, state FROM sessions WHERE key = ?1",
-                    [&key],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                )
+                .query_row("SELECT version, expires_at, state FROM sessions WHERE key = ?1", [&key], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
                 .optional()?;
             match row {
                 None => Ok(None),
                 Some((_, expires_at, _)) if expires_at <= now => {
                     // Only if still expired: another process may have just saved a new state.
-                    conn.execute(
-                        "DELETE FROM sessions WHERE key = ?1 AND expires_at <= ?2",
-                        params![key, now],
-                    )?;
+                    conn.execute("DELETE FROM sessions WHERE key = ?1 AND expires_at <= ?2", params![key, now])?;
                     Ok(None)
                 }
-                Some((version, _, state)) => Ok(Some(Versioned {
-                    value: decode(&state)?,
-                    version: from_sql_version(version)?,
-                })),
+                Some((version, _, state)) => {
+                    Ok(Some(Versioned { value: decode(&state)?, version: from_sql_version(version)? }))
+                }
             }
         })
         .await
@@ -238,7 +230,6 @@ fn truncate_wal(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-
 fn to_sql_version(v: u64) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Conflict)
 }
@@ -248,9 +239,7 @@ fn from_sql_version(v: i64) -> Result<u64, StoreError> {
 }
 
 fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Creates an empty database file readable by its owner only, if there is none (SQLite gives

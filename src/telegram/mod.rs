@@ -1,12 +1,218 @@
-//! The Telegram adapter (being written): Update -> engine input, effects -> Bot API calls.
+//! The Telegram adapter: Update -> engine input, effects -> Bot API calls. The engine decides
+//! what to say; this module only delivers it, reliably and without keeping anything a user said.
+//!
+//! - [`polling`]: `getUpdates` in a loop; an update is confirmed only once handled and saved.
+//! - [`webhook`]: the same, served over HTTPS by axum, behind a secret token.
+//! - [`handler`]: one update: load, `engine::step`, compare-and-set save, send, record ids.
+//! - [`update`]: sorts updates (private chat, group, ignore).
+//! - [`api`]: the Bot API calls, throttled and retried.
+//! - [`split`]: long texts cut under Telegram's 4096 UTF-16 units.
+//! - [`keyboard`]: engine buttons <-> inline keyboards and callback data.
+//!
+//! Logs carry a keyed tag of the chat (see [`crate::privacy`]) and update ids: never message
+//! text, never a raw chat or user id.
+
+mod api;
+pub mod handler;
+pub mod keyboard;
+mod polling;
+pub mod split;
+pub mod update;
+pub mod webhook;
 
 use crate::content::Content;
+use crate::privacy::HashKey;
+use crate::store::{self, SessionStore};
+use anyhow::{bail, Context as _};
+use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use teloxide::types::BotCommand;
+use teloxide::Bot;
+use tokio::net::TcpListener;
+
+pub use handler::Handler;
+
+/// The content every update reads, behind a lock so a reload (SIGHUP, later) can swap in a
+/// newly validated `Content` while updates in hand finish with the old one.
+pub type SharedContent = Arc<RwLock<Arc<Content>>>;
 
 /// Options of `signpost run`.
 #[derive(clap::Args, Debug, Clone)]
-pub struct RunArgs {}
+pub struct RunArgs {
+    /// Serve a webhook at this public HTTPS URL instead of long polling. Needs
+    /// SIGNPOST_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -), which Telegram sends back with every
+    /// update; requests without it are refused.
+    #[arg(long, value_name = "URL")]
+    pub webhook_url: Option<reqwest::Url>,
+    /// Where the webhook server listens (behind your HTTPS proxy).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Where conversations are kept: memory, sqlite:PATH or redis://HOST:PORT[?prefix=P].
+    #[arg(long, value_name = "SPEC", env = "SIGNPOST_STORE", default_value = "sqlite:data/signpost.db")]
+    pub store: String,
+    /// Do not queue requests to stay inside Telegram's rate limits. Only for load tests
+    /// against a fake Bot API server: against Telegram this gets the bot rate-limited.
+    /// 429 (retry after) is still honoured.
+    #[arg(long, env = "SIGNPOST_NO_THROTTLE")]
+    pub no_throttle: bool,
+}
 
-pub async fn run(_args: RunArgs, _content: Content, _flows: PathBuf, _config: PathBuf) -> anyhow::Result<()> {
-    anyhow::bail!("the Telegram adapter is not built yet")
+/// How updates arrive.
+pub enum Transport {
+    Polling,
+    Webhook {
+        /// The public URL registered with Telegram; its path is the path served.
+        url: reqwest::Url,
+        listener: TcpListener,
+        secret: String,
+    },
+}
+
+/// Everything [`serve`] needs besides content and store.
+pub struct BotConfig {
+    pub token: String,
+    /// Another Bot API server (self-hosted, or a fake one in tests); `None`: Telegram's.
+    pub api_url: Option<reqwest::Url>,
+    pub throttle: bool,
+    pub transport: Transport,
+    pub hash_key: HashKey,
+}
+
+/// The command menu registered on start. The engine understands each of them.
+pub fn commands() -> Vec<BotCommand> {
+    [
+        ("start", "Start again"),
+        ("help", "What this bot does"),
+        ("emergency", "A child is in danger now: call 999"),
+        ("area", "Change your area"),
+        ("exit", "Quick exit: clear this chat"),
+    ]
+    .into_iter()
+    .map(|(c, d)| BotCommand::new(c, d))
+    .collect()
+}
+
+/// `signpost run`: read the environment, open the store, and serve until Ctrl-C or SIGTERM.
+pub async fn run(args: RunArgs, content: Content, flows_dir: PathBuf, config_dir: PathBuf) -> anyhow::Result<()> {
+    let token = match std::env::var("TELOXIDE_TOKEN") {
+        Ok(t) if !t.trim().is_empty() => t.trim().to_string(),
+        _ => bail!("TELOXIDE_TOKEN is not set: set it to the bot token from @BotFather"),
+    };
+    let api_url = match std::env::var("TELOXIDE_API_URL") {
+        Ok(u) if !u.trim().is_empty() => {
+            Some(u.trim().parse().context("TELOXIDE_API_URL is not a URL (for example http://127.0.0.1:8081)")?)
+        }
+        _ => None,
+    };
+    let transport = match args.webhook_url {
+        None => Transport::Polling,
+        Some(url) => {
+            let secret = std::env::var("SIGNPOST_WEBHOOK_SECRET").unwrap_or_default();
+            if !valid_secret(&secret) {
+                bail!("SIGNPOST_WEBHOOK_SECRET is not set: set it to 1-256 characters from A-Z, a-z, 0-9, _ and - (Telegram sends it with every update)");
+            }
+            let listener =
+                TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+            Transport::Webhook { url, listener, secret }
+        }
+    };
+    let ttl = Duration::from_secs(u64::from(content.settings.session_idle_hours) * 3600);
+    let store = store::open(&args.store, ttl).await?;
+    // TODO(reload): keep `flows_dir` and `config_dir` for a SIGHUP reload that swaps
+    // `SharedContent` after `Content::load` succeeds.
+    let _ = (flows_dir, config_dir);
+    let config = BotConfig { token, api_url, throttle: !args.no_throttle, transport, hash_key: HashKey::from_env() };
+    let content = Arc::new(RwLock::new(Arc::new(content)));
+    serve(config, content, store, shutdown_signal()).await
+}
+
+/// Run the bot until `shutdown` completes, then finish the updates in hand and return.
+pub async fn serve(
+    config: BotConfig,
+    content: SharedContent,
+    store: Arc<dyn SessionStore>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let mut bot = Bot::new(config.token);
+    if let Some(url) = config.api_url {
+        bot = bot.set_api_url(url);
+    }
+    let api = api::Api::new(bot, config.throttle);
+    let me = api.get_me().await.context("cannot reach the Bot API (is TELOXIDE_TOKEN right?)")?;
+    let username = me.username().to_string();
+    if let Err(e) = api.set_commands(commands()).await {
+        tracing::warn!(cause = %e, "registering the command menu failed");
+    }
+    let handler = Arc::new(Handler::new(api.clone(), content, store, config.hash_key, username));
+    match config.transport {
+        Transport::Polling => {
+            if let Err(e) = api.delete_webhook().await {
+                tracing::warn!(cause = %e, "removing a webhook before polling failed");
+            }
+            tracing::info!("polling for updates");
+            polling::poll(api, handler, shutdown).await;
+            Ok(())
+        }
+        Transport::Webhook { url, listener, secret } => {
+            api.set_webhook(url.clone(), &secret).await.context("registering the webhook")?;
+            tracing::info!(listen = ?listener.local_addr().ok(), "serving the webhook");
+            webhook::serve(listener, url.path(), secret, handler, shutdown).await
+        }
+    }
+}
+
+/// Telegram's rule for a webhook secret token.
+fn valid_secret(s: &str) -> bool {
+    (1..=256).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(cause = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(cause = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down: finishing the updates in hand");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_secrets_follow_telegrams_rule() {
+        assert!(valid_secret("abc_DEF-123"));
+        assert!(!valid_secret(""));
+        assert!(!valid_secret("has space"));
+        assert!(!valid_secret(&"a".repeat(257)));
+    }
+
+    #[test]
+    fn command_menu_lists_the_engines_commands() {
+        let names: Vec<String> = commands().into_iter().map(|c| c.command).collect();
+        assert_eq!(names, ["start", "help", "emergency", "area", "exit"]);
+    }
 }

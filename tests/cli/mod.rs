@@ -59,16 +59,23 @@ fn check_locates_a_misspelt_goto_and_a_duplicated_node_id() {
     let main = std::fs::read_to_string(fixtures.join("main.yaml")).unwrap();
     let broken = main.replacen("goto: who", "goto: hwo", 1);
     std::fs::write(dir.path().join("main.yaml"), &broken).unwrap();
-    std::fs::write(dir.path().join("extra.yaml"), "flow: extra\nnodes:\n  menu:\n    say: Again\n    end: true\n").unwrap();
+    std::fs::write(dir.path().join("extra.yaml"), "flow: extra\nnodes:\n  menu:\n    say: Again\n    end: true\n")
+        .unwrap();
     let path = dir.path().display().to_string();
     let o = signpost(&["check", "--flows", &path]);
     let err = stderr(&o);
     assert!(!o.status.success());
     let line = broken.lines().position(|l| l.contains("goto: hwo")).unwrap() + 1;
-    assert!(err.contains(&format!("{path}/main.yaml:{line}:15: goes to unknown node \"hwo\" (did you mean \"who\"?)")), "{err}");
+    assert!(
+        err.contains(&format!("{path}/main.yaml:{line}:15: goes to unknown node \"hwo\" (did you mean \"who\"?)")),
+        "{err}"
+    );
     // Files load in name order, so the second "menu" is main.yaml's; both places are named.
     let menu = broken.lines().position(|l| l.starts_with("  menu:")).unwrap() + 1;
-    assert!(err.contains(&format!("{path}/main.yaml:{menu}:3: node id \"menu\" is already used at {path}/extra.yaml:3:3")), "{err}");
+    assert!(
+        err.contains(&format!("{path}/main.yaml:{menu}:3: node id \"menu\" is already used at {path}/extra.yaml:3:3")),
+        "{err}"
+    );
 }
 
 #[test]

@@ -10,7 +10,9 @@ fn shipped_conversations_pass() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let content = match Content::load(&root.join("flows"), &root.join("config")) {
         Ok((c, _)) => c,
-        Err(d) => panic!("the shipped flows must load:\n{}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
+        Err(d) => {
+            panic!("the shipped flows must load:\n{}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))
+        }
     };
     let dir = root.join("tests/conversations");
     let files = transcript::collect(&[dir.as_path()]).unwrap_or_else(|d| panic!("{d:?}"));
@@ -19,7 +21,13 @@ fn shipped_conversations_pass() {
     for file in &files {
         let outcome = transcript::run(&content, file).unwrap_or_else(|d| panic!("{d}"));
         if !outcome.passed() {
-            report.push_str(&format!("FAIL {} ({})\n{}\n--- transcript ---\n{}\n", outcome.name, outcome.origin, outcome.failures.join("\n"), outcome.report));
+            report.push_str(&format!(
+                "FAIL {} ({})\n{}\n--- transcript ---\n{}\n",
+                outcome.name,
+                outcome.origin,
+                outcome.failures.join("\n"),
+                outcome.report
+            ));
         }
     }
     assert!(report.is_empty(), "{report}");

@@ -30,11 +30,7 @@ struct Chat {
 
 impl Chat {
     fn new() -> Self {
-        let mut c = Chat {
-            session: Session::default(),
-            now: tuesday_morning(),
-            last: Vec::new(),
-        };
+        let mut c = Chat { session: Session::default(), now: tuesday_morning(), last: Vec::new() };
         c.say("/start");
         c
     }
@@ -125,7 +121,13 @@ fn yes_in_danger_goes_straight_to_the_emergency_message() {
 
 #[test]
 fn a_danger_phrase_at_any_step_gets_the_emergency_message_first() {
-    let steps: &[&[&str]] = &[&[], &["No"], &["No", "A parent"], &["No", "A parent", "In my own words"], &["No", "A parent", "Pick from a list", "Done"]];
+    let steps: &[&[&str]] = &[
+        &[],
+        &["No"],
+        &["No", "A parent"],
+        &["No", "A parent", "In my own words"],
+        &["No", "A parent", "Pick from a list", "Done"],
+    ];
     for presses in steps {
         let mut c = Chat::new();
         for p in *presses {
@@ -255,7 +257,17 @@ fn unsupported_messages_get_a_kind_reply_and_the_current_step() {
 #[test]
 fn odd_inputs_always_get_a_sensible_reply() {
     let long = "a".repeat(10_000);
-    for text in [long.as_str(), "   ", "مرحبا، أنا قلق على ابني", "\u{200b}\u{200f}", "👀👀", "/unknowncommand", "/start@SignpostBot extra", "'; DROP TABLE sessions; --", "<b>hi</b> *bold* _x_"] {
+    for text in [
+        long.as_str(),
+        "   ",
+        "مرحبا، أنا قلق على ابني",
+        "\u{200b}\u{200f}",
+        "👀👀",
+        "/unknowncommand",
+        "/start@SignpostBot extra",
+        "'; DROP TABLE sessions; --",
+        "<b>hi</b> *bold* _x_",
+    ] {
         let mut c = Chat::new();
         c.press("No");
         c.say(text);

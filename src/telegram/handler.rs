@@ -1,0 +1,389 @@
+//! Handles updates: load the chat, let the engine decide, save, then carry out what it decided.
+//!
+//! Order of work for one update in a private chat:
+//! 1. answer the callback query at once, if it is one (the spinner always stops);
+//! 2. load the chat's state; an update already handled (`last_update_id`) is a no-op;
+//! 3. `engine::step`, then save with compare-and-set, claiming the update. On a conflict
+//!    (another instance saved first) reload and redo: nothing has been sent yet;
+//! 4. send the replies (or, on quick exit, delete the conversation and forget it);
+//! 5. save the ids of the messages sent, merging with whatever is stored by then.
+//!
+//! Each update runs in its own task: a panic or an error is logged (never with message content
+//! or raw ids) and the user is sent an apology that offers 999, and the chat carries on.
+
+use super::api::Api;
+use super::keyboard;
+use super::split::split_reply;
+use super::update::{classify, Incoming, Private, PrivateInput};
+use super::SharedContent;
+use crate::engine::callback::{self, GlobalAction};
+use crate::engine::{step, Button, Effect, Input, Reply};
+use crate::privacy::HashKey;
+use crate::store::{ChatState, SessionStore, StoreError};
+use anyhow::Context as _;
+use chrono::Utc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, Update};
+
+/// Times a step is redone after a compare-and-set conflict before giving up.
+const MAX_CONFLICTS: usize = 5;
+/// The most message ids kept per chat (the oldest go first: Telegram only lets a bot delete
+/// a user's messages for 48 hours anyway).
+const MAX_MESSAGE_IDS: usize = 1000;
+/// `deleteMessages` takes at most this many ids.
+const DELETE_CHUNK: usize = 100;
+/// Groups already pointed to a private chat, kept in memory only; forgotten when full.
+const MAX_GROUPS_REMEMBERED: usize = 10_000;
+/// Locks that keep each chat's updates in order (a chat always takes the same one).
+const CHAT_LOCKS: usize = 64;
+
+pub const APOLOGY: &str =
+    "Sorry, something went wrong on our side. If a child is in danger now, call 999.\n\nYou can start again below.";
+
+pub const GROUP_POINTER: &str = "Hello. I'm Signpost. I don't give guidance in group chats, because people may share private things here. Please talk to me in a private chat instead: tap the button below, or search for me in Telegram.\n\n🆘 If a child is in danger right now, call 999.";
+
+/// Everything needed to handle an update; shared by the polling loop and the webhook.
+pub struct Handler {
+    api: Api,
+    content: SharedContent,
+    store: Arc<dyn SessionStore>,
+    key: HashKey,
+    /// Without `@`: recognises commands and mentions in groups, and links to a private chat.
+    bot_username: String,
+    groups_answered: Mutex<HashSet<String>>,
+    chat_locks: Vec<tokio::sync::Mutex<()>>,
+}
+
+impl Handler {
+    pub(crate) fn new(
+        api: Api,
+        content: SharedContent,
+        store: Arc<dyn SessionStore>,
+        key: HashKey,
+        bot_username: String,
+    ) -> Handler {
+        Handler {
+            api,
+            content,
+            store,
+            key,
+            bot_username,
+            groups_answered: Mutex::new(HashSet::new()),
+            chat_locks: (0..CHAT_LOCKS).map(|_| tokio::sync::Mutex::new(())).collect(),
+        }
+    }
+
+    /// Handle a batch from `getUpdates`: each chat's updates in order, chats concurrently.
+    /// Returns when every update has been handled (or has failed and been apologised for).
+    pub async fn handle_batch(self: &Arc<Self>, updates: Vec<Update>) {
+        let mut by_chat: indexmap::IndexMap<Option<i64>, Vec<Update>> = indexmap::IndexMap::new();
+        for u in updates {
+            by_chat.entry(u.chat().map(|c| c.id.0)).or_default().push(u);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (_, updates) in by_chat {
+            let handler = Arc::clone(self);
+            tasks.spawn(async move {
+                for u in updates {
+                    handler.handle(u).await;
+                }
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            if let Err(e) = done {
+                // `handle` catches its own panics; this is a bug in the loop itself.
+                tracing::error!(cause = %e, "chat task failed");
+            }
+        }
+    }
+
+    /// Handle one update completely. Never panics and never fails: problems are logged and
+    /// the user is apologised to.
+    pub async fn handle(self: &Arc<Self>, update: Update) {
+        let update_id = update.id.0;
+        let incoming = classify(&update, &self.bot_username);
+        let chat = update.chat().map(|c| c.id.0);
+        let tag = chat.map(|c| self.key.tag(c)).unwrap_or_default();
+        let _in_order = match chat {
+            Some(c) => Some(self.chat_locks[c.unsigned_abs() as usize % CHAT_LOCKS].lock().await),
+            None => None,
+        };
+        let private = incoming.private_chat();
+        let callback = incoming.callback().cloned();
+        let handler = Arc::clone(self);
+        let outcome = tokio::spawn(async move { handler.dispatch(update_id, incoming).await }).await;
+        let failure = match outcome {
+            Ok(Ok(())) => {
+                tracing::info!(chat = %tag, update = update_id, "handled");
+                return;
+            }
+            Ok(Err(e)) => format!("{e:#}"),
+            Err(e) if e.is_panic() => "panic".to_string(),
+            Err(e) => e.to_string(),
+        };
+        tracing::error!(chat = %tag, update = update_id, cause = %failure, "handling the update failed");
+        if let Some(id) = callback {
+            // Usually answered already; a second answer fails harmlessly.
+            let _ = self.api.answer_callback(id).await;
+        }
+        if let Some(chat) = private {
+            self.apologise(chat, &tag).await;
+        }
+    }
+
+    async fn dispatch(&self, update_id: u32, incoming: Incoming) -> anyhow::Result<()> {
+        match incoming {
+            Incoming::Private(p) => self.private(update_id, p).await,
+            Incoming::Group { chat, callback } => {
+                if let Some(id) = callback {
+                    self.answer(id).await;
+                }
+                self.group(chat).await
+            }
+            Incoming::CallbackOnly(id) => {
+                self.answer(id).await;
+                Ok(())
+            }
+            Incoming::Ignore => Ok(()),
+        }
+    }
+
+    async fn answer(&self, id: teloxide::types::CallbackQueryId) {
+        if let Err(e) = self.api.answer_callback(id).await {
+            tracing::warn!(cause = %e, "answering a callback query failed");
+        }
+    }
+
+    async fn private(&self, update_id: u32, p: Private) -> anyhow::Result<()> {
+        if let Some(id) = p.callback.clone() {
+            self.answer(id).await;
+        }
+        let tag = self.key.tag(p.chat);
+        let content = self.content.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let input = match &p.input {
+            PrivateInput::Text(t) => Input::Text(t),
+            PrivateInput::Button(d) => Input::Button(d),
+            PrivateInput::Unsupported => Input::Unsupported,
+        };
+        let now = Utc::now();
+
+        // Steps 2 and 3: decide and claim the update.
+        let mut conflicts = 0;
+        let (mut state, mut version, effects) = loop {
+            let loaded = self.store.load(&tag).await.context("loading the chat")?;
+            let (mut state, version) = match loaded {
+                Some(v) => (v.value, Some(v.version)),
+                None => (ChatState { created_at: now.timestamp(), ..ChatState::default() }, None),
+            };
+            if state.last_update_id.is_some_and(|last| last >= update_id) {
+                tracing::debug!(chat = %tag, update = update_id, "already handled");
+                return Ok(());
+            }
+            let (session, effects) = step(&content, &state.session, input, now);
+            state.session = session;
+            state.last_update_id = Some(update_id);
+            state.updated_at = now.timestamp();
+            if let Some(id) = p.message_id {
+                remember(&mut state.message_ids, &[id]);
+            }
+            if effects.iter().any(|e| matches!(e, Effect::ClearChat)) {
+                // Nothing to claim: quick exit forgets the chat once its messages are gone.
+                break (state, version, effects);
+            }
+            match self.store.save(&tag, &state, version).await {
+                Ok(v) => break (state, Some(v), effects),
+                Err(StoreError::Conflict) if conflicts < MAX_CONFLICTS => conflicts += 1,
+                Err(e) => return Err(e).context("saving the chat"),
+            }
+        };
+
+        // Step 4: act.
+        let chat = ChatId(p.chat);
+        let mut sent = Vec::new();
+        let mut cleared = false;
+        let mut result = Ok(());
+        for effect in &effects {
+            match effect {
+                Effect::Reply(reply) => {
+                    if let Err(e) = self.reply(chat, reply, p.pressed, &mut sent).await {
+                        result = Err(e);
+                        break;
+                    }
+                }
+                Effect::ClearChat => {
+                    let mut ids = std::mem::take(&mut state.message_ids);
+                    remember(&mut ids, &sent);
+                    sent.clear();
+                    self.delete_all(chat, &ids).await;
+                    self.store.delete(&tag).await.context("forgetting the chat")?;
+                    state = ChatState {
+                        session: state.session.clone(),
+                        last_update_id: state.last_update_id,
+                        created_at: now.timestamp(),
+                        updated_at: now.timestamp(),
+                        message_ids: Vec::new(),
+                    };
+                    version = None;
+                    cleared = true;
+                }
+            }
+        }
+
+        // Step 5: remember what was sent (after quick exit, only what came after it).
+        if !sent.is_empty() {
+            remember(&mut state.message_ids, &sent);
+            self.save_ids(&tag, state, version, &sent).await?;
+        } else if cleared {
+            tracing::info!(chat = %tag, "quick exit: conversation deleted and forgotten");
+        }
+        result
+    }
+
+    /// Send one reply: edit the pressed message in place when the engine redrew it, otherwise
+    /// send it (cut into parts if long, buttons on the last). Sent ids go into `sent`.
+    async fn reply(
+        &self,
+        chat: ChatId,
+        reply: &Reply,
+        pressed: Option<i32>,
+        sent: &mut Vec<i32>,
+    ) -> anyhow::Result<()> {
+        let parts = split_reply(&reply.text);
+        if let (true, Some(message), [text]) = (reply.replaces, pressed, parts.as_slice()) {
+            match self.api.edit(chat, MessageId(message), text, keyboard::keyboard(&reply.buttons)).await {
+                Ok(()) => return Ok(()),
+                Err(e) => tracing::warn!(cause = %e, "editing in place failed; sending instead"),
+            }
+        }
+        let last = parts.len().saturating_sub(1);
+        for (i, text) in parts.iter().enumerate() {
+            let markup = (i == last && !reply.buttons.is_empty()).then(|| keyboard::keyboard(&reply.buttons));
+            let message = self.api.send(chat, text, markup).await.context("sending a reply")?;
+            sent.push(message.id.0);
+        }
+        Ok(())
+    }
+
+    /// Delete every message id it can, 100 at a time. Failures are logged (by count) and the
+    /// rest carry on: a message older than 48 hours cannot be deleted by a bot.
+    async fn delete_all(&self, chat: ChatId, ids: &[i32]) {
+        for chunk in ids.chunks(DELETE_CHUNK) {
+            if let Err(e) = self.api.delete(chat, chunk).await {
+                tracing::warn!(count = chunk.len(), cause = %e, "deleting messages failed");
+            }
+        }
+    }
+
+    /// Save `state` (which already holds `sent`); if someone saved in between, merge `sent`
+    /// into what they saved.
+    async fn save_ids(
+        &self,
+        tag: &str,
+        mut state: ChatState,
+        mut version: Option<u64>,
+        sent: &[i32],
+    ) -> anyhow::Result<()> {
+        for _ in 0..=MAX_CONFLICTS {
+            match self.store.save(tag, &state, version).await {
+                Ok(_) => return Ok(()),
+                Err(StoreError::Conflict) => {
+                    let loaded = self.store.load(tag).await.context("reloading the chat")?;
+                    match loaded {
+                        Some(v) => {
+                            state = v.value;
+                            version = Some(v.version);
+                        }
+                        None => version = None,
+                    }
+                    remember(&mut state.message_ids, sent);
+                }
+                Err(e) => return Err(e).context("saving sent message ids"),
+            }
+        }
+        anyhow::bail!("saving sent message ids: the chat kept changing")
+    }
+
+    /// The reply when handling failed: sorry, 999, and a way to start again.
+    async fn apologise(&self, chat: i64, tag: &str) {
+        let buttons = [
+            Button { label: "Start again".to_string(), data: callback::global(GlobalAction::Start) },
+            Button { label: "Quick exit (clear this chat)".to_string(), data: callback::global(GlobalAction::Exit) },
+        ];
+        match self.api.send(ChatId(chat), APOLOGY, Some(keyboard::keyboard(&buttons))).await {
+            Ok(m) => {
+                let id = m.id.0;
+                if let Err(e) = self.remember_sent(tag, id).await {
+                    tracing::warn!(chat = %tag, cause = %format!("{e:#}"), "recording the apology failed");
+                }
+            }
+            Err(e) => tracing::error!(chat = %tag, cause = %e, "sending the apology failed"),
+        }
+    }
+
+    /// Record one sent message id against whatever is stored now.
+    async fn remember_sent(&self, tag: &str, id: i32) -> anyhow::Result<()> {
+        let loaded = self.store.load(tag).await.context("loading the chat")?;
+        let (mut state, version) = match loaded {
+            Some(v) => (v.value, Some(v.version)),
+            None => {
+                let now = Utc::now().timestamp();
+                let state = ChatState { created_at: now, updated_at: now, ..ChatState::default() };
+                (state, None)
+            }
+        };
+        remember(&mut state.message_ids, &[id]);
+        self.save_ids(tag, state, version, &[id]).await
+    }
+
+    /// Point a group to a private chat, once per group. Nothing is stored.
+    async fn group(&self, chat: i64) -> anyhow::Result<()> {
+        let tag = self.key.tag(chat);
+        {
+            let mut answered = self.groups_answered.lock().unwrap_or_else(|e| e.into_inner());
+            if answered.len() >= MAX_GROUPS_REMEMBERED {
+                answered.clear();
+            }
+            if !answered.insert(tag.clone()) {
+                return Ok(());
+            }
+        }
+        let markup = format!("https://t.me/{}", self.bot_username)
+            .parse()
+            .ok()
+            .filter(|_| !self.bot_username.is_empty())
+            .map(|url| InlineKeyboardMarkup::new([[InlineKeyboardButton::url("Talk to me privately", url)]]));
+        self.api.send(ChatId(chat), GROUP_POINTER, markup).await.context("pointing a group to a private chat")?;
+        tracing::info!(chat = %tag, "group pointed to a private chat");
+        Ok(())
+    }
+}
+
+/// Add `ids` to `list`, keeping each once and at most [`MAX_MESSAGE_IDS`] (newest kept).
+fn remember(list: &mut Vec<i32>, ids: &[i32]) {
+    for &id in ids {
+        if !list.contains(&id) {
+            list.push(id);
+        }
+    }
+    if list.len() > MAX_MESSAGE_IDS {
+        let extra = list.len() - MAX_MESSAGE_IDS;
+        list.drain(..extra);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembers_each_id_once_and_keeps_the_newest() {
+        let mut list = vec![1, 2];
+        remember(&mut list, &[2, 3]);
+        assert_eq!(list, vec![1, 2, 3]);
+        let many: Vec<i32> = (10..2010).collect();
+        remember(&mut list, &many);
+        assert_eq!(list.len(), MAX_MESSAGE_IDS);
+        assert_eq!(list.last(), Some(&2009));
+    }
+}

@@ -1,0 +1,141 @@
+//! What a Telegram update means to Signpost, decided before anything is done with it.
+//!
+//! Private chats get the guidance. Groups never do (people disclose things there): the bot only
+//! answers a command, a mention or being added, with a pointer to a private chat. Edited
+//! messages are ignored, so an edit never re-runs an answer as new input.
+
+use super::keyboard;
+use teloxide::types::{CallbackQueryId, Chat, Message, MessageKind, Update, UpdateKind};
+
+/// An update, sorted.
+#[derive(Debug)]
+pub enum Incoming {
+    Private(Private),
+    /// A group, channel or supergroup spoke to the bot (or added it).
+    Group {
+        chat: i64,
+        callback: Option<CallbackQueryId>,
+    },
+    /// A callback with nothing else to do (an inline message): only stop the spinner.
+    CallbackOnly(CallbackQueryId),
+    /// Nothing to do: edits, channel posts, service messages, other update kinds.
+    Ignore,
+}
+
+/// Something in a private chat.
+#[derive(Debug)]
+pub struct Private {
+    pub chat: i64,
+    pub input: PrivateInput,
+    /// The user's message, to delete on quick exit.
+    pub message_id: Option<i32>,
+    /// The callback to answer, when a button was pressed.
+    pub callback: Option<CallbackQueryId>,
+    /// The message whose button was pressed (already recorded), to edit in place.
+    pub pressed: Option<i32>,
+}
+
+#[derive(Debug)]
+pub enum PrivateInput {
+    Text(String),
+    Button(String),
+    Unsupported,
+}
+
+impl Incoming {
+    /// The private chat this is in, if any (for the apology when handling fails).
+    pub fn private_chat(&self) -> Option<i64> {
+        match self {
+            Incoming::Private(p) => Some(p.chat),
+            _ => None,
+        }
+    }
+
+    /// The callback query to answer, if the update is one.
+    pub fn callback(&self) -> Option<&CallbackQueryId> {
+        match self {
+            Incoming::Private(p) => p.callback.as_ref(),
+            Incoming::Group { callback, .. } => callback.as_ref(),
+            Incoming::CallbackOnly(id) => Some(id),
+            Incoming::Ignore => None,
+        }
+    }
+}
+
+/// Sort `update`. `bot_username` (without `@`) recognises mentions and commands in groups.
+pub fn classify(update: &Update, bot_username: &str) -> Incoming {
+    match &update.kind {
+        UpdateKind::Message(m) => message(m, bot_username),
+        UpdateKind::CallbackQuery(q) => {
+            let Some(msg) = &q.message else {
+                return Incoming::CallbackOnly(q.id.clone());
+            };
+            let chat = msg.chat();
+            let data = keyboard::pressed(q.data.as_deref()).to_string();
+            if chat.is_private() && chat.id.0 == q.from.id.0 as i64 {
+                Incoming::Private(Private {
+                    chat: chat.id.0,
+                    input: PrivateInput::Button(data),
+                    message_id: None,
+                    callback: Some(q.id.clone()),
+                    pressed: Some(msg.id().0),
+                })
+            } else if chat.is_private() {
+                Incoming::CallbackOnly(q.id.clone())
+            } else {
+                Incoming::Group { chat: chat.id.0, callback: Some(q.id.clone()) }
+            }
+        }
+        UpdateKind::MyChatMember(m) if !m.chat.is_private() => {
+            let added = m.new_chat_member.is_present() && !m.old_chat_member.is_present();
+            if added {
+                Incoming::Group { chat: m.chat.id.0, callback: None }
+            } else {
+                Incoming::Ignore
+            }
+        }
+        _ => Incoming::Ignore,
+    }
+}
+
+fn message(m: &Message, bot_username: &str) -> Incoming {
+    if m.from.as_ref().is_some_and(|u| u.is_bot) {
+        return Incoming::Ignore;
+    }
+    if !m.chat.is_private() {
+        return if speaks_to_bot(m, &m.chat, bot_username) {
+            Incoming::Group { chat: m.chat.id.0, callback: None }
+        } else {
+            Incoming::Ignore
+        };
+    }
+    let input = match (m.text(), &m.kind) {
+        (Some(text), _) => PrivateInput::Text(text.to_string()),
+        (None, MessageKind::Common(_)) => PrivateInput::Unsupported,
+        // Service messages (pins, auto-delete timer...) are not something the user said.
+        (None, _) => return Incoming::Ignore,
+    };
+    Incoming::Private(Private { chat: m.chat.id.0, input, message_id: Some(m.id.0), callback: None, pressed: None })
+}
+
+/// In a group: a command for this bot (or for no bot in particular), a mention, or the bot
+/// being added.
+fn speaks_to_bot(m: &Message, chat: &Chat, bot_username: &str) -> bool {
+    if chat.is_channel() {
+        return false;
+    }
+    let me = bot_username.to_ascii_lowercase();
+    if let Some(members) = m.new_chat_members() {
+        return members.iter().any(|u| u.username.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&me)));
+    }
+    let Some(text) = m.text() else { return false };
+    let lower = text.to_lowercase();
+    if let Some(command) = lower.trim().strip_prefix('/') {
+        let word = command.split_whitespace().next().unwrap_or("");
+        return match word.split_once('@') {
+            Some((_, to)) => to == me,
+            None => true,
+        };
+    }
+    !me.is_empty() && lower.contains(&format!("@{me}"))
+}

@@ -1,0 +1,133 @@
+//! Property tests: random sequences of typed text, button presses (valid, stale and forged),
+//! commands, unreadable messages and restarts never dead-end. Every message offers 999, the last
+//! reply of every turn has a way forward, and the session never keeps what was typed.
+
+use chrono::{Duration, TimeZone, Utc};
+use proptest::prelude::*;
+use signpost::content::Content;
+use signpost::engine::{step, Effect, Input, Session};
+use std::path::Path;
+use std::sync::OnceLock;
+
+fn shipped() -> Option<&'static Content> {
+    static C: OnceLock<Option<Content>> = OnceLock::new();
+    C.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        Content::load(&root.join("flows"), &root.join("config")).ok().map(|(c, _)| c)
+    })
+    .as_ref()
+}
+
+#[derive(Debug, Clone)]
+enum Act {
+    /// Press the n-th button of the latest message (modulo the count).
+    Press(usize),
+    /// Press a button from an earlier message.
+    Stale(usize),
+    Forged(String),
+    Type(String),
+    Command(&'static str),
+    Unsupported,
+    /// Save and load the session as a store would (a restart).
+    Restart,
+    /// Let time pass (hours).
+    Wait(u8),
+}
+
+fn act() -> impl Strategy<Value = Act> {
+    let typed = prop_oneof![
+        Just("no".to_string()),
+        Just("yes".to_string()),
+        Just("he's got a new iphone and won't say where from".to_string()),
+        Just("older boyfriend picks her up from school".to_string()),
+        Just("keeps going missing overnight".to_string()),
+        Just("PE19 1AA".to_string()),
+        Just("Luton".to_string()),
+        Just("I don't know".to_string()),
+        Just("he is hurting me right now".to_string()),
+        "[a-z ]{0,30}",
+        "\\PC{0,40}",
+    ];
+    prop_oneof![
+        6 => (0usize..16).prop_map(Act::Press),
+        1 => (0usize..64).prop_map(Act::Stale),
+        1 => "\\PC{0,80}".prop_map(Act::Forged),
+        3 => typed.prop_map(Act::Type),
+        1 => prop_oneof![Just("/start"), Just("/help"), Just("/emergency"), Just("/area"), Just("/exit"), Just("/nonsense")].prop_map(Act::Command),
+        1 => Just(Act::Unsupported),
+        1 => Just(Act::Restart),
+        1 => (0u8..60).prop_map(Act::Wait),
+    ]
+}
+
+/// Run a sequence and check the invariants after every turn.
+fn walk(content: &Content, acts: &[Act]) -> Result<(), TestCaseError> {
+    let mut session = Session::default();
+    let mut now = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
+    let mut seen_buttons: Vec<String> = Vec::new();
+    let mut latest: Vec<String> = Vec::new();
+    let typed_marker = "zqxjkvbpy";
+    for a in acts {
+        let owned;
+        let input = match a {
+            Act::Press(n) if !latest.is_empty() => Input::Button(&latest[n % latest.len()]),
+            Act::Press(_) => Input::Text("/start"),
+            Act::Stale(n) if !seen_buttons.is_empty() => Input::Button(&seen_buttons[n % seen_buttons.len()]),
+            Act::Stale(_) => Input::Text("/start"),
+            Act::Forged(s) => Input::Button(s),
+            Act::Type(t) => {
+                owned = format!("{t} {typed_marker}");
+                Input::Text(&owned)
+            }
+            Act::Command(c) => Input::Text(c),
+            Act::Unsupported => Input::Unsupported,
+            Act::Restart => {
+                let json = serde_json::to_string(&session).unwrap();
+                session = serde_json::from_str(&json).unwrap();
+                continue;
+            }
+            Act::Wait(h) => {
+                now += Duration::hours(i64::from(*h));
+                continue;
+            }
+        };
+        let (next, effects) = step(content, &session, input, now);
+        session = next;
+        prop_assert!(!effects.is_empty(), "every input gets an answer: {a:?}");
+        let cleared = effects.contains(&Effect::ClearChat);
+        for r in effects.iter().filter_map(Effect::reply) {
+            prop_assert!(r.text.contains("999"), "a message without 999 after {a:?}: {r:#?}");
+            prop_assert!(r.text.chars().count() <= 4096, "too long for Telegram after {a:?}");
+        }
+        if cleared {
+            prop_assert_eq!(&session, &Session::default());
+            latest.clear();
+        } else {
+            let last = effects.iter().rev().find_map(Effect::reply).unwrap();
+            prop_assert!(!last.buttons.is_empty(), "dead end after {a:?}: {last:#?}");
+            prop_assert!(last.buttons.iter().any(|b| b.data == "g|exit"), "no quick exit after {a:?}");
+            latest = last.buttons.iter().map(|b| b.data.clone()).collect();
+            seen_buttons.extend(latest.iter().cloned());
+        }
+        let json = serde_json::to_string(&session).unwrap();
+        prop_assert!(!json.contains(typed_marker), "the session kept typed text: {json}");
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fixture_flows_never_dead_end(acts in prop::collection::vec(act(), 1..60)) {
+        walk(crate::engine::fixture(), &acts)?;
+    }
+
+    #[test]
+    fn shipped_flows_never_dead_end(acts in prop::collection::vec(act(), 1..80)) {
+        match shipped() {
+            Some(c) => walk(c, &acts)?,
+            None => panic!("the shipped flows must load"),
+        }
+    }
+}

@@ -1,0 +1,461 @@
+//! An in-process fake Telegram Bot API server: one per test (axum on 127.0.0.1, port 0), so
+//! tests run in parallel.
+//!
+//! - `getUpdates` serves a queue the test pushes to. It long-polls on a `Notify` (returns as soon
+//!   as the test pushes) and honours `offset`: updates below it are confirmed and dropped.
+//! - Every call is recorded (method, lower-cased as teloxide sends `SendMessage`, and its JSON).
+//! - Tests await "the next sendMessage" event-driven; the timeout is only a failure bound.
+//! - `fail_next(method, n)` answers the next `n` calls of a method with a 429 (retry after 1).
+//! - Results are plausible: sent messages get increasing ids.
+
+#![allow(dead_code)] // Each test uses a different part.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+
+/// How long a test waits for something that should happen before it fails.
+pub const FAILURE_BOUND: Duration = Duration::from_secs(15);
+pub const BOT_USERNAME: &str = "SignpostTestBot";
+const BOT_ID: i64 = 4242;
+
+/// One recorded Bot API call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// Lower case: `sendmessage`, `answercallbackquery`...
+    pub method: String,
+    pub params: Value,
+    /// False when the fake answered with an injected error.
+    pub ok: bool,
+}
+
+impl Call {
+    pub fn text(&self) -> &str {
+        self.params["text"].as_str().unwrap_or("")
+    }
+
+    pub fn chat_id(&self) -> i64 {
+        self.params["chat_id"].as_i64().unwrap_or(0)
+    }
+
+    /// The inline keyboard's buttons, in order: (label, callback data or url).
+    pub fn buttons(&self) -> Vec<(String, String)> {
+        let rows = self.params["reply_markup"]["inline_keyboard"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        rows.iter()
+            .flat_map(|r| r.as_array().cloned().unwrap_or_default())
+            .map(|b| {
+                let label = b["text"].as_str().unwrap_or("").to_string();
+                let data = b["callback_data"]
+                    .as_str()
+                    .or(b["url"].as_str())
+                    .unwrap_or("")
+                    .to_string();
+                (label, data)
+            })
+            .collect()
+    }
+
+    /// The data of the first button whose label contains `label`.
+    pub fn button(&self, label: &str) -> String {
+        self.buttons()
+            .into_iter()
+            .find(|(l, _)| l.contains(label))
+            .map(|(_, d)| d)
+            .unwrap_or_else(|| panic!("no button {label:?} in {:?}", self.buttons()))
+    }
+
+    /// The message id the fake gave this sent message.
+    pub fn message_id(&self) -> i32 {
+        self.params["__message_id"]
+            .as_i64()
+            .expect("not a sent message") as i32
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    queue: Vec<Value>,
+    next_update_id: i64,
+    next_message_id: i32,
+    next_callback_id: u64,
+    calls: Vec<Call>,
+    fail_next: HashMap<String, u32>,
+    /// Per method, how many successful calls the test has already taken with `next`.
+    taken: HashMap<String, usize>,
+}
+
+struct Shared {
+    inner: Mutex<Inner>,
+    /// Woken when the test pushes an update.
+    pushed: Notify,
+    /// Counts recorded calls: waiters watch it change.
+    calls: watch::Sender<usize>,
+    /// The highest `offset` a `getUpdates` has sent: every update below it is confirmed.
+    confirmed: watch::Sender<i64>,
+}
+
+pub struct FakeBotApi {
+    /// The base URL to give the bot (`TELOXIDE_API_URL`).
+    pub url: reqwest::Url,
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeBotApi {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl FakeBotApi {
+    pub async fn start() -> FakeBotApi {
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                next_update_id: 1000,
+                next_message_id: 1,
+                ..Inner::default()
+            }),
+            pushed: Notify::new(),
+            calls: watch::channel(0).0,
+            confirmed: watch::channel(0).0,
+        });
+        let app = Router::new()
+            .route("/{bot}/{method}", post(method))
+            .with_state(Arc::clone(&shared));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the fake Bot API");
+        let addr = listener.local_addr().expect("local addr");
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .await
+                .expect("fake Bot API server");
+        });
+        FakeBotApi {
+            url: format!("http://{addr}/").parse().expect("url"),
+            shared,
+            server,
+        }
+    }
+
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.shared.inner.lock().unwrap()
+    }
+
+    // ---- updates -------------------------------------------------------------------------
+
+    /// Queue an update (`update_id` is filled in) and wake a waiting `getUpdates`. Returns its id.
+    pub fn push(&self, mut update: Value) -> i64 {
+        let id = {
+            let mut inner = self.inner();
+            inner.next_update_id += 1;
+            let id = inner.next_update_id;
+            update["update_id"] = json!(id);
+            inner.queue.push(update);
+            id
+        };
+        self.shared.pushed.notify_waiters();
+        id
+    }
+
+    /// A fresh message id, shared with the bot's sent messages so all are distinct.
+    pub fn new_message_id(&self) -> i32 {
+        let mut inner = self.inner();
+        inner.next_message_id += 1;
+        inner.next_message_id
+    }
+
+    /// The user types `text` in a private chat. Returns (update id, message id).
+    pub fn user_text(&self, chat: i64, text: &str) -> (i64, i32) {
+        let id = self.new_message_id();
+        let update = json!({"message": {
+            "message_id": id, "date": 1_790_000_000, "text": text,
+            "chat": private_chat(chat), "from": user(chat),
+        }});
+        (self.push(update), id)
+    }
+
+    /// The user sends a photo. Returns (update id, message id).
+    pub fn user_photo(&self, chat: i64) -> (i64, i32) {
+        let id = self.new_message_id();
+        let update = json!({"message": {
+            "message_id": id, "date": 1_790_000_000,
+            "photo": [{"file_id": "f", "file_unique_id": "u", "width": 10, "height": 10}],
+            "chat": private_chat(chat), "from": user(chat),
+        }});
+        (self.push(update), id)
+    }
+
+    /// The user presses the button with `data` on the bot's message `message_id`.
+    pub fn press(&self, chat: i64, message_id: i32, data: &str) -> i64 {
+        let cb = {
+            let mut inner = self.inner();
+            inner.next_callback_id += 1;
+            format!("cb{}", inner.next_callback_id)
+        };
+        self.push(json!({"callback_query": {
+            "id": cb, "from": user(chat), "chat_instance": "ci", "data": data,
+            "message": {
+                "message_id": message_id, "date": 1_790_000_000, "text": "an earlier message",
+                "chat": private_chat(chat), "from": bot_user(),
+            },
+        }}))
+    }
+
+    /// Someone in a group chat types `text`.
+    pub fn group_text(&self, chat: i64, from: i64, text: &str) -> i64 {
+        let id = self.new_message_id();
+        self.push(json!({"message": {
+            "message_id": id, "date": 1_790_000_000, "text": text,
+            "chat": {"id": chat, "type": "group", "title": "A group"}, "from": user(from),
+        }}))
+    }
+
+    /// Wait until the bot has confirmed update `id` (a `getUpdates` with a greater offset):
+    /// by then it has been handled and saved.
+    pub async fn confirmed(&self, id: i64) {
+        let mut rx = self.shared.confirmed.subscribe();
+        let wait = rx.wait_for(|offset| *offset > id);
+        tokio::time::timeout(FAILURE_BOUND, wait)
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "update {id} was never confirmed; calls: {:#?}",
+                    self.calls_brief()
+                )
+            })
+            .expect("fake server gone");
+    }
+
+    // ---- calls ---------------------------------------------------------------------------
+
+    /// Answer the next `n` calls of `method` with 429 "retry after 1".
+    pub fn fail_next(&self, method: &str, n: u32) {
+        self.inner()
+            .fail_next
+            .insert(method.to_ascii_lowercase(), n);
+    }
+
+    /// Every call of `method` so far (including refused ones).
+    pub fn calls(&self, method: &str) -> Vec<Call> {
+        let method = method.to_ascii_lowercase();
+        self.inner()
+            .calls
+            .iter()
+            .filter(|c| c.method == method)
+            .cloned()
+            .collect()
+    }
+
+    /// Successful calls of `method` so far.
+    pub fn delivered(&self, method: &str) -> Vec<Call> {
+        self.calls(method).into_iter().filter(|c| c.ok).collect()
+    }
+
+    /// The next successful call of `method` the test has not taken yet, waiting for it.
+    pub async fn next(&self, method: &str) -> Call {
+        let method = method.to_ascii_lowercase();
+        let mut rx = self.shared.calls.subscribe();
+        let found = tokio::time::timeout(FAILURE_BOUND, async {
+            loop {
+                {
+                    let mut inner = self.inner();
+                    let taken = inner.taken.get(&method).copied().unwrap_or(0);
+                    let call = inner
+                        .calls
+                        .iter()
+                        .filter(|c| c.ok && c.method == method)
+                        .nth(taken)
+                        .cloned();
+                    if let Some(call) = call {
+                        inner.taken.insert(method.clone(), taken + 1);
+                        return call;
+                    }
+                }
+                rx.changed().await.expect("fake server gone");
+            }
+        })
+        .await;
+        found.unwrap_or_else(|_| panic!("no {method} arrived; calls: {:#?}", self.calls_brief()))
+    }
+
+    /// The next `n` messages sent.
+    pub async fn next_messages(&self, n: usize) -> Vec<Call> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            out.push(self.next("sendMessage").await);
+        }
+        out
+    }
+
+    /// Method names and texts, for failure messages.
+    pub fn calls_brief(&self) -> Vec<String> {
+        self.inner()
+            .calls
+            .iter()
+            .filter(|c| c.method != "getupdates")
+            .map(|c| {
+                format!(
+                    "{}{} {}",
+                    c.method,
+                    if c.ok { "" } else { " (refused)" },
+                    c.text().lines().next().unwrap_or("")
+                )
+            })
+            .collect()
+    }
+}
+
+pub fn private_chat(id: i64) -> Value {
+    json!({"id": id, "type": "private", "first_name": "Test"})
+}
+
+pub fn user(id: i64) -> Value {
+    json!({"id": id, "is_bot": false, "first_name": "Test"})
+}
+
+fn bot_user() -> Value {
+    json!({"id": BOT_ID, "is_bot": true, "first_name": "Signpost", "username": BOT_USERNAME})
+}
+
+fn ok(result: Value) -> Response {
+    Json(json!({"ok": true, "result": result})).into_response()
+}
+
+async fn method(
+    State(shared): State<Arc<Shared>>,
+    Path((_bot, method)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let method = method.to_ascii_lowercase();
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut params: Value = match content_type.split_once("boundary=") {
+        Some((_, boundary)) => multipart_fields(&body, boundary.trim_matches('"')),
+        None => serde_json::from_slice(&body).unwrap_or(Value::Null),
+    };
+    if method == "getupdates" {
+        return get_updates(&shared, &params).await;
+    }
+    let response = {
+        let mut inner = shared.inner.lock().unwrap();
+        let refused = match inner.fail_next.get_mut(&method) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        };
+        let response = if refused {
+            let body = json!({"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1", "parameters": {"retry_after": 1}});
+            (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response()
+        } else {
+            match method.as_str() {
+                "getme" => {
+                    let mut me = bot_user();
+                    me["can_join_groups"] = json!(true);
+                    me["can_read_all_group_messages"] = json!(false);
+                    me["supports_inline_queries"] = json!(false);
+                    me["has_main_web_app"] = json!(false);
+                    ok(me)
+                }
+                "sendmessage" | "editmessagetext" => {
+                    let id = if method == "sendmessage" {
+                        inner.next_message_id += 1;
+                        inner.next_message_id
+                    } else {
+                        params["message_id"].as_i64().unwrap_or(0) as i32
+                    };
+                    params["__message_id"] = json!(id);
+                    let chat_id = params["chat_id"].as_i64().unwrap_or(0);
+                    let chat = if chat_id > 0 {
+                        private_chat(chat_id)
+                    } else {
+                        json!({"id": chat_id, "type": "group", "title": "A group"})
+                    };
+                    ok(
+                        json!({"message_id": id, "date": 1_790_000_000, "chat": chat, "from": bot_user(), "text": params["text"]}),
+                    )
+                }
+                _ => ok(json!(true)),
+            }
+        };
+        inner.calls.push(Call {
+            method,
+            params,
+            ok: !refused,
+        });
+        response
+    };
+    shared.calls.send_modify(|n| *n += 1);
+    response
+}
+
+/// Long-poll the queue: return at once if something is waiting at or after `offset`, or as
+/// soon as the test pushes, or empty after the request's `timeout`.
+async fn get_updates(shared: &Shared, params: &Value) -> Response {
+    let offset = params["offset"].as_i64().unwrap_or(0);
+    let timeout = Duration::from_secs(params["timeout"].as_u64().unwrap_or(0));
+    shared.confirmed.send_if_modified(|c| {
+        let newer = offset > *c;
+        if newer {
+            *c = offset;
+        }
+        newer
+    });
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let pushed = shared.pushed.notified();
+        tokio::pin!(pushed);
+        pushed.as_mut().enable();
+        {
+            let mut inner = shared.inner.lock().unwrap();
+            inner
+                .queue
+                .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+            if !inner.queue.is_empty() {
+                return ok(Value::Array(inner.queue.clone()));
+            }
+        }
+        if tokio::time::timeout_at(deadline, pushed).await.is_err() {
+            return ok(json!([]));
+        }
+    }
+}
+
+/// The text fields of a multipart form (teloxide sends `setWebhook` this way), as JSON strings
+/// (or JSON values, when a field holds JSON).
+fn multipart_fields(body: &[u8], boundary: &str) -> Value {
+    let body = String::from_utf8_lossy(body);
+    let mut fields = serde_json::Map::new();
+    for part in body.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let Some(name) = head
+            .split("name=\"")
+            .nth(1)
+            .and_then(|n| n.split('"').next())
+        else {
+            continue;
+        };
+        let value = value.trim_end_matches("\r\n");
+        let value =
+            serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
+        fields.insert(name.to_string(), value);
+    }
+    Value::Object(fields)
+}

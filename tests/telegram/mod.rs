@@ -1,0 +1,809 @@
+//! End-to-end tests of the Telegram adapter: the real `serve` (polling or webhook) against the
+//! fake Bot API server in `tests/support/`, one server and one bot per test.
+//!
+//! The conversation uses a tiny fixture flow (`fixtures/flows/`) and fixture routing config
+//! (`fixtures/config/`) so these tests pin the adapter, not the content team's wording; the
+//! danger patterns and bot settings are the shipped `config/danger.yaml` and `config/bot.yaml`.
+//! `shipped_content_runs_through_the_adapter` runs the real `flows/` and `config/` when they load.
+
+use crate::support::fake_bot_api::{Call, FakeBotApi, BOT_USERNAME, FAILURE_BOUND};
+use async_trait::async_trait;
+use serde_json::json;
+use signpost::content::{ConfigSources, Content};
+use signpost::flow::SourceFile;
+use signpost::privacy::HashKey;
+use signpost::store::{ChatState, MemoryStore, SessionStore, StoreError, Versioned};
+use signpost::telegram::{serve, BotConfig, SharedContent, Transport};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+const CHAT: i64 = 5550001;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Fixture flows and routing, with the shipped danger patterns and settings.
+fn fixture_content() -> Content {
+    let fixtures = root().join("tests/telegram/fixtures");
+    let files = signpost::flow::load_dir(&fixtures.join("flows")).expect("fixture flows");
+    let (router, _) = signpost::routing::Router::load_dir(&fixtures.join("config"))
+        .expect("fixture routing config");
+    let read = |name: &str| {
+        let path = root().join("config").join(name);
+        SourceFile::new(
+            path.display().to_string(),
+            std::fs::read_to_string(&path).expect("shipped config"),
+        )
+    };
+    let sources = ConfigSources {
+        danger: read("danger.yaml"),
+        bot: Some(read("bot.yaml")),
+    };
+    match Content::from_sources(&files, router, sources) {
+        Ok((content, _)) => content,
+        Err(diags) => panic!("fixture content: {diags:#?}"),
+    }
+}
+
+struct RunningBot {
+    api: FakeBotApi,
+    memory: Arc<MemoryStore>,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningBot {
+    async fn start() -> RunningBot {
+        RunningBot::start_with(fixture_content(), None, |_| Transport::Polling).await
+    }
+
+    /// As `signpost run` does by default: requests queued to stay inside Telegram's limits
+    /// (one message a second per chat, so slower).
+    async fn start_throttled() -> RunningBot {
+        RunningBot::launch(fixture_content(), None, Transport::Polling, true).await
+    }
+
+    /// Start `serve` against a fresh fake server, unthrottled (`--no-throttle`). `store`
+    /// overrides the memory store.
+    async fn start_with(
+        content: Content,
+        store: Option<Arc<dyn SessionStore>>,
+        transport: impl FnOnce(&FakeBotApi) -> Transport,
+    ) -> RunningBot {
+        let api = FakeBotApi::start().await;
+        let transport = transport(&api);
+        RunningBot::launch_on(api, content, store, transport, false).await
+    }
+
+    async fn launch(
+        content: Content,
+        store: Option<Arc<dyn SessionStore>>,
+        transport: Transport,
+        throttle: bool,
+    ) -> RunningBot {
+        let api = FakeBotApi::start().await;
+        RunningBot::launch_on(api, content, store, transport, throttle).await
+    }
+
+    async fn launch_on(
+        api: FakeBotApi,
+        content: Content,
+        store: Option<Arc<dyn SessionStore>>,
+        transport: Transport,
+        throttle: bool,
+    ) -> RunningBot {
+        let memory = Arc::new(MemoryStore::new(Duration::from_secs(3600)));
+        let store = store.unwrap_or_else(|| memory.clone());
+        let content: SharedContent = Arc::new(RwLock::new(Arc::new(content)));
+        let config = BotConfig {
+            token: "123:TEST".to_string(),
+            api_url: Some(api.url.clone()),
+            throttle,
+            transport,
+            hash_key: HashKey::from_secret("tests"),
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve(config, content, store, async move {
+            let _ = stopped.await;
+        }));
+        RunningBot {
+            api,
+            memory,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Stop the bot and check it stopped cleanly.
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let done = tokio::time::timeout(FAILURE_BOUND, &mut self.task).await;
+        done.expect("the bot did not stop")
+            .expect("the bot panicked")
+            .expect("the bot failed");
+    }
+
+    /// The user types `text`; returns the first of the replies to it.
+    async fn say(&self, text: &str) -> Call {
+        self.api.user_text(CHAT, text);
+        self.api.next("sendMessage").await
+    }
+
+    /// The user presses `label` on `message`; returns the first reply sent.
+    async fn press(&self, message: &Call, label: &str) -> Call {
+        self.api
+            .press(CHAT, message.message_id(), &message.button(label));
+        self.api.next("sendMessage").await
+    }
+}
+
+/// Every message the bot sends in a private chat offers 999 and (with buttons) quick exit.
+fn assert_offers_999(call: &Call) {
+    assert!(
+        call.text().contains("999"),
+        "no 999 line in {:?}",
+        call.text()
+    );
+    let buttons = call.buttons();
+    if !buttons.is_empty() {
+        assert!(
+            buttons.iter().any(|(_, d)| d == "g|exit"),
+            "no quick exit in {buttons:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn registers_the_command_menu_and_stops_cleanly() {
+    let bot = RunningBot::start().await;
+    let call = bot.api.next("setMyCommands").await;
+    let names: Vec<&str> = call.params["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["start", "help", "emergency", "area", "exit"]);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_whole_conversation_by_buttons() {
+    let bot = RunningBot::start_throttled().await;
+    let first = bot.say("/start").await;
+    assert!(
+        first.text().starts_with("Hello. Who are you?"),
+        "{}",
+        first.text()
+    );
+    assert_offers_999(&first);
+    assert_eq!(first.chat_id(), CHAT);
+
+    let pick = bot.press(&first, "A parent or carer").await;
+    assert!(pick.text().starts_with("Tick any signs"), "{}", pick.text());
+    assert_offers_999(&pick);
+
+    // Ticking a sign redraws the pick list in place: an edit of the pressed message.
+    bot.api.press(
+        CHAT,
+        pick.message_id(),
+        &pick.button("Going missing overnight"),
+    );
+    let edit = bot.api.next("editMessageText").await;
+    assert_eq!(
+        edit.params["message_id"].as_i64(),
+        Some(pick.message_id() as i64)
+    );
+    assert!(
+        edit.buttons()
+            .iter()
+            .any(|(l, _)| l.contains("✅ Going missing overnight")),
+        "{:?}",
+        edit.buttons()
+    );
+    assert_offers_999(&edit);
+
+    let answer = bot.press(&edit, "Done").await;
+    assert!(
+        answer.text().contains("What you noticed"),
+        "{}",
+        answer.text()
+    );
+    assert!(answer.text().contains("Going missing overnight"));
+    assert!(answer.text().contains("NSPCC"));
+    assert_offers_999(&answer);
+    assert!(answer.buttons().iter().any(|(_, d)| d == "g|start"));
+
+    // Every press was answered, so no spinner was left turning.
+    let answered = bot.api.delivered("answerCallbackQuery").len();
+    assert_eq!(answered, 3, "{:#?}", bot.api.calls_brief());
+    // Plain text: no parse mode, so nothing needs escaping.
+    assert!(bot
+        .api
+        .delivered("sendMessage")
+        .iter()
+        .all(|c| c.params.get("parse_mode").is_none()));
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn free_text_is_understood() {
+    let bot = RunningBot::start().await;
+    let first = bot.say("/start").await;
+    let ask = bot.press(&first, "Tell you in my own words").await;
+    assert!(ask.text().starts_with("Tell me in your own words"));
+    let answer = bot.say("he keeps buying her gifts").await;
+    assert!(
+        answer.text().contains("New gifts or money"),
+        "{}",
+        answer.text()
+    );
+    assert_offers_999(&answer);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn danger_gets_999_first() {
+    let bot = RunningBot::start().await;
+    let first = bot.say("he's hurting me right now").await;
+    assert!(first.text().contains("999"), "{}", first.text());
+    assert!(first.text().contains("55"), "{}", first.text());
+    assert_offers_999(&first);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_stale_button_is_answered_and_shows_where_the_user_is() {
+    let bot = RunningBot::start().await;
+    let first = bot.say("/start").await;
+    let pick = bot.press(&first, "A parent or carer").await;
+    assert_eq!(bot.api.delivered("answerCallbackQuery").len(), 1);
+
+    // A button on the first message, pressed after moving on.
+    let update = bot.api.press(
+        CHAT,
+        first.message_id(),
+        &first.button("Tell you in my own words"),
+    );
+    let notice = bot.api.next("sendMessage").await;
+    assert!(
+        notice.text().contains("earlier message"),
+        "{}",
+        notice.text()
+    );
+    let current = bot.api.next("sendMessage").await;
+    assert_eq!(
+        current.text(),
+        pick.text(),
+        "the current step is shown again"
+    );
+    assert_offers_999(&current);
+    bot.api.confirmed(update).await;
+    assert_eq!(
+        bot.api.delivered("answerCallbackQuery").len(),
+        2,
+        "the stale press was answered"
+    );
+
+    // A button from an older version of the flows, and forged data: answered too.
+    bot.api
+        .press(CHAT, first.message_id(), "c|oldversion|start|0");
+    let update = bot
+        .api
+        .press(CHAT, first.message_id(), "not|ours|at|all|really");
+    bot.api.confirmed(update).await;
+    assert_eq!(bot.api.delivered("answerCallbackQuery").len(), 4);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn quick_exit_deletes_every_message_and_forgets_the_chat() {
+    let bot = RunningBot::start().await;
+    let mut ids = Vec::new();
+    let (_, typed) = bot.api.user_text(CHAT, "/start");
+    ids.push(typed);
+    let first = bot.api.next("sendMessage").await;
+    ids.push(first.message_id());
+    bot.api.press(
+        CHAT,
+        first.message_id(),
+        &first.button("Tell you in my own words"),
+    );
+    let ask = bot.api.next("sendMessage").await;
+    ids.push(ask.message_id());
+    // Enough back and forth that the deletes need more than one call of 100.
+    for _ in 0..60 {
+        let (_, typed) = bot.api.user_text(CHAT, "/help");
+        ids.push(typed);
+    }
+    for reply in bot.api.next_messages(60).await {
+        ids.push(reply.message_id());
+    }
+    assert!(!bot.memory.is_empty());
+
+    let (update, exit) = bot.api.user_text(CHAT, "/exit");
+    ids.push(exit);
+    bot.api.confirmed(update).await;
+
+    let deletes = bot.api.delivered("deleteMessages");
+    assert!(deletes.len() >= 2, "{} ids need two calls", ids.len());
+    let mut deleted = Vec::new();
+    for call in &deletes {
+        let chunk = call.params["message_ids"].as_array().unwrap();
+        assert!(chunk.len() <= 100, "one call deletes {}", chunk.len());
+        assert_eq!(call.chat_id(), CHAT);
+        deleted.extend(chunk.iter().map(|v| v.as_i64().unwrap() as i32));
+    }
+    deleted.sort_unstable();
+    ids.sort_unstable();
+    assert_eq!(deleted, ids, "every message, the user's and the bot's");
+    assert!(bot.memory.is_empty(), "the session is forgotten");
+    let after_exit = bot.api.delivered("sendMessage").len();
+    assert_eq!(after_exit, 62, "nothing new is sent after quick exit");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn quick_exit_button_works_from_any_message() {
+    let bot = RunningBot::start().await;
+    let (_, typed) = bot.api.user_text(CHAT, "/start");
+    let first = bot.api.next("sendMessage").await;
+    let update = bot
+        .api
+        .press(CHAT, first.message_id(), &first.button("Quick exit"));
+    bot.api.confirmed(update).await;
+    let deleted = bot.api.next("deleteMessages").await;
+    let mut ids: Vec<i64> = deleted.params["message_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, vec![typed as i64, first.message_id() as i64]);
+    assert_eq!(bot.api.delivered("answerCallbackQuery").len(), 1);
+    assert!(bot.memory.is_empty());
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_photo_gets_a_kind_reply_with_999_and_the_current_step() {
+    let bot = RunningBot::start().await;
+    bot.say("/start").await;
+    bot.api.user_photo(CHAT);
+    let kind = bot.api.next("sendMessage").await;
+    assert!(
+        kind.text().contains("only read typed messages"),
+        "{}",
+        kind.text()
+    );
+    assert_offers_999(&kind);
+    let current = bot.api.next("sendMessage").await;
+    assert!(current.text().starts_with("Hello. Who are you?"));
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_edited_message_is_not_run_again() {
+    let bot = RunningBot::start().await;
+    bot.say("/start").await;
+    let update = bot.api.push(json!({"edited_message": {
+        "message_id": 2, "date": 1_790_000_000, "edit_date": 1_790_000_100, "text": "he's hurting me right now",
+        "chat": {"id": CHAT, "type": "private", "first_name": "Test"},
+        "from": {"id": CHAT, "is_bot": false, "first_name": "Test"},
+    }}));
+    bot.api.confirmed(update).await;
+    assert_eq!(
+        bot.api.delivered("sendMessage").len(),
+        1,
+        "{:#?}",
+        bot.api.calls_brief()
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_group_gets_one_pointer_to_a_private_chat_and_nothing_is_stored() {
+    let bot = RunningBot::start().await;
+    let group = -100_200_300;
+    bot.api.group_text(group, 7, "/start");
+    let pointer = bot.api.next("sendMessage").await;
+    assert_eq!(pointer.chat_id(), group);
+    assert!(
+        pointer.text().contains("private chat"),
+        "{}",
+        pointer.text()
+    );
+    assert!(pointer.text().contains("999"));
+    assert!(
+        !pointer.text().contains("Who are you"),
+        "no guidance in a group"
+    );
+    assert_eq!(
+        pointer.buttons(),
+        vec![(
+            "Talk to me privately".to_string(),
+            format!("https://t.me/{BOT_USERNAME}")
+        )]
+    );
+
+    bot.api
+        .group_text(group, 8, &format!("/start@{BOT_USERNAME}"));
+    bot.api.group_text(
+        group,
+        9,
+        &format!("hello @{BOT_USERNAME} my son is missing"),
+    );
+    let last = bot.api.group_text(group, 9, "just chatting");
+    bot.api.confirmed(last).await;
+    assert_eq!(
+        bot.api.delivered("sendMessage").len(),
+        1,
+        "one answer per group: {:#?}",
+        bot.api.calls_brief()
+    );
+    assert!(bot.memory.is_empty(), "nothing stored for a group");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_429_on_send_message_is_retried_and_delivered_once() {
+    let bot = RunningBot::start_throttled().await;
+    bot.api.fail_next("sendMessage", 1);
+    let (update, _) = bot.api.user_text(CHAT, "/start");
+    let reply = bot.api.next("sendMessage").await;
+    assert!(reply.text().starts_with("Hello. Who are you?"));
+    bot.api.confirmed(update).await;
+    let calls = bot.api.calls("sendMessage");
+    assert_eq!(
+        calls.len(),
+        2,
+        "one refused, one delivered: {:#?}",
+        bot.api.calls_brief()
+    );
+    assert!(!calls[0].ok && calls[1].ok);
+    assert_eq!(
+        bot.api.delivered("sendMessage").len(),
+        1,
+        "delivered exactly once"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_429_on_callback_answers_edits_and_deletes_is_retried() {
+    let bot = RunningBot::start().await;
+    let first = bot.say("/start").await;
+    let pick = bot.press(&first, "A parent or carer").await;
+    bot.api.fail_next("answerCallbackQuery", 1);
+    bot.api.fail_next("editMessageText", 1);
+    let update = bot
+        .api
+        .press(CHAT, pick.message_id(), &pick.button("New gifts"));
+    bot.api.next("editMessageText").await;
+    bot.api.confirmed(update).await;
+    assert_eq!(
+        bot.api.calls("answerCallbackQuery").len(),
+        3,
+        "two answered, one refused and retried"
+    );
+    assert_eq!(bot.api.delivered("answerCallbackQuery").len(), 2);
+    assert_eq!(bot.api.calls("editMessageText").len(), 2);
+    assert_eq!(
+        bot.api.delivered("sendMessage").len(),
+        2,
+        "the edit was not turned into a new message"
+    );
+
+    bot.api.fail_next("deleteMessages", 1);
+    let (update, _) = bot.api.user_text(CHAT, "/exit");
+    bot.api.confirmed(update).await;
+    assert_eq!(bot.api.calls("deleteMessages").len(), 2);
+    assert_eq!(bot.api.delivered("deleteMessages").len(), 1);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn bad_updates_do_not_stop_the_bot() {
+    let bot = RunningBot::start().await;
+    // Not a shape teloxide knows, a callback with no data, one with oversized data, one from
+    // someone else in the chat, and a callback on an inline message (no chat at all).
+    bot.api.push(json!({"message": {"what": "is this"}}));
+    bot.api.push(json!({"something_new": {"x": 1}}));
+    let first = bot.say("/start").await;
+    bot.api.push(json!({"callback_query": {"id": "nodata", "from": {"id": CHAT, "is_bot": false, "first_name": "T"}, "chat_instance": "c",
+        "message": {"message_id": first.message_id(), "date": 1_790_000_000, "text": "x", "chat": {"id": CHAT, "type": "private", "first_name": "T"}}}}));
+    bot.api.press(CHAT, first.message_id(), &"x".repeat(300));
+    bot.api.push(json!({"callback_query": {"id": "inline", "from": {"id": CHAT, "is_bot": false, "first_name": "T"}, "chat_instance": "c", "inline_message_id": "abc", "data": "g|exit"}}));
+    let last = bot.api.push(json!({"callback_query": {"id": "other", "from": {"id": 999, "is_bot": false, "first_name": "T"}, "chat_instance": "c", "data": "g|start",
+        "message": {"message_id": first.message_id(), "date": 1_790_000_000, "text": "x", "chat": {"id": CHAT, "type": "private", "first_name": "T"}}}}));
+    bot.api.confirmed(last).await;
+    let answered: Vec<String> = bot
+        .api
+        .delivered("answerCallbackQuery")
+        .iter()
+        .map(|c| c.params["callback_query_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        answered.len(),
+        4,
+        "every callback is answered: {answered:?}"
+    );
+    for id in ["nodata", "inline", "other"] {
+        assert!(
+            answered.iter().any(|a| a == id),
+            "{id} not answered: {answered:?}"
+        );
+    }
+    // The two unreadable presses in the chat each showed where the user is (a note, then the
+    // current step); the others sent nothing.
+    let shown = bot.api.next_messages(4).await;
+    for pair in shown.chunks(2) {
+        assert!(
+            pair[0].text().contains("earlier message"),
+            "{}",
+            pair[0].text()
+        );
+        assert_eq!(pair[1].text(), first.text());
+        assert_offers_999(&pair[1]);
+    }
+    let again = bot.say("/start").await;
+    assert!(
+        again.text().starts_with("Hello. Who are you?"),
+        "the bot carries on"
+    );
+    bot.stop().await;
+}
+
+/// A store that panics on the first load: as if handling one update crashed.
+struct PanicsOnce {
+    inner: MemoryStore,
+    panicked: AtomicBool,
+}
+
+#[async_trait]
+impl SessionStore for PanicsOnce {
+    async fn load(&self, key: &str) -> Result<Option<Versioned<ChatState>>, StoreError> {
+        if !self.panicked.swap(true, Ordering::SeqCst) {
+            panic!("simulated bug while handling an update");
+        }
+        self.inner.load(key).await
+    }
+
+    async fn save(
+        &self,
+        key: &str,
+        state: &ChatState,
+        expected: Option<u64>,
+    ) -> Result<u64, StoreError> {
+        self.inner.save(key, state, expected).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.delete(key).await
+    }
+}
+
+#[tokio::test]
+async fn a_panic_while_handling_gets_an_apology_with_999_and_the_chat_carries_on() {
+    let store = Arc::new(PanicsOnce {
+        inner: MemoryStore::new(Duration::from_secs(3600)),
+        panicked: AtomicBool::new(false),
+    });
+    let bot = RunningBot::start_with(fixture_content(), Some(store), |_| Transport::Polling).await;
+    let sorry = bot.say("/start").await;
+    assert!(
+        sorry.text().contains("Sorry, something went wrong"),
+        "{}",
+        sorry.text()
+    );
+    assert!(sorry.text().contains("999"));
+    let start_again = sorry.button("Start again");
+    assert_eq!(start_again, "g|start");
+    let first = bot.press(&sorry, "Start again").await;
+    assert!(
+        first.text().starts_with("Hello. Who are you?"),
+        "{}",
+        first.text()
+    );
+    bot.stop().await;
+}
+
+/// A store that always fails: every update gets the apology, and the bot keeps going.
+struct Broken;
+
+#[async_trait]
+impl SessionStore for Broken {
+    async fn load(&self, _: &str) -> Result<Option<Versioned<ChatState>>, StoreError> {
+        Err(StoreError::Backend("database is locked".to_string()))
+    }
+
+    async fn save(&self, _: &str, _: &ChatState, _: Option<u64>) -> Result<u64, StoreError> {
+        Err(StoreError::Backend("database is locked".to_string()))
+    }
+
+    async fn delete(&self, _: &str) -> Result<(), StoreError> {
+        Err(StoreError::Backend("database is locked".to_string()))
+    }
+}
+
+#[tokio::test]
+async fn a_store_error_gets_an_apology_with_999() {
+    let bot = RunningBot::start_with(fixture_content(), Some(Arc::new(Broken)), |_| {
+        Transport::Polling
+    })
+    .await;
+    let sorry = bot.say("/start").await;
+    assert!(
+        sorry.text().contains("999") && sorry.text().contains("Sorry"),
+        "{}",
+        sorry.text()
+    );
+    let again = bot.say("hello").await;
+    assert!(again.text().contains("Sorry"), "still answered");
+    bot.stop().await;
+}
+
+async fn webhook_bot() -> (RunningBot, reqwest::Url) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let url: reqwest::Url = format!("http://{addr}/telegram/hook").parse().unwrap();
+    let public = url.clone();
+    let bot = RunningBot::start_with(fixture_content(), None, move |_| Transport::Webhook {
+        url: public,
+        listener,
+        secret: "s3cret_token".to_string(),
+    })
+    .await;
+    let set = bot.api.next("setWebhook").await;
+    assert_eq!(set.params["secret_token"], "s3cret_token");
+    (bot, url)
+}
+
+fn text_update(id: i64, message_id: i64, text: &str) -> serde_json::Value {
+    json!({"update_id": id, "message": {"message_id": message_id, "date": 1_790_000_000, "text": text,
+        "chat": {"id": CHAT, "type": "private", "first_name": "T"}, "from": {"id": CHAT, "is_bot": false, "first_name": "T"}}})
+}
+
+#[tokio::test]
+async fn webhook_refuses_a_wrong_or_missing_secret() {
+    let (bot, url) = webhook_bot().await;
+    let client = reqwest::Client::new();
+    let update = text_update(1, 1, "he's hurting me right now");
+    let wrong = client
+        .post(url.clone())
+        .header("X-Telegram-Bot-Api-Secret-Token", "guess")
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let missing = client.post(url.clone()).json(&update).send().await.unwrap();
+    assert_eq!(missing.status(), 401);
+    assert!(
+        bot.api.calls("sendMessage").is_empty(),
+        "nothing in a refused request is processed"
+    );
+    assert!(bot.memory.is_empty());
+
+    // With the secret: Telegram's 200 comes only after the reply was sent and the chat saved.
+    let right = client
+        .post(url.clone())
+        .header("X-Telegram-Bot-Api-Secret-Token", "s3cret_token")
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    assert_eq!(bot.api.delivered("sendMessage").len(), 1);
+    assert!(bot.api.delivered("sendMessage")[0].text().contains("999"));
+    assert!(!bot.memory.is_empty());
+
+    // Telegram sending the same update again (no 200 seen) is a no-op.
+    let again = client
+        .post(url)
+        .header("X-Telegram-Bot-Api-Secret-Token", "s3cret_token")
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(
+        bot.api.delivered("sendMessage").len(),
+        1,
+        "a redelivered update is not answered twice"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn updates_from_one_chat_are_handled_in_order() {
+    let bot = RunningBot::start().await;
+    // One batch: /start, then three /help, then /emergency; replies must come in that order.
+    bot.api.user_text(CHAT, "/start");
+    for _ in 0..3 {
+        bot.api.user_text(CHAT, "/help");
+    }
+    bot.api.user_text(CHAT + 1, "/emergency");
+    bot.api.user_text(CHAT, "/emergency");
+    let mine: Vec<String> = {
+        let mut out = Vec::new();
+        while out.len() < 5 {
+            let c = bot.api.next("sendMessage").await;
+            if c.chat_id() == CHAT {
+                out.push(c.text().lines().next().unwrap_or("").to_string());
+            }
+        }
+        out
+    };
+    assert!(mine[0].starts_with("Hello. Who are you?"));
+    assert!(
+        mine[1..4].iter().all(|t| t.starts_with("I'm Signpost")),
+        "{mine:?}"
+    );
+    assert!(mine[4].contains("999"), "{mine:?}");
+    bot.stop().await;
+}
+
+/// The shipped flows and config, when the content team's work loads: the adapter runs them.
+#[tokio::test]
+async fn shipped_content_runs_through_the_adapter() {
+    let content = match Content::load(&root().join("flows"), &root().join("config")) {
+        Ok((content, _)) => content,
+        Err(diags) => {
+            eprintln!(
+                "skipped: the shipped flows/config do not load yet ({} problem(s))",
+                diags.len()
+            );
+            return;
+        }
+    };
+    let bot = RunningBot::start_with(content, None, |_| Transport::Polling).await;
+    let mut here = bot.say("/start").await;
+    assert_offers_999(&here);
+    // A few steps by buttons: the first choice each time; every message offers 999.
+    for _ in 0..4 {
+        let Some((_, data)) = here
+            .buttons()
+            .into_iter()
+            .find(|(_, d)| d.starts_with("c|"))
+        else {
+            break;
+        };
+        let seen = bot.api.delivered("sendMessage").len();
+        let update = bot.api.press(CHAT, here.message_id(), &data);
+        bot.api.confirmed(update).await;
+        let sent = bot.api.delivered("sendMessage");
+        assert!(sent.len() > seen, "a press got no reply");
+        sent[seen..]
+            .iter()
+            .for_each(|m| assert!(m.text().contains("999"), "{}", m.text()));
+        here = sent.last().unwrap().clone();
+        assert_offers_999(&here);
+    }
+    let seen = bot.api.delivered("sendMessage").len();
+    let (update, _) = bot.api.user_text(CHAT, "he's hurting me right now");
+    bot.api.confirmed(update).await;
+    let danger = bot.api.delivered("sendMessage")[seen].clone();
+    assert!(
+        danger.text().contains("999") && danger.text().contains("press 55"),
+        "{}",
+        danger.text()
+    );
+    bot.stop().await;
+}
+
+#[test]
+fn fixture_content_validates() {
+    let content = fixture_content();
+    assert!(content.flows.nodes.len() >= 4);
+    assert!(Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("config/danger.yaml")
+        .exists());
+}
