@@ -93,7 +93,7 @@ fn find_key(src: &str, origin: &str, key: &str, from_line: usize) -> Option<Loca
 /// The scanner's own words without its position suffix (we print the position ourselves).
 fn scan_message(scan: &impl std::fmt::Display) -> String {
     let text = scan.to_string();
-    match text.find(" at line ") {
+    match text.find(" at byte ").or_else(|| text.find(" at line ")) {
         Some(i) => text[..i].to_string(),
         None => text,
     }

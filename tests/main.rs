@@ -1,10 +1,11 @@
-mod routing;
-mod engine;
 mod cli;
 mod conversations_run;
+mod danger;
+mod engine;
+mod fuzz_loader;
+mod graph;
+mod property;
+mod routing;
 mod store;
 mod support;
 mod telegram;
-mod graph;
-mod danger;
-mod property;

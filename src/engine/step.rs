@@ -93,7 +93,16 @@ impl Turn<'_> {
             Input::Text(text) => {
                 // Before anything else, including commands: a danger phrase gets 999 first.
                 if self.c.danger.is_danger(text) {
-                    return self.emergency();
+                    self.emergency();
+                    // At a free-text question the words are still read after the emergency
+                    // message, so a disclosure ("he's making me sell drugs") also gets the
+                    // flow's support reply (Childline), not only 999.
+                    if let Some(idx) = self.current() {
+                        if matches!(self.c.flows.nodes[idx].kind, NodeKind::Ask { .. }) {
+                            self.text(text);
+                        }
+                    }
+                    return;
                 }
                 match command(text) {
                     Some(Command::Start) => self.restart(),

@@ -121,13 +121,7 @@ fn yes_in_danger_goes_straight_to_the_emergency_message() {
 
 #[test]
 fn a_danger_phrase_at_any_step_gets_the_emergency_message_first() {
-    let steps: &[&[&str]] = &[
-        &[],
-        &["No"],
-        &["No", "A parent"],
-        &["No", "A parent", "In my own words"],
-        &["No", "A parent", "Pick from a list", "Done"],
-    ];
+    let steps: &[&[&str]] = &[&[], &["No"], &["No", "A parent"], &["No", "A parent", "Pick from a list", "Done"]];
     for presses in steps {
         let mut c = Chat::new();
         for p in *presses {
@@ -138,6 +132,19 @@ fn a_danger_phrase_at_any_step_gets_the_emergency_message_first() {
         assert_eq!(c.replies()[0].kind, ReplyKind::Emergency, "after {presses:?}");
         assert_eq!(c.node().map(str::to_string), before, "the danger check does not move the conversation");
     }
+}
+
+#[test]
+fn danger_at_a_free_text_question_gets_999_first_and_the_words_are_still_read() {
+    let mut c = Chat::new();
+    for p in ["No", "A parent", "In my own words"] {
+        c.press(p);
+    }
+    c.say("she's out all night and right now she's with him now");
+    let replies = c.replies();
+    assert_eq!(replies[0].kind, ReplyKind::Emergency, "999 comes first");
+    assert_eq!(c.node(), Some("check"), "then the words are read as usual");
+    assert!(c.text().contains("• Missing overnight"), "{}", c.text());
 }
 
 #[test]

@@ -7,10 +7,7 @@ use std::sync::OnceLock;
 
 const CONTACTS_MD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/content/contacts.md");
 const SEEDS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seeds");
-const SHARED_DISTRICTS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/content/postcode-districts.txt"
-);
+const SHARED_DISTRICTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/content/postcode-districts.txt");
 
 fn router() -> &'static Router {
     static ROUTER: OnceLock<Router> = OnceLock::new();
@@ -18,14 +15,9 @@ fn router() -> &'static Router {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
         match Router::load_dir(&dir) {
             Ok((router, _warnings)) => router,
-            Err(diags) => panic!(
-                "config/ does not load:\n{}",
-                diags
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ),
+            Err(diags) => {
+                panic!("config/ does not load:\n{}", diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))
+            }
         }
     })
 }
@@ -201,14 +193,8 @@ const TABLE: &[(&str, Want)] = &[
 fn expected(want: Want) -> RouteDecision {
     match want {
         Area(a) => RouteDecision::Area(id(a)),
-        Outside(place) => RouteDecision::National {
-            reason: NationalReason::Outside {
-                place: place.to_string(),
-            },
-        },
-        Unknown => RouteDecision::National {
-            reason: NationalReason::Unknown,
-        },
+        Outside(place) => RouteDecision::National { reason: NationalReason::Outside { place: place.to_string() } },
+        Unknown => RouteDecision::National { reason: NationalReason::Unknown },
         NotUnderstood => RouteDecision::NotUnderstood,
         Ask(_) => unreachable!("questions are compared by their options"),
     }
@@ -221,13 +207,9 @@ fn what_people_type_routes_to_the_expected_decision() {
     for (typed, want) in TABLE {
         let got = router().route(typed);
         let ok = match (want, &got) {
-            (
-                Ask(options),
-                RouteDecision::Ask {
-                    question,
-                    options: got,
-                },
-            ) => !question.is_empty() && got.iter().map(AreaId::as_str).eq(options.iter().copied()),
+            (Ask(options), RouteDecision::Ask { question, options: got }) => {
+                !question.is_empty() && got.iter().map(AreaId::as_str).eq(options.iter().copied())
+            }
             (Ask(_), _) => false,
             (want, got) => expected(*want) == *got,
         };
@@ -235,28 +217,15 @@ fn what_people_type_routes_to_the_expected_decision() {
             failures.push(format!("  {typed:?}: want {want:?}, got {got:?}"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} rows wrong:\n{}",
-        failures.len(),
-        TABLE.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {} rows wrong:\n{}", failures.len(), TABLE.len(), failures.join("\n"));
 }
 
 #[test]
 fn every_question_ends_with_the_national_option() {
     for (typed, _) in TABLE {
         if let RouteDecision::Ask { options, .. } = router().route(typed) {
-            assert_eq!(
-                options.last().map(AreaId::as_str),
-                Some("elsewhere"),
-                "{typed:?}"
-            );
-            assert!(
-                options.iter().all(|o| router().area(o.as_str()).is_some()),
-                "{typed:?}"
-            );
+            assert_eq!(options.last().map(AreaId::as_str), Some("elsewhere"), "{typed:?}");
+            assert!(options.iter().all(|o| router().area(o.as_str()).is_some()), "{typed:?}");
         }
     }
 }
@@ -277,31 +246,13 @@ fn split_districts_ask_in_words_that_offer_the_town() {
 fn the_buttons_are_the_four_areas_then_elsewhere() {
     let areas = router().areas();
     let ids: Vec<&str> = areas.iter().map(|a| a.id.as_str()).collect();
-    assert_eq!(
-        ids,
-        [
-            "cambridgeshire",
-            "peterborough",
-            "bedfordshire",
-            "dorset",
-            "elsewhere"
-        ]
-    );
+    assert_eq!(ids, ["cambridgeshire", "peterborough", "bedfordshire", "dorset", "elsewhere"]);
     for area in areas {
         assert!(area.label.chars().count() <= 30, "{}", area.label);
-        assert_eq!(
-            router().route(area.id.as_str()),
-            RouteDecision::Area(area.id.clone())
-        );
-        assert_eq!(
-            router().route(&area.label),
-            RouteDecision::Area(area.id.clone())
-        );
+        assert_eq!(router().route(area.id.as_str()), RouteDecision::Area(area.id.clone()));
+        assert_eq!(router().route(&area.label), RouteDecision::Area(area.id.clone()));
     }
-    assert_eq!(
-        router().area("peterborough").unwrap().force,
-        "Cambridgeshire Constabulary"
-    );
+    assert_eq!(router().area("peterborough").unwrap().force, "Cambridgeshire Constabulary");
 }
 
 // --- Opening hours ------------------------------------------------------------------------------
@@ -313,12 +264,8 @@ const OUT_OF_HOURS: &str = "01733 234 724";
 fn day_line_first_at_utc(utc: &str) -> (bool, String) {
     let now = parse_uk_local(utc).unwrap();
     let block = router().contact_block(Some(&id("cambridgeshire")), false, now);
-    let day = block
-        .find(DAY_LINE)
-        .unwrap_or_else(|| panic!("{utc}: day line missing\n{block}"));
-    let night = block
-        .find(OUT_OF_HOURS)
-        .unwrap_or_else(|| panic!("{utc}: out-of-hours line missing\n{block}"));
+    let day = block.find(DAY_LINE).unwrap_or_else(|| panic!("{utc}: day line missing\n{block}"));
+    let night = block.find(OUT_OF_HOURS).unwrap_or_else(|| panic!("{utc}: out-of-hours line missing\n{block}"));
     (day < night, block)
 }
 
@@ -332,103 +279,41 @@ fn the_council_line_open_now_comes_first_in_uk_time() {
         ("2026-11-28T10:00", false, "a Saturday"),
         ("2026-11-29T12:00", false, "a Sunday"),
         ("2026-12-25T10:00", false, "Christmas Day 2026, a Friday"),
-        (
-            "2026-12-28T10:00",
-            false,
-            "28 December 2026, a Monday bank holiday",
-        ),
-        (
-            "2026-12-29T10:00",
-            true,
-            "29 December 2026, a working Tuesday",
-        ),
+        ("2026-12-28T10:00", false, "28 December 2026, a Monday bank holiday"),
+        ("2026-12-29T10:00", true, "29 December 2026, a working Tuesday"),
         // Spring 2027: clocks go forward on Sunday 28 March. Mon 29 March is Easter Monday.
-        (
-            "2027-03-23T07:30Z",
-            false,
-            "Tue before the change: 07:30 UTC is 07:30 GMT",
-        ),
-        (
-            "2027-03-23T17:30Z",
-            true,
-            "Tue before the change: 17:30 UTC is 17:30 GMT",
-        ),
+        ("2027-03-23T07:30Z", false, "Tue before the change: 07:30 UTC is 07:30 GMT"),
+        ("2027-03-23T17:30Z", true, "Tue before the change: 17:30 UTC is 17:30 GMT"),
         ("2027-03-29T10:00", false, "Easter Monday 2027"),
-        (
-            "2027-03-30T07:30Z",
-            true,
-            "Tue after the change: 07:30 UTC is 08:30 BST",
-        ),
-        (
-            "2027-03-30T17:30Z",
-            false,
-            "Tue after the change: 17:30 UTC is 18:30 BST",
-        ),
-        (
-            "2027-03-30T08:30",
-            true,
-            "Tue after the change, 08:30 UK time",
-        ),
+        ("2027-03-30T07:30Z", true, "Tue after the change: 07:30 UTC is 08:30 BST"),
+        ("2027-03-30T17:30Z", false, "Tue after the change: 17:30 UTC is 18:30 BST"),
+        ("2027-03-30T08:30", true, "Tue after the change, 08:30 UK time"),
         // Autumn 2027: clocks go back on Sunday 31 October.
-        (
-            "2027-10-29T07:30Z",
-            true,
-            "Fri before the change: 07:30 UTC is 08:30 BST",
-        ),
-        (
-            "2027-10-29T17:30Z",
-            false,
-            "Fri before the change: 17:30 UTC is 18:30 BST",
-        ),
-        (
-            "2027-11-01T07:30Z",
-            false,
-            "Mon after the change: 07:30 UTC is 07:30 GMT",
-        ),
-        (
-            "2027-11-01T17:30Z",
-            true,
-            "Mon after the change: 17:30 UTC is 17:30 GMT",
-        ),
+        ("2027-10-29T07:30Z", true, "Fri before the change: 07:30 UTC is 08:30 BST"),
+        ("2027-10-29T17:30Z", false, "Fri before the change: 17:30 UTC is 18:30 BST"),
+        ("2027-11-01T07:30Z", false, "Mon after the change: 07:30 UTC is 07:30 GMT"),
+        ("2027-11-01T17:30Z", true, "Mon after the change: 17:30 UTC is 17:30 GMT"),
     ];
     for (at, want_day_first, why) in cases {
         let (day_first, block) = day_line_first_at_utc(at);
         assert_eq!(day_first, want_day_first, "{at} ({why}):\n{block}");
         let first_call = block.lines().find(|l| l.starts_with("Call now:")).unwrap();
-        let want_number = if want_day_first {
-            DAY_LINE
-        } else {
-            OUT_OF_HOURS
-        };
-        assert!(
-            first_call.contains(want_number),
-            "{at} ({why}): {first_call}"
-        );
+        let want_number = if want_day_first { DAY_LINE } else { OUT_OF_HOURS };
+        assert!(first_call.contains(want_number), "{at} ({why}): {first_call}");
     }
 }
 
 #[test]
 fn the_day_line_shows_its_hours_and_the_other_line_when_it_applies() {
     let (_, open) = day_line_first_at_utc("2026-11-24T10:00");
-    assert!(
-        open.contains("Call now: 0345 045 5203 (Mon–Fri 8am–6pm, not bank holidays)"),
-        "{open}"
-    );
-    assert!(
-        open.contains("Out of hours: 01733 234 724 (evenings, nights, weekends and bank holidays)"),
-        "{open}"
-    );
+    assert!(open.contains("Call now: 0345 045 5203 (Mon–Fri 8am–6pm, not bank holidays)"), "{open}");
+    assert!(open.contains("Out of hours: 01733 234 724 (evenings, nights, weekends and bank holidays)"), "{open}");
     let (_, closed) = day_line_first_at_utc("2026-11-28T10:00");
     assert!(
-        closed.contains(
-            "Call now: 01733 234 724 (out of hours: evenings, nights, weekends and bank holidays)"
-        ),
+        closed.contains("Call now: 01733 234 724 (out of hours: evenings, nights, weekends and bank holidays)"),
         "{closed}"
     );
-    assert!(
-        closed.contains("Daytime: 0345 045 5203 (Mon–Fri 8am–6pm, not bank holidays)"),
-        "{closed}"
-    );
+    assert!(closed.contains("Daytime: 0345 045 5203 (Mon–Fri 8am–6pm, not bank holidays)"), "{closed}");
 }
 
 #[test]
@@ -438,10 +323,7 @@ fn both_council_numbers_show_at_every_hour_of_a_week_with_bank_holidays() {
     for hour in 0..(14 * 24) {
         let now = start + chrono::Duration::minutes(hour * 60 + 17);
         let block = router().contact_block(Some(&id("cambridgeshire")), false, now);
-        assert!(
-            block.contains(DAY_LINE) && block.contains(OUT_OF_HOURS),
-            "{now}:\n{block}"
-        );
+        assert!(block.contains(DAY_LINE) && block.contains(OUT_OF_HOURS), "{now}:\n{block}");
     }
 }
 
@@ -455,8 +337,7 @@ fn the_nspcc_phone_hours_are_shown_with_whether_it_is_open() {
     ];
     for (at, state) in cases {
         let block = router().contact_block(None, false, parse_uk_local(at).unwrap());
-        let line =
-            format!("Call 0808 800 5000, {state} (lines open Mon–Fri 8am–10pm, weekends 9am–6pm)");
+        let line = format!("Call 0808 800 5000, {state} (lines open Mon–Fri 8am–10pm, weekends 9am–6pm)");
         assert!(block.contains(&line), "{at}:\n{block}");
         assert!(block.contains("online form, any time"), "{at}:\n{block}");
     }
@@ -471,38 +352,17 @@ fn every_block_has_the_right_helpline_and_ends_with_999() {
         for young in [false, true] {
             let block = router().contact_block(Some(&area.id), young, now);
             let who = format!("{} young={young}", area.id);
-            assert!(
-                block.lines().last().unwrap().contains("call 999"),
-                "{who}: must end with 999\n{block}"
-            );
-            assert!(
-                !block.contains('*') && !block.contains('<'),
-                "{who}: plain text only"
-            );
-            assert!(
-                block.lines().all(|l| l.chars().count() <= 110),
-                "{who}: short lines\n{block}"
-            );
+            assert!(block.lines().last().unwrap().contains("call 999"), "{who}: must end with 999\n{block}");
+            assert!(!block.contains('*') && !block.contains('<'), "{who}: plain text only");
+            assert!(block.lines().all(|l| l.chars().count() <= 110), "{who}: short lines\n{block}");
             if young {
                 let first_contact = block.split("\n\n").nth(1).unwrap();
-                assert!(
-                    first_contact.starts_with("Childline"),
-                    "{who}: Childline first\n{block}"
-                );
+                assert!(first_contact.starts_with("Childline"), "{who}: Childline first\n{block}");
                 assert!(block.contains("0800 1111"), "{who}");
-                assert!(
-                    !block.contains("0808 800 5000"),
-                    "{who}: NSPCC is the adult line"
-                );
+                assert!(!block.contains("0808 800 5000"), "{who}: NSPCC is the adult line");
             } else {
-                assert!(
-                    block.contains("0808 800 5000"),
-                    "{who}: NSPCC for adults\n{block}"
-                );
-                assert!(
-                    !block.contains("0800 1111"),
-                    "{who}: Childline is for young people"
-                );
+                assert!(block.contains("0808 800 5000"), "{who}: NSPCC for adults\n{block}");
+                assert!(!block.contains("0800 1111"), "{who}: Childline is for young people");
             }
         }
     }
@@ -512,29 +372,14 @@ fn every_block_has_the_right_helpline_and_ends_with_999() {
 fn the_national_route_has_101_crimestoppers_ceop_and_999() {
     let now = parse_uk_local("2026-11-24T10:00").unwrap();
     let adult = router().contact_block(None, false, now);
-    for fact in [
-        "Call 101, any time",
-        "0808 800 5000",
-        "0800 555 111",
-        "www.ceop.police.uk",
-        "call 999",
-    ] {
+    for fact in ["Call 101, any time", "0808 800 5000", "0800 555 111", "www.ceop.police.uk", "call 999"] {
         assert!(adult.contains(fact), "{fact}:\n{adult}");
     }
     let young = router().contact_block(None, true, now);
-    for fact in [
-        "0800 1111",
-        "fearless.org",
-        "Call 101",
-        "www.ceop.police.uk",
-        "call 999",
-    ] {
+    for fact in ["0800 1111", "fearless.org", "Call 101", "www.ceop.police.uk", "call 999"] {
         assert!(young.contains(fact), "{fact}:\n{young}");
     }
-    assert_eq!(
-        router().contact_block(Some(&id("elsewhere")), false, now),
-        adult
-    );
+    assert_eq!(router().contact_block(Some(&id("elsewhere")), false, now), adult);
 }
 
 #[test]
@@ -542,20 +387,13 @@ fn peterborough_states_no_council_number() {
     let now = parse_uk_local("2026-11-24T10:00").unwrap();
     for young in [false, true] {
         let block = router().contact_block(Some(&id("peterborough")), young, now);
-        assert!(
-            !block.contains(DAY_LINE) && !block.contains(OUT_OF_HOURS),
-            "{block}"
-        );
+        assert!(!block.contains(DAY_LINE) && !block.contains(OUT_OF_HOURS), "{block}");
         assert!(!block.to_lowercase().contains("council"), "{block}");
         assert!(block.contains("www.cambs.police.uk/report"), "{block}");
     }
     for contact in router().contacts() {
         if contact.label.to_lowercase().contains("peterborough") {
-            assert!(
-                contact.phone.is_none(),
-                "{} states a Peterborough number",
-                contact.id
-            );
+            assert!(contact.phone.is_none(), "{} states a Peterborough number", contact.id);
         }
     }
 }
@@ -580,15 +418,8 @@ fn every_stated_fact_appears_in_the_shared_sources() {
     assert!(facts.len() >= 10, "{facts:?}");
     for fact in &facts {
         let is_phone = fact.chars().all(|c| c.is_ascii_digit() || c == ' ');
-        let found = if is_phone {
-            sources.contains(fact.as_str())
-        } else {
-            lower.contains(&fact.to_lowercase())
-        };
-        assert!(
-            found,
-            "{fact:?} is stated but is not in contacts.md or a seed"
-        );
+        let found = if is_phone { sources.contains(fact.as_str()) } else { lower.contains(&fact.to_lowercase()) };
+        assert!(found, "{fact:?} is stated but is not in contacts.md or a seed");
     }
     // The blocks state nothing that is not a listed fact: every phone-like run is one of them.
     let now = parse_uk_local("2026-11-24T10:00").unwrap();
@@ -596,11 +427,7 @@ fn every_stated_fact_appears_in_the_shared_sources() {
         for young in [false, true] {
             let block = router().contact_block(Some(&area.id), young, now);
             for run in digit_runs(&block) {
-                assert!(
-                    facts.contains(&run),
-                    "{} young={young}: {run:?} is not a stated fact",
-                    area.id
-                );
+                assert!(facts.contains(&run), "{} young={young}: {run:?} is not a stated fact", area.id);
             }
         }
     }
@@ -626,36 +453,20 @@ fn digit_runs(text: &str) -> Vec<String> {
 
 #[test]
 fn every_contact_names_an_existing_source_and_was_checked() {
-    let seeds: Vec<String> = std::fs::read_dir(SEEDS_DIR)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let seeds: Vec<String> =
+        std::fs::read_dir(SEEDS_DIR).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     let contacts_md = std::fs::read_to_string(CONTACTS_MD).unwrap();
     for contact in router().contacts() {
         assert!(!contact.source.is_empty(), "{}", contact.id);
-        for word in contact
-            .source
-            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
-        {
+        for word in contact.source.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
             if word.ends_with(".txt") {
-                assert!(
-                    seeds.iter().any(|s| s == word),
-                    "{}: no seed {word}",
-                    contact.id
-                );
+                assert!(seeds.iter().any(|s| s == word), "{}: no seed {word}", contact.id);
             }
         }
         let names_a_seed = contact.source.contains(".txt");
-        let first_source = contact
-            .source
-            .split(&[';', '(', ','][..])
-            .next()
-            .unwrap()
-            .trim();
+        let first_source = contact.source.split(&[';', '(', ','][..]).next().unwrap().trim();
         assert!(
-            names_a_seed
-                || contacts_md.contains(first_source)
-                || first_source.starts_with("all five seeds"),
+            names_a_seed || contacts_md.contains(first_source) || first_source.starts_with("all five seeds"),
             "{}: source {:?} is neither a seed nor named in contacts.md",
             contact.id,
             contact.source
@@ -666,15 +477,10 @@ fn every_contact_names_an_existing_source_and_was_checked() {
 
 #[test]
 fn the_postcode_table_is_a_verbatim_copy_of_the_shared_one() {
-    let ours = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/postcode-districts.txt"),
-    )
-    .unwrap();
+    let ours =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/postcode-districts.txt")).unwrap();
     let shared = std::fs::read_to_string(SHARED_DISTRICTS).unwrap();
-    assert_eq!(
-        ours, shared,
-        "config/postcode-districts.txt must be copied verbatim, header included"
-    );
+    assert_eq!(ours, shared, "config/postcode-districts.txt must be copied verbatim, header included");
 }
 
 #[test]
@@ -691,23 +497,9 @@ fn explain_prints_the_decision_then_the_blocks() {
     );
     assert!(text.contains("--- For an adult ---") && text.contains("--- For a young person ---"));
     let text = router().explain("PE30", now);
-    assert!(
-        text.starts_with(
-            "Decision: national route (PE30 is outside the areas with local contacts)"
-        ),
-        "{text}"
-    );
-    assert!(
-        text.contains("Who to contact, wherever you are in England"),
-        "{text}"
-    );
+    assert!(text.starts_with("Decision: national route (PE30 is outside the areas with local contacts)"), "{text}");
+    assert!(text.contains("Who to contact, wherever you are in England"), "{text}");
     let text = router().explain("St Ives", now);
-    assert!(
-        text.contains("Question: There is more than one place called St Ives."),
-        "{text}"
-    );
-    assert!(
-        text.contains("No contacts until the user answers."),
-        "{text}"
-    );
+    assert!(text.contains("Question: There is more than one place called St Ives."), "{text}");
+    assert!(text.contains("No contacts until the user answers."), "{text}");
 }

@@ -7,8 +7,7 @@
 
 use signpost::engine::Session;
 use signpost::store::{
-    self, ChatState, MemoryStore, RedisStore, SessionStore, SqliteStore, StoreError, StoreSpec,
-    UnixClock,
+    self, ChatState, MemoryStore, RedisStore, SessionStore, SqliteStore, StoreError, StoreSpec, UnixClock,
 };
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -58,83 +57,41 @@ fn assert_conflict(result: Result<u64, StoreError>, what: &str) {
 // ---- The contract, run against every backend ----
 
 async fn check_round_trip(store: &dyn SessionStore) {
-    assert!(
-        store.load("chat-a").await.unwrap().is_none(),
-        "nothing stored yet"
-    );
+    assert!(store.load("chat-a").await.unwrap().is_none(), "nothing stored yet");
     let state = sample_state();
     let version = store.save("chat-a", &state, None).await.unwrap();
-    let loaded = store
-        .load("chat-a")
-        .await
-        .unwrap()
-        .expect("the saved state");
+    let loaded = store.load("chat-a").await.unwrap().expect("the saved state");
     assert_eq!(loaded.value, state);
     assert_eq!(loaded.version, version);
 
     let empty = ChatState::default();
     let v = store.save("chat-b", &empty, None).await.unwrap();
-    let loaded = store
-        .load("chat-b")
-        .await
-        .unwrap()
-        .expect("the saved empty state");
+    let loaded = store.load("chat-b").await.unwrap().expect("the saved empty state");
     assert_eq!((loaded.value, loaded.version), (empty, v));
-    assert!(
-        store.load("chat-c").await.unwrap().is_none(),
-        "another key is unaffected"
-    );
+    assert!(store.load("chat-c").await.unwrap().is_none(), "another key is unaffected");
 }
 
 async fn check_compare_and_set(store: &dyn SessionStore) {
     let key = "chat-cas";
-    assert_conflict(
-        store.save(key, &state_with_node("n0"), Some(1)).await,
-        "a version when none is stored",
-    );
+    assert_conflict(store.save(key, &state_with_node("n0"), Some(1)).await, "a version when none is stored");
     let v1 = store.save(key, &state_with_node("n1"), None).await.unwrap();
-    assert_conflict(
-        store.save(key, &state_with_node("x"), None).await,
-        "None when a row exists",
-    );
-    let v2 = store
-        .save(key, &state_with_node("n2"), Some(v1))
-        .await
-        .unwrap();
+    assert_conflict(store.save(key, &state_with_node("x"), None).await, "None when a row exists");
+    let v2 = store.save(key, &state_with_node("n2"), Some(v1)).await.unwrap();
     assert_ne!(v1, v2, "every save gives a new version");
-    assert_conflict(
-        store.save(key, &state_with_node("x"), Some(v1)).await,
-        "a stale version",
-    );
-    assert_conflict(
-        store.save(key, &state_with_node("x"), Some(v2 + 1)).await,
-        "a future version",
-    );
+    assert_conflict(store.save(key, &state_with_node("x"), Some(v1)).await, "a stale version");
+    assert_conflict(store.save(key, &state_with_node("x"), Some(v2 + 1)).await, "a future version");
     let loaded = store.load(key).await.unwrap().unwrap();
-    assert_eq!(
-        loaded.value,
-        state_with_node("n2"),
-        "rejected saves changed nothing"
-    );
+    assert_eq!(loaded.value, state_with_node("n2"), "rejected saves changed nothing");
     assert_eq!(loaded.version, v2);
 }
 
 async fn check_delete(store: &dyn SessionStore) {
     let v = store.save("chat-del", &sample_state(), None).await.unwrap();
-    store
-        .save("chat-keep", &sample_state(), None)
-        .await
-        .unwrap();
+    store.save("chat-keep", &sample_state(), None).await.unwrap();
     store.delete("chat-del").await.unwrap();
     assert!(store.load("chat-del").await.unwrap().is_none());
-    assert!(
-        store.load("chat-keep").await.unwrap().is_some(),
-        "only that chat is deleted"
-    );
-    assert_conflict(
-        store.save("chat-del", &sample_state(), Some(v)).await,
-        "the deleted version",
-    );
+    assert!(store.load("chat-keep").await.unwrap().is_some(), "only that chat is deleted");
+    assert_conflict(store.save("chat-del", &sample_state(), Some(v)).await, "the deleted version");
     store.save("chat-del", &sample_state(), None).await.unwrap();
     store.delete("never-stored").await.unwrap();
 }
@@ -146,11 +103,7 @@ async fn check_concurrent_updates(a: Arc<dyn SessionStore>, b: Arc<dyn SessionSt
     let key = "chat-counter";
     let mut tasks = Vec::new();
     for i in 0..n {
-        let store = if i % 2 == 0 {
-            Arc::clone(&a)
-        } else {
-            Arc::clone(&b)
-        };
+        let store = if i % 2 == 0 { Arc::clone(&a) } else { Arc::clone(&b) };
         tasks.push(tokio::spawn(async move {
             for _ in 0..10_000 {
                 let current = store.load(key).await.unwrap();
@@ -177,17 +130,9 @@ async fn check_concurrent_updates(a: Arc<dyn SessionStore>, b: Arc<dyn SessionSt
     let end = a.load(key).await.unwrap().unwrap();
     let mut ids = end.value.message_ids.clone();
     ids.sort_unstable();
-    assert_eq!(
-        ids,
-        (0..n).collect::<Vec<_>>(),
-        "every update applied exactly once"
-    );
+    assert_eq!(ids, (0..n).collect::<Vec<_>>(), "every update applied exactly once");
     assert_eq!(end.version, *versions.last().unwrap());
-    assert_eq!(
-        b.load(key).await.unwrap().unwrap(),
-        end,
-        "both instances see the same state"
-    );
+    assert_eq!(b.load(key).await.unwrap().unwrap(), end, "both instances see the same state");
 }
 
 /// Both stores save on the same expected version at once, round after round: exactly one wins.
@@ -195,10 +140,7 @@ async fn check_racing_saves(a: Arc<dyn SessionStore>, b: Arc<dyn SessionStore>) 
     let key = "chat-race";
     let mut expected = None;
     for round in 0..50 {
-        let (sa, sb) = (
-            state_with_node(&format!("a{round}")),
-            state_with_node(&format!("b{round}")),
-        );
+        let (sa, sb) = (state_with_node(&format!("a{round}")), state_with_node(&format!("b{round}")));
         let (ra, rb) = tokio::join!(a.save(key, &sa, expected), b.save(key, &sb, expected));
         let (winner, version) = match (ra, rb) {
             (Ok(v), Err(StoreError::Conflict)) => (sa, v),
@@ -206,11 +148,7 @@ async fn check_racing_saves(a: Arc<dyn SessionStore>, b: Arc<dyn SessionStore>) 
             other => panic!("round {round}: expected exactly one winner, got {other:?}"),
         };
         let stored = b.load(key).await.unwrap().unwrap();
-        assert_eq!(
-            (stored.value, stored.version),
-            (winner, version),
-            "round {round}"
-        );
+        assert_eq!((stored.value, stored.version), (winner, version), "round {round}");
         expected = Some(version);
     }
 }
@@ -243,14 +181,8 @@ async fn memory_expiry() {
     assert!(store.is_empty(), "load removed the expired state");
     let v = store.save("chat", &sample_state(), None).await.unwrap();
     std::thread::sleep(Duration::from_millis(2));
-    assert_conflict(
-        store.save("chat", &sample_state(), Some(v)).await,
-        "an expired version",
-    );
-    store
-        .save("chat", &sample_state(), None)
-        .await
-        .expect("None matches an expired state");
+    assert_conflict(store.save("chat", &sample_state(), Some(v)).await, "an expired version");
+    store.save("chat", &sample_state(), None).await.expect("None matches an expired state");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -284,8 +216,7 @@ fn db_path(dir: &tempfile::TempDir) -> PathBuf {
 
 fn row_count(path: &Path) -> i64 {
     let conn = rusqlite::Connection::open(path).unwrap();
-    conn.query_row("SELECT count(*) FROM sessions", [], |row| row.get(0))
-        .unwrap()
+    conn.query_row("SELECT count(*) FROM sessions", [], |row| row.get(0)).unwrap()
 }
 
 #[tokio::test]
@@ -315,60 +246,31 @@ async fn sqlite_expiry_follows_the_clock() {
     let v = store.save("chat", &sample_state(), None).await.unwrap();
 
     time.set(1_000_059);
-    let loaded = store
-        .load("chat")
-        .await
-        .unwrap()
-        .expect("alive 59s after the save");
+    let loaded = store.load("chat").await.unwrap().expect("alive 59s after the save");
     assert_eq!(loaded.version, v);
     let v = store.save("chat", &sample_state(), Some(v)).await.unwrap();
 
     time.set(1_000_059 + 59);
-    assert!(
-        store.load("chat").await.unwrap().is_some(),
-        "each save restarts the idle time"
-    );
+    assert!(store.load("chat").await.unwrap().is_some(), "each save restarts the idle time");
     time.set(1_000_059 + 60);
-    assert_conflict(
-        store.save("chat", &sample_state(), Some(v)).await,
-        "the version of an expired row",
-    );
+    assert_conflict(store.save("chat", &sample_state(), Some(v)).await, "the version of an expired row");
     assert_eq!(row_count(&path), 1, "the failed save left the row");
-    assert!(
-        store.load("chat").await.unwrap().is_none(),
-        "expired 60s after the last save"
-    );
+    assert!(store.load("chat").await.unwrap().is_none(), "expired 60s after the last save");
     assert_eq!(row_count(&path), 0, "load deleted the expired row");
-    store
-        .save("chat", &sample_state(), None)
-        .await
-        .expect("a new conversation");
+    store.save("chat", &sample_state(), None).await.expect("a new conversation");
 }
 
 #[tokio::test]
 async fn sqlite_save_with_none_replaces_an_expired_row() {
     let dir = tempfile::tempdir().unwrap();
     let time = FakeClock::at(5_000);
-    let store =
-        SqliteStore::open_with_clock(db_path(&dir), Duration::from_secs(10), time.clock()).unwrap();
-    let old = store
-        .save("chat", &state_with_node("old"), None)
-        .await
-        .unwrap();
+    let store = SqliteStore::open_with_clock(db_path(&dir), Duration::from_secs(10), time.clock()).unwrap();
+    let old = store.save("chat", &state_with_node("old"), None).await.unwrap();
     time.set(5_010);
-    let new = store
-        .save("chat", &state_with_node("new"), None)
-        .await
-        .expect("the expired row counts as none");
-    assert_ne!(
-        new, old,
-        "the new conversation never reuses the old version"
-    );
+    let new = store.save("chat", &state_with_node("new"), None).await.expect("the expired row counts as none");
+    assert_ne!(new, old, "the new conversation never reuses the old version");
     let loaded = store.load("chat").await.unwrap().unwrap();
-    assert_eq!(
-        (loaded.value, loaded.version),
-        (state_with_node("new"), new)
-    );
+    assert_eq!((loaded.value, loaded.version), (state_with_node("new"), new));
 }
 
 #[tokio::test]
@@ -376,13 +278,9 @@ async fn sqlite_purge_expired_deletes_only_expired_rows() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     let time = FakeClock::at(0);
-    let store =
-        SqliteStore::open_with_clock(&path, Duration::from_secs(100), time.clock()).unwrap();
+    let store = SqliteStore::open_with_clock(&path, Duration::from_secs(100), time.clock()).unwrap();
     store.save("early", &sample_state(), None).await.unwrap();
-    store
-        .save("also-early", &sample_state(), None)
-        .await
-        .unwrap();
+    store.save("also-early", &sample_state(), None).await.unwrap();
     time.set(50);
     store.save("late", &sample_state(), None).await.unwrap();
 
@@ -402,28 +300,15 @@ async fn sqlite_state_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     let store = SqliteStore::open(&path, TTL).unwrap();
-    let v1 = store
-        .save("chat", &state_with_node("before"), None)
-        .await
-        .unwrap();
+    let v1 = store.save("chat", &state_with_node("before"), None).await.unwrap();
     let v2 = store.save("chat", &sample_state(), Some(v1)).await.unwrap();
     drop(store);
 
     let store = SqliteStore::open(&path, TTL).unwrap();
-    let loaded = store
-        .load("chat")
-        .await
-        .unwrap()
-        .expect("the state from before the restart");
+    let loaded = store.load("chat").await.unwrap().expect("the state from before the restart");
     assert_eq!((loaded.value, loaded.version), (sample_state(), v2));
-    assert_conflict(
-        store.save("chat", &sample_state(), Some(v1)).await,
-        "a version from before",
-    );
-    store
-        .save("chat", &sample_state(), Some(v2))
-        .await
-        .expect("carry on where it left off");
+    assert_conflict(store.save("chat", &sample_state(), Some(v1)).await, "a version from before");
+    store.save("chat", &sample_state(), Some(v2)).await.expect("carry on where it left off");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -444,20 +329,11 @@ async fn sqlite_file_is_wal_private_and_has_one_secondary_index() {
     store.save("chat", &sample_state(), None).await.unwrap();
 
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
-        .unwrap();
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
     assert_eq!(mode, "wal");
-    let mut stmt = conn
-        .prepare(
-            "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
-        )
-        .unwrap();
-    let indexes: Vec<String> = stmt
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let mut stmt =
+        conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").unwrap();
+    let indexes: Vec<String> = stmt.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
     assert_eq!(indexes, ["sessions_expires_at"]);
     let columns: Vec<String> = conn
         .prepare("SELECT name FROM pragma_table_info('sessions') ORDER BY cid")
@@ -488,16 +364,10 @@ async fn sqlite_deleted_state_does_not_linger_in_the_files() {
     let v = store.save("chat", &state, None).await.unwrap();
     store.save("chat", &state, Some(v)).await.unwrap();
     store.save("other", &sample_state(), None).await.unwrap();
-    assert!(
-        files_contain(&path, marker),
-        "the marker is written (the check below means something)"
-    );
+    assert!(files_contain(&path, marker), "the marker is written (the check below means something)");
 
     store.delete("chat").await.unwrap();
-    assert!(
-        !files_contain(&path, marker),
-        "the deleted state is still on disk"
-    );
+    assert!(!files_contain(&path, marker), "the deleted state is still on disk");
     assert!(store.load("other").await.unwrap().is_some());
 }
 
@@ -515,10 +385,7 @@ async fn sqlite_purged_state_does_not_linger_in_the_files() {
     assert!(files_contain(&path, marker));
     time.set(10);
     assert_eq!(store.purge_expired().await.unwrap(), 1);
-    assert!(
-        !files_contain(&path, marker),
-        "the expired state is still on disk"
-    );
+    assert!(!files_contain(&path, marker), "the expired state is still on disk");
 }
 
 fn files_contain(db: &Path, needle: &str) -> bool {
@@ -541,18 +408,12 @@ async fn sqlite_bytes_per_session() {
     let key = signpost::privacy::HashKey::from_secret("measure");
     let n = 10_000;
     for id in 0..n {
-        store
-            .save(&key.tag(id), &sample_state(), None)
-            .await
-            .unwrap();
+        store.save(&key.tag(id), &sample_state(), None).await.unwrap();
     }
     store.purge_expired().await.unwrap(); // checkpoints the log into the file
     let bytes = std::fs::metadata(&path).unwrap().len();
     let json = serde_json::to_string(&sample_state()).unwrap().len();
-    println!(
-        "{n} sessions: {bytes} bytes, {} bytes/session (state JSON {json} bytes)",
-        bytes / n as u64
-    );
+    println!("{n} sessions: {bytes} bytes, {} bytes/session (state JSON {json} bytes)", bytes / n as u64);
 }
 
 // ---- Redis ----
@@ -569,25 +430,17 @@ impl RedisFixture {
             Ok(url) if !url.is_empty() => url,
             _ => {
                 // Straight to stderr: the test harness would hide `eprintln!` of a passing test.
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "SKIPPED store::{test}: REDIS_URL is not set"
-                );
+                let _ = writeln!(std::io::stderr(), "SKIPPED store::{test}: REDIS_URL is not set");
                 return None;
             }
         };
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
         let prefix = format!("signpost-test:{test}:{}:{nanos}:", std::process::id());
         Some(RedisFixture { url, prefix })
     }
 
     async fn store(&self, ttl: Duration) -> RedisStore {
-        RedisStore::open(&self.url, &self.prefix, ttl)
-            .await
-            .unwrap()
+        RedisStore::open(&self.url, &self.prefix, ttl).await.unwrap()
     }
 
     /// A separate connection, to look at Redis directly.
@@ -598,11 +451,8 @@ impl RedisFixture {
 
     async fn keys(&self) -> BTreeSet<String> {
         let mut conn = self.raw().await;
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}*", self.prefix))
-            .query_async(&mut conn)
-            .await
-            .unwrap();
+        let keys: Vec<String> =
+            redis::cmd("KEYS").arg(format!("{}*", self.prefix)).query_async(&mut conn).await.unwrap();
         keys.into_iter().collect()
     }
 }
@@ -610,14 +460,11 @@ impl RedisFixture {
 /// Deletes the test's keys even when the test fails (a failed assertion unwinds through here).
 impl Drop for RedisFixture {
     fn drop(&mut self) {
-        let Ok(mut conn) = redis::Client::open(self.url.as_str()).and_then(|c| c.get_connection())
-        else {
+        let Ok(mut conn) = redis::Client::open(self.url.as_str()).and_then(|c| c.get_connection()) else {
             return;
         };
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}*", self.prefix))
-            .query(&mut conn)
-            .unwrap_or_default();
+        let keys: Vec<String> =
+            redis::cmd("KEYS").arg(format!("{}*", self.prefix)).query(&mut conn).unwrap_or_default();
         for key in keys {
             let _: Result<(), _> = redis::cmd("DEL").arg(key).query(&mut conn);
         }
@@ -650,33 +497,18 @@ async fn redis_delete() {
 
 #[tokio::test]
 async fn redis_keys_are_under_the_prefix_and_hold_only_version_and_state() {
-    let Some(redis) =
-        RedisFixture::new("redis_keys_are_under_the_prefix_and_hold_only_version_and_state")
-    else {
+    let Some(redis) = RedisFixture::new("redis_keys_are_under_the_prefix_and_hold_only_version_and_state") else {
         return;
     };
     let store = redis.store(TTL).await;
-    store
-        .save("3f2a9c0d1e4b5a67", &sample_state(), None)
-        .await
-        .unwrap();
+    store.save("3f2a9c0d1e4b5a67", &sample_state(), None).await.unwrap();
     let key = format!("{}3f2a9c0d1e4b5a67", redis.prefix);
     assert_eq!(redis.keys().await, BTreeSet::from([key.clone()]));
     let mut conn = redis.raw().await;
-    let fields: BTreeSet<String> = redis::cmd("HKEYS")
-        .arg(&key)
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(
-        fields,
-        BTreeSet::from(["state".to_string(), "v".to_string()])
-    );
+    let fields: BTreeSet<String> = redis::cmd("HKEYS").arg(&key).query_async(&mut conn).await.unwrap();
+    assert_eq!(fields, BTreeSet::from(["state".to_string(), "v".to_string()]));
     store.delete("3f2a9c0d1e4b5a67").await.unwrap();
-    assert!(
-        redis.keys().await.is_empty(),
-        "delete removes the key itself"
-    );
+    assert!(redis.keys().await.is_empty(), "delete removes the key itself");
 }
 
 /// Redis owns expiry: every save sets the key's TTL to the store's idle time.
@@ -693,53 +525,22 @@ async fn redis_every_save_sets_the_ttl() {
     let pttl = |conn: &mut redis::aio::MultiplexedConnection| {
         let mut conn = conn.clone();
         let key = key.clone();
-        async move {
-            redis::cmd("PTTL")
-                .arg(key)
-                .query_async::<i64>(&mut conn)
-                .await
-                .unwrap()
-        }
+        async move { redis::cmd("PTTL").arg(key).query_async::<i64>(&mut conn).await.unwrap() }
     };
 
     let v = store.save("chat", &sample_state(), None).await.unwrap();
     let first = pttl(&mut conn).await;
-    assert!(
-        ttl_ms - 60_000 < first && first <= ttl_ms,
-        "PTTL {first} after the first save"
-    );
+    assert!(ttl_ms - 60_000 < first && first <= ttl_ms, "PTTL {first} after the first save");
 
-    let _: () = redis::cmd("PEXPIRE")
-        .arg(&key)
-        .arg(5_000)
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    let _: () = redis::cmd("PEXPIRE").arg(&key).arg(5_000).query_async(&mut conn).await.unwrap();
     store.save("chat", &sample_state(), Some(v)).await.unwrap();
     let again = pttl(&mut conn).await;
-    assert!(
-        ttl_ms - 60_000 < again && again <= ttl_ms,
-        "PTTL {again}: the second save did not reset it"
-    );
+    assert!(ttl_ms - 60_000 < again && again <= ttl_ms, "PTTL {again}: the second save did not reset it");
 
-    assert_conflict(
-        store.save("chat", &sample_state(), Some(v)).await,
-        "a stale version",
-    );
-    let _: () = redis::cmd("PEXPIRE")
-        .arg(&key)
-        .arg(5_000)
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    store
-        .save("chat", &sample_state(), Some(v))
-        .await
-        .unwrap_err();
-    assert!(
-        pttl(&mut conn).await <= 5_000,
-        "a rejected save must not extend the TTL"
-    );
+    assert_conflict(store.save("chat", &sample_state(), Some(v)).await, "a stale version");
+    let _: () = redis::cmd("PEXPIRE").arg(&key).arg(5_000).query_async(&mut conn).await.unwrap();
+    store.save("chat", &sample_state(), Some(v)).await.unwrap_err();
+    assert!(pttl(&mut conn).await <= 5_000, "a rejected save must not extend the TTL");
 }
 
 /// The state really goes when the TTL runs out (bounded wait, TTL 200ms).
@@ -759,14 +560,8 @@ async fn redis_expired_state_is_absent() {
         }
     }
     assert!(gone, "the state was still there 5s after a 200ms TTL");
-    assert_conflict(
-        store.save("chat", &sample_state(), Some(v)).await,
-        "the expired version",
-    );
-    store
-        .save("chat", &sample_state(), None)
-        .await
-        .expect("a new conversation");
+    assert_conflict(store.save("chat", &sample_state(), Some(v)).await, "the expired version");
+    store.save("chat", &sample_state(), None).await.expect("a new conversation");
 }
 
 #[tokio::test]
@@ -778,16 +573,9 @@ async fn redis_state_survives_a_new_connection() {
     let v = store.save("chat", &sample_state(), None).await.unwrap();
     drop(store);
     let store = redis.store(TTL).await;
-    let loaded = store
-        .load("chat")
-        .await
-        .unwrap()
-        .expect("the state from before");
+    let loaded = store.load("chat").await.unwrap().expect("the state from before");
     assert_eq!((loaded.value, loaded.version), (sample_state(), v));
-    store
-        .save("chat", &sample_state(), Some(v))
-        .await
-        .expect("carry on where it left off");
+    store.save("chat", &sample_state(), Some(v)).await.expect("carry on where it left off");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -805,40 +593,16 @@ async fn redis_two_instances_keep_one_conversation() {
 
 #[test]
 fn store_specs_parse() {
-    let redis = |url: &str, prefix: &str| StoreSpec::Redis {
-        url: url.to_string(),
-        prefix: prefix.to_string(),
-    };
+    let redis = |url: &str, prefix: &str| StoreSpec::Redis { url: url.to_string(), prefix: prefix.to_string() };
     let cases = [
         ("memory", StoreSpec::Memory),
-        (
-            "sqlite:data/signpost.db",
-            StoreSpec::Sqlite("data/signpost.db".into()),
-        ),
-        (
-            "sqlite:/var/lib/signpost/s.db",
-            StoreSpec::Sqlite("/var/lib/signpost/s.db".into()),
-        ),
-        (
-            "sqlite",
-            StoreSpec::Sqlite(store::DEFAULT_SQLITE_PATH.into()),
-        ),
-        (
-            "sqlite:",
-            StoreSpec::Sqlite(store::DEFAULT_SQLITE_PATH.into()),
-        ),
-        (
-            "redis://127.0.0.1:6379",
-            redis("redis://127.0.0.1:6379", "signpost:"),
-        ),
-        (
-            "redis://h:1/2?prefix=staging:",
-            redis("redis://h:1/2", "staging:"),
-        ),
-        (
-            "redis://h:1?protocol=resp3&prefix=p:",
-            redis("redis://h:1?protocol=resp3", "p:"),
-        ),
+        ("sqlite:data/signpost.db", StoreSpec::Sqlite("data/signpost.db".into())),
+        ("sqlite:/var/lib/signpost/s.db", StoreSpec::Sqlite("/var/lib/signpost/s.db".into())),
+        ("sqlite", StoreSpec::Sqlite(store::DEFAULT_SQLITE_PATH.into())),
+        ("sqlite:", StoreSpec::Sqlite(store::DEFAULT_SQLITE_PATH.into())),
+        ("redis://127.0.0.1:6379", redis("redis://127.0.0.1:6379", "signpost:")),
+        ("redis://h:1/2?prefix=staging:", redis("redis://h:1/2", "staging:")),
+        ("redis://h:1?protocol=resp3&prefix=p:", redis("redis://h:1?protocol=resp3", "p:")),
         ("rediss://h:1", redis("rediss://h:1", store::DEFAULT_PREFIX)),
     ];
     for (spec, expected) in cases {
@@ -848,34 +612,20 @@ fn store_specs_parse() {
 
 #[test]
 fn unknown_store_specs_are_rejected_clearly() {
-    for spec in [
-        "",
-        "mem",
-        "postgres://user:secret@db/x",
-        "redis:/h",
-        "redis://h?prefix=",
-    ] {
+    for spec in ["", "mem", "postgres://user:secret@db/x", "redis:/h", "redis://h?prefix="] {
         let err = StoreSpec::parse(spec).expect_err(spec).to_string();
         assert!(err.contains("--store"), "{spec}: {err}");
-        assert!(
-            !err.contains("secret"),
-            "{spec}: the error repeats a password: {err}"
-        );
+        assert!(!err.contains("secret"), "{spec}: the error repeats a password: {err}");
     }
     let err = StoreSpec::parse("postgres://x").unwrap_err().to_string();
-    assert!(
-        err.contains("unknown store \"postgres\"") && err.contains("sqlite:PATH"),
-        "{err}"
-    );
+    assert!(err.contains("unknown store \"postgres\"") && err.contains("sqlite:PATH"), "{err}");
 }
 
 #[tokio::test]
 async fn open_builds_each_store() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new").join("dirs").join("signpost.db");
-    let sqlite = store::open(&format!("sqlite:{}", path.display()), TTL)
-        .await
-        .unwrap();
+    let sqlite = store::open(&format!("sqlite:{}", path.display()), TTL).await.unwrap();
     assert!(path.exists(), "parent directories and the file are created");
     check_round_trip(sqlite.as_ref()).await;
 
@@ -890,11 +640,7 @@ async fn redis_open_takes_the_prefix_from_the_spec() {
     };
     let spec = format!("{}?prefix={}", redis.url, redis.prefix);
     check_round_trip(store::open(&spec, TTL).await.unwrap().as_ref()).await;
-    assert_eq!(
-        redis.keys().await.len(),
-        2,
-        "both keys went under the prefix"
-    );
+    assert_eq!(redis.keys().await.len(), 2, "both keys went under the prefix");
 }
 
 // ---- What a session may hold ----
@@ -904,20 +650,9 @@ async fn redis_open_takes_the_prefix_from_the_spec() {
 #[test]
 fn chat_state_json_holds_only_known_fields() {
     let json = serde_json::to_value(sample_state()).unwrap();
-    let keys = |v: &serde_json::Value| -> BTreeSet<String> {
-        v.as_object().unwrap().keys().cloned().collect()
-    };
-    let expected_top = [
-        "session",
-        "message_ids",
-        "last_update_id",
-        "created_at",
-        "updated_at",
-    ];
-    assert_eq!(
-        keys(&json),
-        expected_top.iter().map(|s| s.to_string()).collect()
-    );
+    let keys = |v: &serde_json::Value| -> BTreeSet<String> { v.as_object().unwrap().keys().cloned().collect() };
+    let expected_top = ["session", "message_ids", "last_update_id", "created_at", "updated_at"];
+    assert_eq!(keys(&json), expected_top.iter().map(|s| s.to_string()).collect());
     let expected_session = [
         "version",
         "node",
@@ -931,13 +666,7 @@ fn chat_state_json_holds_only_known_fields() {
         "misses",
         "last_seen",
     ];
-    assert_eq!(
-        keys(&json["session"]),
-        expected_session.iter().map(|s| s.to_string()).collect()
-    );
+    assert_eq!(keys(&json["session"]), expected_session.iter().map(|s| s.to_string()).collect());
     // The full state round-trips, so none of these fields is skipped on the way.
-    assert_eq!(
-        serde_json::from_value::<ChatState>(json).unwrap(),
-        sample_state()
-    );
+    assert_eq!(serde_json::from_value::<ChatState>(json).unwrap(), sample_state());
 }

@@ -47,19 +47,12 @@ impl Call {
 
     /// The inline keyboard's buttons, in order: (label, callback data or url).
     pub fn buttons(&self) -> Vec<(String, String)> {
-        let rows = self.params["reply_markup"]["inline_keyboard"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        let rows = self.params["reply_markup"]["inline_keyboard"].as_array().cloned().unwrap_or_default();
         rows.iter()
             .flat_map(|r| r.as_array().cloned().unwrap_or_default())
             .map(|b| {
                 let label = b["text"].as_str().unwrap_or("").to_string();
-                let data = b["callback_data"]
-                    .as_str()
-                    .or(b["url"].as_str())
-                    .unwrap_or("")
-                    .to_string();
+                let data = b["callback_data"].as_str().or(b["url"].as_str()).unwrap_or("").to_string();
                 (label, data)
             })
             .collect()
@@ -76,9 +69,7 @@ impl Call {
 
     /// The message id the fake gave this sent message.
     pub fn message_id(&self) -> i32 {
-        self.params["__message_id"]
-            .as_i64()
-            .expect("not a sent message") as i32
+        self.params["__message_id"].as_i64().expect("not a sent message") as i32
     }
 }
 
@@ -120,32 +111,18 @@ impl Drop for FakeBotApi {
 impl FakeBotApi {
     pub async fn start() -> FakeBotApi {
         let shared = Arc::new(Shared {
-            inner: Mutex::new(Inner {
-                next_update_id: 1000,
-                next_message_id: 1,
-                ..Inner::default()
-            }),
+            inner: Mutex::new(Inner { next_update_id: 1000, next_message_id: 1, ..Inner::default() }),
             pushed: Notify::new(),
             calls: watch::channel(0).0,
             confirmed: watch::channel(0).0,
         });
-        let app = Router::new()
-            .route("/{bot}/{method}", post(method))
-            .with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the fake Bot API");
+        let app = Router::new().route("/{bot}/{method}", post(method)).with_state(Arc::clone(&shared));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the fake Bot API");
         let addr = listener.local_addr().expect("local addr");
         let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .await
-                .expect("fake Bot API server");
+            axum::serve(listener, app).await.expect("fake Bot API server");
         });
-        FakeBotApi {
-            url: format!("http://{addr}/").parse().expect("url"),
-            shared,
-            server,
-        }
+        FakeBotApi { url: format!("http://{addr}/").parse().expect("url"), shared, server }
     }
 
     fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -228,12 +205,7 @@ impl FakeBotApi {
         let wait = rx.wait_for(|offset| *offset > id);
         tokio::time::timeout(FAILURE_BOUND, wait)
             .await
-            .unwrap_or_else(|_| {
-                panic!(
-                    "update {id} was never confirmed; calls: {:#?}",
-                    self.calls_brief()
-                )
-            })
+            .unwrap_or_else(|_| panic!("update {id} was never confirmed; calls: {:#?}", self.calls_brief()))
             .expect("fake server gone");
     }
 
@@ -241,20 +213,13 @@ impl FakeBotApi {
 
     /// Answer the next `n` calls of `method` with 429 "retry after 1".
     pub fn fail_next(&self, method: &str, n: u32) {
-        self.inner()
-            .fail_next
-            .insert(method.to_ascii_lowercase(), n);
+        self.inner().fail_next.insert(method.to_ascii_lowercase(), n);
     }
 
     /// Every call of `method` so far (including refused ones).
     pub fn calls(&self, method: &str) -> Vec<Call> {
         let method = method.to_ascii_lowercase();
-        self.inner()
-            .calls
-            .iter()
-            .filter(|c| c.method == method)
-            .cloned()
-            .collect()
+        self.inner().calls.iter().filter(|c| c.method == method).cloned().collect()
     }
 
     /// Successful calls of `method` so far.
@@ -271,12 +236,7 @@ impl FakeBotApi {
                 {
                     let mut inner = self.inner();
                     let taken = inner.taken.get(&method).copied().unwrap_or(0);
-                    let call = inner
-                        .calls
-                        .iter()
-                        .filter(|c| c.ok && c.method == method)
-                        .nth(taken)
-                        .cloned();
+                    let call = inner.calls.iter().filter(|c| c.ok && c.method == method).nth(taken).cloned();
                     if let Some(call) = call {
                         inner.taken.insert(method.clone(), taken + 1);
                         return call;
@@ -339,10 +299,7 @@ async fn method(
     body: axum::body::Bytes,
 ) -> Response {
     let method = method.to_ascii_lowercase();
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
     let mut params: Value = match content_type.split_once("boundary=") {
         Some((_, boundary)) => multipart_fields(&body, boundary.trim_matches('"')),
         None => serde_json::from_slice(&body).unwrap_or(Value::Null),
@@ -393,11 +350,7 @@ async fn method(
                 _ => ok(json!(true)),
             }
         };
-        inner.calls.push(Call {
-            method,
-            params,
-            ok: !refused,
-        });
+        inner.calls.push(Call { method, params, ok: !refused });
         response
     };
     shared.calls.send_modify(|n| *n += 1);
@@ -423,9 +376,7 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
         pushed.as_mut().enable();
         {
             let mut inner = shared.inner.lock().unwrap();
-            inner
-                .queue
-                .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+            inner.queue.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
             if !inner.queue.is_empty() {
                 return ok(Value::Array(inner.queue.clone()));
             }
@@ -445,16 +396,11 @@ fn multipart_fields(body: &[u8], boundary: &str) -> Value {
         let Some((head, value)) = part.split_once("\r\n\r\n") else {
             continue;
         };
-        let Some(name) = head
-            .split("name=\"")
-            .nth(1)
-            .and_then(|n| n.split('"').next())
-        else {
+        let Some(name) = head.split("name=\"").nth(1).and_then(|n| n.split('"').next()) else {
             continue;
         };
         let value = value.trim_end_matches("\r\n");
-        let value =
-            serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
+        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
         fields.insert(name.to_string(), value);
     }
     Value::Object(fields)

@@ -30,19 +30,12 @@ fn root() -> PathBuf {
 fn fixture_content() -> Content {
     let fixtures = root().join("tests/telegram/fixtures");
     let files = signpost::flow::load_dir(&fixtures.join("flows")).expect("fixture flows");
-    let (router, _) = signpost::routing::Router::load_dir(&fixtures.join("config"))
-        .expect("fixture routing config");
+    let (router, _) = signpost::routing::Router::load_dir(&fixtures.join("config")).expect("fixture routing config");
     let read = |name: &str| {
         let path = root().join("config").join(name);
-        SourceFile::new(
-            path.display().to_string(),
-            std::fs::read_to_string(&path).expect("shipped config"),
-        )
+        SourceFile::new(path.display().to_string(), std::fs::read_to_string(&path).expect("shipped config"))
     };
-    let sources = ConfigSources {
-        danger: read("danger.yaml"),
-        bot: Some(read("bot.yaml")),
-    };
+    let sources = ConfigSources { danger: read("danger.yaml"), bot: Some(read("bot.yaml")) };
     match Content::from_sources(&files, router, sources) {
         Ok((content, _)) => content,
         Err(diags) => panic!("fixture content: {diags:#?}"),
@@ -110,12 +103,7 @@ impl RunningBot {
         let task = tokio::spawn(serve(config, content, store, async move {
             let _ = stopped.await;
         }));
-        RunningBot {
-            api,
-            memory,
-            stop: Some(stop),
-            task,
-        }
+        RunningBot { api, memory, stop: Some(stop), task }
     }
 
     /// Stop the bot and check it stopped cleanly.
@@ -124,9 +112,7 @@ impl RunningBot {
             let _ = stop.send(());
         }
         let done = tokio::time::timeout(FAILURE_BOUND, &mut self.task).await;
-        done.expect("the bot did not stop")
-            .expect("the bot panicked")
-            .expect("the bot failed");
+        done.expect("the bot did not stop").expect("the bot panicked").expect("the bot failed");
     }
 
     /// The user types `text`; returns the first of the replies to it.
@@ -137,25 +123,17 @@ impl RunningBot {
 
     /// The user presses `label` on `message`; returns the first reply sent.
     async fn press(&self, message: &Call, label: &str) -> Call {
-        self.api
-            .press(CHAT, message.message_id(), &message.button(label));
+        self.api.press(CHAT, message.message_id(), &message.button(label));
         self.api.next("sendMessage").await
     }
 }
 
 /// Every message the bot sends in a private chat offers 999 and (with buttons) quick exit.
 fn assert_offers_999(call: &Call) {
-    assert!(
-        call.text().contains("999"),
-        "no 999 line in {:?}",
-        call.text()
-    );
+    assert!(call.text().contains("999"), "no 999 line in {:?}", call.text());
     let buttons = call.buttons();
     if !buttons.is_empty() {
-        assert!(
-            buttons.iter().any(|(_, d)| d == "g|exit"),
-            "no quick exit in {buttons:?}"
-        );
+        assert!(buttons.iter().any(|(_, d)| d == "g|exit"), "no quick exit in {buttons:?}");
     }
 }
 
@@ -163,12 +141,8 @@ fn assert_offers_999(call: &Call) {
 async fn registers_the_command_menu_and_stops_cleanly() {
     let bot = RunningBot::start().await;
     let call = bot.api.next("setMyCommands").await;
-    let names: Vec<&str> = call.params["commands"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["command"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> =
+        call.params["commands"].as_array().unwrap().iter().map(|c| c["command"].as_str().unwrap()).collect();
     assert_eq!(names, ["start", "help", "emergency", "area", "exit"]);
     bot.stop().await;
 }
@@ -177,11 +151,7 @@ async fn registers_the_command_menu_and_stops_cleanly() {
 async fn a_whole_conversation_by_buttons() {
     let bot = RunningBot::start_throttled().await;
     let first = bot.say("/start").await;
-    assert!(
-        first.text().starts_with("Hello. Who are you?"),
-        "{}",
-        first.text()
-    );
+    assert!(first.text().starts_with("Hello. Who are you?"), "{}", first.text());
     assert_offers_999(&first);
     assert_eq!(first.chat_id(), CHAT);
 
@@ -190,31 +160,14 @@ async fn a_whole_conversation_by_buttons() {
     assert_offers_999(&pick);
 
     // Ticking a sign redraws the pick list in place: an edit of the pressed message.
-    bot.api.press(
-        CHAT,
-        pick.message_id(),
-        &pick.button("Going missing overnight"),
-    );
+    bot.api.press(CHAT, pick.message_id(), &pick.button("Going missing overnight"));
     let edit = bot.api.next("editMessageText").await;
-    assert_eq!(
-        edit.params["message_id"].as_i64(),
-        Some(pick.message_id() as i64)
-    );
-    assert!(
-        edit.buttons()
-            .iter()
-            .any(|(l, _)| l.contains("✅ Going missing overnight")),
-        "{:?}",
-        edit.buttons()
-    );
+    assert_eq!(edit.params["message_id"].as_i64(), Some(pick.message_id() as i64));
+    assert!(edit.buttons().iter().any(|(l, _)| l.contains("✅ Going missing overnight")), "{:?}", edit.buttons());
     assert_offers_999(&edit);
 
     let answer = bot.press(&edit, "Done").await;
-    assert!(
-        answer.text().contains("What you noticed"),
-        "{}",
-        answer.text()
-    );
+    assert!(answer.text().contains("What you noticed"), "{}", answer.text());
     assert!(answer.text().contains("Going missing overnight"));
     assert!(answer.text().contains("NSPCC"));
     assert_offers_999(&answer);
@@ -224,11 +177,7 @@ async fn a_whole_conversation_by_buttons() {
     let answered = bot.api.delivered("answerCallbackQuery").len();
     assert_eq!(answered, 3, "{:#?}", bot.api.calls_brief());
     // Plain text: no parse mode, so nothing needs escaping.
-    assert!(bot
-        .api
-        .delivered("sendMessage")
-        .iter()
-        .all(|c| c.params.get("parse_mode").is_none()));
+    assert!(bot.api.delivered("sendMessage").iter().all(|c| c.params.get("parse_mode").is_none()));
     bot.stop().await;
 }
 
@@ -239,11 +188,7 @@ async fn free_text_is_understood() {
     let ask = bot.press(&first, "Tell you in my own words").await;
     assert!(ask.text().starts_with("Tell me in your own words"));
     let answer = bot.say("he keeps buying her gifts").await;
-    assert!(
-        answer.text().contains("New gifts or money"),
-        "{}",
-        answer.text()
-    );
+    assert!(answer.text().contains("New gifts or money"), "{}", answer.text());
     assert_offers_999(&answer);
     bot.stop().await;
 }
@@ -266,37 +211,18 @@ async fn a_stale_button_is_answered_and_shows_where_the_user_is() {
     assert_eq!(bot.api.delivered("answerCallbackQuery").len(), 1);
 
     // A button on the first message, pressed after moving on.
-    let update = bot.api.press(
-        CHAT,
-        first.message_id(),
-        &first.button("Tell you in my own words"),
-    );
+    let update = bot.api.press(CHAT, first.message_id(), &first.button("Tell you in my own words"));
     let notice = bot.api.next("sendMessage").await;
-    assert!(
-        notice.text().contains("earlier message"),
-        "{}",
-        notice.text()
-    );
+    assert!(notice.text().contains("earlier message"), "{}", notice.text());
     let current = bot.api.next("sendMessage").await;
-    assert_eq!(
-        current.text(),
-        pick.text(),
-        "the current step is shown again"
-    );
+    assert_eq!(current.text(), pick.text(), "the current step is shown again");
     assert_offers_999(&current);
     bot.api.confirmed(update).await;
-    assert_eq!(
-        bot.api.delivered("answerCallbackQuery").len(),
-        2,
-        "the stale press was answered"
-    );
+    assert_eq!(bot.api.delivered("answerCallbackQuery").len(), 2, "the stale press was answered");
 
     // A button from an older version of the flows, and forged data: answered too.
-    bot.api
-        .press(CHAT, first.message_id(), "c|oldversion|start|0");
-    let update = bot
-        .api
-        .press(CHAT, first.message_id(), "not|ours|at|all|really");
+    bot.api.press(CHAT, first.message_id(), "c|oldversion|start|0");
+    let update = bot.api.press(CHAT, first.message_id(), "not|ours|at|all|really");
     bot.api.confirmed(update).await;
     assert_eq!(bot.api.delivered("answerCallbackQuery").len(), 4);
     bot.stop().await;
@@ -310,11 +236,7 @@ async fn quick_exit_deletes_every_message_and_forgets_the_chat() {
     ids.push(typed);
     let first = bot.api.next("sendMessage").await;
     ids.push(first.message_id());
-    bot.api.press(
-        CHAT,
-        first.message_id(),
-        &first.button("Tell you in my own words"),
-    );
+    bot.api.press(CHAT, first.message_id(), &first.button("Tell you in my own words"));
     let ask = bot.api.next("sendMessage").await;
     ids.push(ask.message_id());
     // Enough back and forth that the deletes need more than one call of 100.
@@ -354,17 +276,11 @@ async fn quick_exit_button_works_from_any_message() {
     let bot = RunningBot::start().await;
     let (_, typed) = bot.api.user_text(CHAT, "/start");
     let first = bot.api.next("sendMessage").await;
-    let update = bot
-        .api
-        .press(CHAT, first.message_id(), &first.button("Quick exit"));
+    let update = bot.api.press(CHAT, first.message_id(), &first.button("Quick exit"));
     bot.api.confirmed(update).await;
     let deleted = bot.api.next("deleteMessages").await;
-    let mut ids: Vec<i64> = deleted.params["message_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
+    let mut ids: Vec<i64> =
+        deleted.params["message_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
     ids.sort_unstable();
     assert_eq!(ids, vec![typed as i64, first.message_id() as i64]);
     assert_eq!(bot.api.delivered("answerCallbackQuery").len(), 1);
@@ -378,11 +294,7 @@ async fn a_photo_gets_a_kind_reply_with_999_and_the_current_step() {
     bot.say("/start").await;
     bot.api.user_photo(CHAT);
     let kind = bot.api.next("sendMessage").await;
-    assert!(
-        kind.text().contains("only read typed messages"),
-        "{}",
-        kind.text()
-    );
+    assert!(kind.text().contains("only read typed messages"), "{}", kind.text());
     assert_offers_999(&kind);
     let current = bot.api.next("sendMessage").await;
     assert!(current.text().starts_with("Hello. Who are you?"));
@@ -399,12 +311,7 @@ async fn an_edited_message_is_not_run_again() {
         "from": {"id": CHAT, "is_bot": false, "first_name": "Test"},
     }}));
     bot.api.confirmed(update).await;
-    assert_eq!(
-        bot.api.delivered("sendMessage").len(),
-        1,
-        "{:#?}",
-        bot.api.calls_brief()
-    );
+    assert_eq!(bot.api.delivered("sendMessage").len(), 1, "{:#?}", bot.api.calls_brief());
     bot.stop().await;
 }
 
@@ -415,39 +322,16 @@ async fn a_group_gets_one_pointer_to_a_private_chat_and_nothing_is_stored() {
     bot.api.group_text(group, 7, "/start");
     let pointer = bot.api.next("sendMessage").await;
     assert_eq!(pointer.chat_id(), group);
-    assert!(
-        pointer.text().contains("private chat"),
-        "{}",
-        pointer.text()
-    );
+    assert!(pointer.text().contains("private chat"), "{}", pointer.text());
     assert!(pointer.text().contains("999"));
-    assert!(
-        !pointer.text().contains("Who are you"),
-        "no guidance in a group"
-    );
-    assert_eq!(
-        pointer.buttons(),
-        vec![(
-            "Talk to me privately".to_string(),
-            format!("https://t.me/{BOT_USERNAME}")
-        )]
-    );
+    assert!(!pointer.text().contains("Who are you"), "no guidance in a group");
+    assert_eq!(pointer.buttons(), vec![("Talk to me privately".to_string(), format!("https://t.me/{BOT_USERNAME}"))]);
 
-    bot.api
-        .group_text(group, 8, &format!("/start@{BOT_USERNAME}"));
-    bot.api.group_text(
-        group,
-        9,
-        &format!("hello @{BOT_USERNAME} my son is missing"),
-    );
+    bot.api.group_text(group, 8, &format!("/start@{BOT_USERNAME}"));
+    bot.api.group_text(group, 9, &format!("hello @{BOT_USERNAME} my son is missing"));
     let last = bot.api.group_text(group, 9, "just chatting");
     bot.api.confirmed(last).await;
-    assert_eq!(
-        bot.api.delivered("sendMessage").len(),
-        1,
-        "one answer per group: {:#?}",
-        bot.api.calls_brief()
-    );
+    assert_eq!(bot.api.delivered("sendMessage").len(), 1, "one answer per group: {:#?}", bot.api.calls_brief());
     assert!(bot.memory.is_empty(), "nothing stored for a group");
     bot.stop().await;
 }
@@ -461,18 +345,9 @@ async fn a_429_on_send_message_is_retried_and_delivered_once() {
     assert!(reply.text().starts_with("Hello. Who are you?"));
     bot.api.confirmed(update).await;
     let calls = bot.api.calls("sendMessage");
-    assert_eq!(
-        calls.len(),
-        2,
-        "one refused, one delivered: {:#?}",
-        bot.api.calls_brief()
-    );
+    assert_eq!(calls.len(), 2, "one refused, one delivered: {:#?}", bot.api.calls_brief());
     assert!(!calls[0].ok && calls[1].ok);
-    assert_eq!(
-        bot.api.delivered("sendMessage").len(),
-        1,
-        "delivered exactly once"
-    );
+    assert_eq!(bot.api.delivered("sendMessage").len(), 1, "delivered exactly once");
     bot.stop().await;
 }
 
@@ -483,23 +358,13 @@ async fn a_429_on_callback_answers_edits_and_deletes_is_retried() {
     let pick = bot.press(&first, "A parent or carer").await;
     bot.api.fail_next("answerCallbackQuery", 1);
     bot.api.fail_next("editMessageText", 1);
-    let update = bot
-        .api
-        .press(CHAT, pick.message_id(), &pick.button("New gifts"));
+    let update = bot.api.press(CHAT, pick.message_id(), &pick.button("New gifts"));
     bot.api.next("editMessageText").await;
     bot.api.confirmed(update).await;
-    assert_eq!(
-        bot.api.calls("answerCallbackQuery").len(),
-        3,
-        "two answered, one refused and retried"
-    );
+    assert_eq!(bot.api.calls("answerCallbackQuery").len(), 3, "two answered, one refused and retried");
     assert_eq!(bot.api.delivered("answerCallbackQuery").len(), 2);
     assert_eq!(bot.api.calls("editMessageText").len(), 2);
-    assert_eq!(
-        bot.api.delivered("sendMessage").len(),
-        2,
-        "the edit was not turned into a new message"
-    );
+    assert_eq!(bot.api.delivered("sendMessage").len(), 2, "the edit was not turned into a new message");
 
     bot.api.fail_next("deleteMessages", 1);
     let (update, _) = bot.api.user_text(CHAT, "/exit");
@@ -530,34 +395,20 @@ async fn bad_updates_do_not_stop_the_bot() {
         .iter()
         .map(|c| c.params["callback_query_id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(
-        answered.len(),
-        4,
-        "every callback is answered: {answered:?}"
-    );
+    assert_eq!(answered.len(), 4, "every callback is answered: {answered:?}");
     for id in ["nodata", "inline", "other"] {
-        assert!(
-            answered.iter().any(|a| a == id),
-            "{id} not answered: {answered:?}"
-        );
+        assert!(answered.iter().any(|a| a == id), "{id} not answered: {answered:?}");
     }
     // The two unreadable presses in the chat each showed where the user is (a note, then the
     // current step); the others sent nothing.
     let shown = bot.api.next_messages(4).await;
     for pair in shown.chunks(2) {
-        assert!(
-            pair[0].text().contains("earlier message"),
-            "{}",
-            pair[0].text()
-        );
+        assert!(pair[0].text().contains("earlier message"), "{}", pair[0].text());
         assert_eq!(pair[1].text(), first.text());
         assert_offers_999(&pair[1]);
     }
     let again = bot.say("/start").await;
-    assert!(
-        again.text().starts_with("Hello. Who are you?"),
-        "the bot carries on"
-    );
+    assert!(again.text().starts_with("Hello. Who are you?"), "the bot carries on");
     bot.stop().await;
 }
 
@@ -576,12 +427,7 @@ impl SessionStore for PanicsOnce {
         self.inner.load(key).await
     }
 
-    async fn save(
-        &self,
-        key: &str,
-        state: &ChatState,
-        expected: Option<u64>,
-    ) -> Result<u64, StoreError> {
+    async fn save(&self, key: &str, state: &ChatState, expected: Option<u64>) -> Result<u64, StoreError> {
         self.inner.save(key, state, expected).await
     }
 
@@ -592,26 +438,16 @@ impl SessionStore for PanicsOnce {
 
 #[tokio::test]
 async fn a_panic_while_handling_gets_an_apology_with_999_and_the_chat_carries_on() {
-    let store = Arc::new(PanicsOnce {
-        inner: MemoryStore::new(Duration::from_secs(3600)),
-        panicked: AtomicBool::new(false),
-    });
+    let store =
+        Arc::new(PanicsOnce { inner: MemoryStore::new(Duration::from_secs(3600)), panicked: AtomicBool::new(false) });
     let bot = RunningBot::start_with(fixture_content(), Some(store), |_| Transport::Polling).await;
     let sorry = bot.say("/start").await;
-    assert!(
-        sorry.text().contains("Sorry, something went wrong"),
-        "{}",
-        sorry.text()
-    );
+    assert!(sorry.text().contains("Sorry, something went wrong"), "{}", sorry.text());
     assert!(sorry.text().contains("999"));
     let start_again = sorry.button("Start again");
     assert_eq!(start_again, "g|start");
     let first = bot.press(&sorry, "Start again").await;
-    assert!(
-        first.text().starts_with("Hello. Who are you?"),
-        "{}",
-        first.text()
-    );
+    assert!(first.text().starts_with("Hello. Who are you?"), "{}", first.text());
     bot.stop().await;
 }
 
@@ -635,16 +471,9 @@ impl SessionStore for Broken {
 
 #[tokio::test]
 async fn a_store_error_gets_an_apology_with_999() {
-    let bot = RunningBot::start_with(fixture_content(), Some(Arc::new(Broken)), |_| {
-        Transport::Polling
-    })
-    .await;
+    let bot = RunningBot::start_with(fixture_content(), Some(Arc::new(Broken)), |_| Transport::Polling).await;
     let sorry = bot.say("/start").await;
-    assert!(
-        sorry.text().contains("999") && sorry.text().contains("Sorry"),
-        "{}",
-        sorry.text()
-    );
+    assert!(sorry.text().contains("999") && sorry.text().contains("Sorry"), "{}", sorry.text());
     let again = bot.say("hello").await;
     assert!(again.text().contains("Sorry"), "still answered");
     bot.stop().await;
@@ -676,20 +505,12 @@ async fn webhook_refuses_a_wrong_or_missing_secret() {
     let (bot, url) = webhook_bot().await;
     let client = reqwest::Client::new();
     let update = text_update(1, 1, "he's hurting me right now");
-    let wrong = client
-        .post(url.clone())
-        .header("X-Telegram-Bot-Api-Secret-Token", "guess")
-        .json(&update)
-        .send()
-        .await
-        .unwrap();
+    let wrong =
+        client.post(url.clone()).header("X-Telegram-Bot-Api-Secret-Token", "guess").json(&update).send().await.unwrap();
     assert_eq!(wrong.status(), 401);
     let missing = client.post(url.clone()).json(&update).send().await.unwrap();
     assert_eq!(missing.status(), 401);
-    assert!(
-        bot.api.calls("sendMessage").is_empty(),
-        "nothing in a refused request is processed"
-    );
+    assert!(bot.api.calls("sendMessage").is_empty(), "nothing in a refused request is processed");
     assert!(bot.memory.is_empty());
 
     // With the secret: Telegram's 200 comes only after the reply was sent and the chat saved.
@@ -706,19 +527,10 @@ async fn webhook_refuses_a_wrong_or_missing_secret() {
     assert!(!bot.memory.is_empty());
 
     // Telegram sending the same update again (no 200 seen) is a no-op.
-    let again = client
-        .post(url)
-        .header("X-Telegram-Bot-Api-Secret-Token", "s3cret_token")
-        .json(&update)
-        .send()
-        .await
-        .unwrap();
+    let again =
+        client.post(url).header("X-Telegram-Bot-Api-Secret-Token", "s3cret_token").json(&update).send().await.unwrap();
     assert_eq!(again.status(), 200);
-    assert_eq!(
-        bot.api.delivered("sendMessage").len(),
-        1,
-        "a redelivered update is not answered twice"
-    );
+    assert_eq!(bot.api.delivered("sendMessage").len(), 1, "a redelivered update is not answered twice");
     bot.stop().await;
 }
 
@@ -743,10 +555,7 @@ async fn updates_from_one_chat_are_handled_in_order() {
         out
     };
     assert!(mine[0].starts_with("Hello. Who are you?"));
-    assert!(
-        mine[1..4].iter().all(|t| t.starts_with("I'm Signpost")),
-        "{mine:?}"
-    );
+    assert!(mine[1..4].iter().all(|t| t.starts_with("I'm Signpost")), "{mine:?}");
     assert!(mine[4].contains("999"), "{mine:?}");
     bot.stop().await;
 }
@@ -757,10 +566,7 @@ async fn shipped_content_runs_through_the_adapter() {
     let content = match Content::load(&root().join("flows"), &root().join("config")) {
         Ok((content, _)) => content,
         Err(diags) => {
-            eprintln!(
-                "skipped: the shipped flows/config do not load yet ({} problem(s))",
-                diags.len()
-            );
+            eprintln!("skipped: the shipped flows/config do not load yet ({} problem(s))", diags.len());
             return;
         }
     };
@@ -769,11 +575,7 @@ async fn shipped_content_runs_through_the_adapter() {
     assert_offers_999(&here);
     // A few steps by buttons: the first choice each time; every message offers 999.
     for _ in 0..4 {
-        let Some((_, data)) = here
-            .buttons()
-            .into_iter()
-            .find(|(_, d)| d.starts_with("c|"))
-        else {
+        let Some((_, data)) = here.buttons().into_iter().find(|(_, d)| d.starts_with("c|")) else {
             break;
         };
         let seen = bot.api.delivered("sendMessage").len();
@@ -781,9 +583,7 @@ async fn shipped_content_runs_through_the_adapter() {
         bot.api.confirmed(update).await;
         let sent = bot.api.delivered("sendMessage");
         assert!(sent.len() > seen, "a press got no reply");
-        sent[seen..]
-            .iter()
-            .for_each(|m| assert!(m.text().contains("999"), "{}", m.text()));
+        sent[seen..].iter().for_each(|m| assert!(m.text().contains("999"), "{}", m.text()));
         here = sent.last().unwrap().clone();
         assert_offers_999(&here);
     }
@@ -791,11 +591,7 @@ async fn shipped_content_runs_through_the_adapter() {
     let (update, _) = bot.api.user_text(CHAT, "he's hurting me right now");
     bot.api.confirmed(update).await;
     let danger = bot.api.delivered("sendMessage")[seen].clone();
-    assert!(
-        danger.text().contains("999") && danger.text().contains("press 55"),
-        "{}",
-        danger.text()
-    );
+    assert!(danger.text().contains("999") && danger.text().contains("press 55"), "{}", danger.text());
     bot.stop().await;
 }
 
@@ -803,7 +599,5 @@ async fn shipped_content_runs_through_the_adapter() {
 fn fixture_content_validates() {
     let content = fixture_content();
     assert!(content.flows.nodes.len() >= 4);
-    assert!(Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("config/danger.yaml")
-        .exists());
+    assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/danger.yaml").exists());
 }
