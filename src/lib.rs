@@ -10,12 +10,14 @@
 //! - [`sandbox`]: the terminal chat and conversation transcript tests.
 //! - [`store`]: where conversations are kept between messages (memory, SQLite, Redis).
 //! - [`privacy`]: keyed hashes so logs and storage never hold a raw chat id.
+//! - [`pattern`]: how staff-written regexes are compiled (case-insensitive, ASCII word boundaries).
 //! - [`diag`]: located diagnostics (`path:line:column: message`) shared by every loader.
 //! - [`yaml`]: the one place that parses YAML, keeping positions and refusing duplicate keys.
 pub mod content;
 pub mod diag;
 pub mod engine;
 pub mod flow;
+pub mod pattern;
 pub mod privacy;
 pub mod routing;
 pub mod safety;

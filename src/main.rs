@@ -12,8 +12,17 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "signpost", version, about = "Signs of child exploitation, and who to contact, for people in England")]
 struct Cli {
+    /// Log format: text for people, json for log collectors. Logs never hold message text or raw ids.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(clap::Args, Clone)]
@@ -81,11 +90,18 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SIGNPOST_LOG").unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    // Libraries are capped at warn whatever SIGNPOST_LOG says: at debug or trace an HTTP client
+    // may log request bodies, and those hold what users typed.
+    let wanted = std::env::var("SIGNPOST_LOG").unwrap_or_else(|_| "warn".into());
+    let capped = format!("{wanted},teloxide=warn,teloxide_core=warn,reqwest=warn,hyper=warn,hyper_util=warn,h2=warn,axum=warn,tower=warn,rustls=warn,redis=warn,rusqlite=warn");
+    let filter = tracing_subscriber::EnvFilter::try_new(capped).unwrap_or_else(|_| "warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.init(),
+    }
+    match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("signpost: {e:#}");

@@ -1,11 +1,16 @@
+mod bad_input;
 mod cli;
 mod conversations_run;
 mod danger;
 mod engine;
+mod faults;
 mod fuzz_loader;
 mod graph;
+mod privacy;
 mod property;
+mod restart;
 mod routing;
+mod sandbox_tg;
 mod store;
 mod support;
 mod telegram;

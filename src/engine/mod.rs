@@ -33,8 +33,9 @@ pub enum Effect {
     ClearChat,
 }
 
-/// One message to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One message to send. Serialisable so an adapter can keep undelivered replies (an outbox)
+/// across a crash; it holds only the bot's own words, never what the user typed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reply {
     /// Plain text (adapters escape it for their format). Always contains the 999 line.
     pub text: String,
@@ -48,7 +49,7 @@ pub struct Reply {
     pub replaces: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ReplyKind {
     /// A message of the flow.
     Flow,
@@ -58,7 +59,7 @@ pub enum ReplyKind {
     Notice,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Button {
     pub label: String,
     pub data: String,

@@ -320,12 +320,8 @@ impl Turn<'_> {
                     return self.go(goto);
                 }
                 if let Some(found) = found {
-                    let hits: Vec<String> = flows
-                        .signs
-                        .iter()
-                        .filter(|s| s.patterns.iter().any(|p| p.is_match(text)))
-                        .map(|s| s.id.clone())
-                        .collect();
+                    let hits: Vec<String> =
+                        flows.signs_in(text).into_iter().map(|i| flows.signs[i].id.clone()).collect();
                     if !hits.is_empty() {
                         self.s.pending = hits;
                         return self.go(*found);

@@ -9,7 +9,7 @@ pub mod raw;
 pub mod validate;
 
 use crate::diag::Location;
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use std::collections::HashMap;
 
 pub use load::{load_dir, parse_file, SourceFile};
@@ -43,6 +43,11 @@ pub struct Flows {
     pub categories: Vec<Category>,
     pub signs: Vec<Sign>,
     pub sign_index: HashMap<String, usize>,
+    /// Every sign's patterns in one set, so a message is read once for all signs (and the flows
+    /// load fast: building one set costs far less than a regex per pattern).
+    pub sign_patterns: RegexSet,
+    /// For each pattern in `sign_patterns`, the sign it belongs to.
+    pub pattern_sign: Vec<usize>,
     /// The node `/area` goes to (the first `area: true` node of the main flow, else any).
     pub area_node: Option<NodeIdx>,
 }
@@ -75,7 +80,8 @@ pub struct Sign {
     pub label: String,
     pub explain: String,
     pub category: Option<usize>,
-    pub patterns: Vec<Regex>,
+    /// The sign's own-words patterns as written (compiled together in [`Flows::sign_patterns`]).
+    pub patterns: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -188,6 +194,14 @@ impl Flows {
 
     pub fn sign(&self, id: &str) -> Option<usize> {
         self.sign_index.get(id).copied()
+    }
+
+    /// Signs whose patterns match `text`, in catalogue order, each once.
+    pub fn signs_in(&self, text: &str) -> Vec<usize> {
+        let mut found: Vec<usize> = self.sign_patterns.matches(text).iter().map(|p| self.pattern_sign[p]).collect();
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 
     /// Where `/start` begins.

@@ -13,7 +13,7 @@ use super::*;
 use crate::diag::{Diagnostic, Location};
 use crate::engine::callback;
 use crate::yaml::{location, Spanned};
-use regex::RegexBuilder;
+use regex::RegexSet;
 use std::collections::{HashMap, HashSet};
 
 /// What the validator needs to know from outside the flows (the config), passed in so the check
@@ -197,6 +197,7 @@ impl<'c> Validator<'c> {
             .position(|n| n.flow == main && matches!(n.kind, NodeKind::Area { .. }))
             .or_else(|| nodes.iter().position(|n| matches!(n.kind, NodeKind::Area { .. })));
         let version = version_of(files);
+        let (sign_patterns, pattern_sign) = self.sign_pattern_set(&signs, files);
         let flows = Flows {
             version,
             nodes,
@@ -207,6 +208,8 @@ impl<'c> Validator<'c> {
             categories,
             signs,
             sign_index,
+            sign_patterns,
+            pattern_sign,
             area_node,
         };
         self.check_graph(&flows, &declared);
@@ -250,7 +253,8 @@ impl<'c> Validator<'c> {
                 }
                 found
             });
-            let patterns = s.patterns.iter().filter_map(|p| self.regex(p, origin)).collect();
+            let patterns =
+                s.patterns.iter().filter(|p| self.check_regex_syntax(p, origin)).map(|p| p.to_string()).collect();
             if s.label.chars().count() > limits::BUTTON_LABEL_CHARS {
                 self.err(
                     location(&s.label, origin),
@@ -272,6 +276,26 @@ impl<'c> Validator<'c> {
         (audiences, categories, signs)
     }
 
+    /// All signs' patterns as one set; each pattern's syntax was checked where it was written.
+    fn sign_pattern_set(&mut self, signs: &[Sign], files: &[SourceFile]) -> (RegexSet, Vec<usize>) {
+        let mut sources = Vec::new();
+        let mut owner = Vec::new();
+        for (i, s) in signs.iter().enumerate() {
+            for p in &s.patterns {
+                sources.push(p.as_str());
+                owner.push(i);
+            }
+        }
+        match crate::pattern::set(sources) {
+            Ok(set) => (set, owner),
+            Err(e) => {
+                let origin = files.first().map(|f| f.origin.as_str()).unwrap_or("flows");
+                self.err(Location::file(origin), format!("the signs' patterns together are too large to use: {e}"));
+                (RegexSet::empty(), Vec::new())
+            }
+        }
+    }
+
     /// Records a catalogue id; reports and returns false if it was already defined.
     fn fresh<'k>(
         &mut self,
@@ -290,8 +314,19 @@ impl<'c> Validator<'c> {
         true
     }
 
+    /// Check a pattern's syntax without compiling it (sign patterns are compiled together).
+    fn check_regex_syntax(&mut self, p: &Spanned<String>, origin: &str) -> bool {
+        match crate::pattern::check(p.as_str()) {
+            Ok(()) => true,
+            Err(detail) => {
+                self.err(location(p, origin), format!("pattern \"{}\" is not a valid regex: {detail}", p.as_str()));
+                false
+            }
+        }
+    }
+
     fn regex(&mut self, p: &Spanned<String>, origin: &str) -> Option<regex::Regex> {
-        match RegexBuilder::new(p.as_str()).case_insensitive(true).size_limit(1 << 20).build() {
+        match crate::pattern::regex(p.as_str()) {
             Ok(r) => Some(r),
             Err(e) => {
                 let first_line = e.to_string();

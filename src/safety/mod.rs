@@ -5,7 +5,7 @@
 
 use crate::diag::{Diagnostic, Location};
 use crate::yaml::{self, Spanned};
-use regex::{RegexSet, RegexSetBuilder};
+use regex::RegexSet;
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
@@ -47,10 +47,9 @@ impl DangerDetector {
         let mut sources = Vec::new();
         for p in &raw.patterns {
             let normalised = p.trim().to_string();
-            match regex::Regex::new(&normalised) {
-                Ok(_) => sources.push(normalised),
-                Err(e) => {
-                    let detail = e.to_string().lines().last().unwrap_or("").trim().to_string();
+            match crate::pattern::check(&normalised) {
+                Ok(()) => sources.push(normalised),
+                Err(detail) => {
                     errors.push(
                         yaml::location(p, origin)
                             .error(format!("danger pattern \"{}\" is not a valid regex: {detail}", p.as_str())),
@@ -64,10 +63,7 @@ impl DangerDetector {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let set = RegexSetBuilder::new(&sources)
-            .case_insensitive(true)
-            .size_limit(16 << 20)
-            .build()
+        let set = crate::pattern::set(sources.iter().map(String::as_str))
             .map_err(|e| vec![Location::file(origin).error(format!("danger patterns: {e}"))])?;
         Ok(DangerDetector { set })
     }

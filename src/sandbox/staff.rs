@@ -4,13 +4,13 @@
 //! For anyone not on the staff list none of this exists: the adapter passes their `/sandbox` or
 //! `/goto` to the engine like any other text, so the reply reveals nothing.
 
-use crate::diag::Diagnostic;
-use crate::engine::Reply;
+use crate::diag::{Diagnostic, Location};
+use crate::engine::{Button, Reply};
 use crate::yaml;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `config/staff.yaml`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -44,6 +44,17 @@ impl StaffList {
         })
     }
 
+    /// Read `path` (usually `config/staff.yaml`). A missing file means no staff: the sandbox is
+    /// then unreachable, which is the safe default.
+    pub fn load(path: &Path) -> Result<Self, Diagnostic> {
+        let origin = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => StaffList::from_str(&text, &origin),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StaffList::default()),
+            Err(e) => Err(Location::file(&origin).error(format!("cannot read: {e}"))),
+        }
+    }
+
     /// Whether this user, in this chat, may use the sandbox: a listed user in their own private
     /// chat, or in a listed staff-only group.
     pub fn allows(&self, user: i64, chat: i64, private: bool) -> bool {
@@ -67,6 +78,21 @@ pub enum StaffCommand {
     /// Set the sandbox clock (UK time), or `None` to return to real time.
     Clock(Option<String>),
     Reset,
+}
+
+impl StaffCommand {
+    /// The command's name, for logs (never its argument).
+    pub fn name(&self) -> &'static str {
+        match self {
+            StaffCommand::Toggle => "sandbox",
+            StaffCommand::Reload => "reload",
+            StaffCommand::Goto(_) => "goto",
+            StaffCommand::Trace => "trace",
+            StaffCommand::State => "state",
+            StaffCommand::Clock(_) => "clock",
+            StaffCommand::Reset => "reset",
+        }
+    }
 }
 
 pub fn parse(text: &str) -> Option<StaffCommand> {
@@ -98,6 +124,17 @@ pub struct SandboxState {
     /// The path taken: node ids, and the labels of buttons pressed ("typed" for free text).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<String>,
+    /// The buttons of the latest sandbox message (flow labels and their data), so the trace can
+    /// name the button pressed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<SeenButton>,
+}
+
+/// A button as shown in the sandbox: its flow label and the data it carries back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenButton {
+    pub label: String,
+    pub data: String,
 }
 
 /// How many trace entries are kept.
@@ -115,6 +152,41 @@ impl SandboxState {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.unwrap_or_else(Utc::now)
     }
+
+    /// Record what the staff member did, without ever keeping typed text: the label of the
+    /// button pressed when it is among the latest buttons, otherwise only how long the text was.
+    pub fn record_input(&mut self, input: crate::engine::Input<'_>) {
+        use crate::engine::Input;
+        let entry = match input {
+            Input::Button(data) => match self.buttons.iter().find(|b| b.data == data) {
+                Some(b) => format!("button: {}", b.label),
+                None => "button: (from an earlier message)".to_string(),
+            },
+            Input::Text(text) => format!("typed ({} chars)", text.chars().count()),
+            Input::Unsupported => "sent something unreadable (photo, sticker...)".to_string(),
+        };
+        self.record(entry);
+    }
+
+    /// Record the nodes replies came from, and keep the latest buttons for [`record_input`].
+    ///
+    /// [`record_input`]: SandboxState::record_input
+    pub fn record_replies<'r>(&mut self, replies: impl IntoIterator<Item = &'r Reply>) {
+        for reply in replies {
+            if let Some(node) = &reply.node {
+                self.record(format!("node: {node}"));
+            }
+            if !reply.buttons.is_empty() {
+                self.buttons = reply.buttons.iter().map(SeenButton::from).collect();
+            }
+        }
+    }
+}
+
+impl From<&Button> for SeenButton {
+    fn from(b: &Button) -> Self {
+        SeenButton { label: b.label.clone(), data: b.data.clone() }
+    }
 }
 
 /// The marker that opens every sandbox message, so a screenshot can never pass for live advice.
@@ -124,6 +196,24 @@ pub const MARKER: &str = "🧪 TEST (staff sandbox, not live advice)";
 pub fn mark(reply: &mut Reply) {
     let node = reply.node.as_deref().unwrap_or("engine");
     reply.text = format!("{MARKER} · node: {node}\n\n{}", reply.text);
+}
+
+/// A sandbox tool's own message (trace, state, reload...), marked like every sandbox message.
+pub fn mark_tool(text: &str) -> String {
+    format!("{MARKER} · sandbox tool\n\n{text}")
+}
+
+/// How many diagnostics a chat message lists before saying how many more there are.
+pub const DIAGNOSTICS_SHOWN: usize = 20;
+
+/// Diagnostics as staff read them in the chat: one `file:line:column: message` a line, at most
+/// [`DIAGNOSTICS_SHOWN`], then how many more.
+pub fn list_diagnostics(diags: &[Diagnostic]) -> String {
+    let mut out: Vec<String> = diags.iter().take(DIAGNOSTICS_SHOWN).map(ToString::to_string).collect();
+    if diags.len() > DIAGNOSTICS_SHOWN {
+        out.push(format!("... and {} more (run `signpost check` to see them all)", diags.len() - DIAGNOSTICS_SHOWN));
+    }
+    out.join("\n")
 }
 
 #[cfg(test)]
@@ -151,6 +241,45 @@ mod tests {
         assert!(list.allows(42, -100, false));
         assert!(!list.allows(42, -200, false), "not in an unlisted group");
         assert!(!list.allows(7, 7, true), "not for anyone else");
+    }
+
+    #[test]
+    fn a_missing_staff_file_means_no_staff() {
+        let list = StaffList::load(Path::new("/nonexistent/staff.yaml")).unwrap();
+        assert!(list.is_empty());
+        assert!(!list.allows(42, 42, true));
+    }
+
+    #[test]
+    fn the_trace_names_buttons_and_nodes_but_never_typed_text() {
+        use crate::engine::{Input, ReplyKind};
+        let reply = Reply {
+            text: "Who are you?".into(),
+            buttons: vec![Button { label: "A parent".into(), data: "c|v|start|0".into() }],
+            node: Some("start".into()),
+            kind: ReplyKind::Flow,
+            replaces: false,
+        };
+        let mut s = SandboxState::default();
+        s.record_replies([&reply]);
+        s.record_input(Input::Button("c|v|start|0"));
+        s.record_input(Input::Button("c|v|gone|1"));
+        s.record_input(Input::Text("my secret words"));
+        assert_eq!(
+            s.trace,
+            ["node: start", "button: A parent", "button: (from an earlier message)", "typed (15 chars)"]
+        );
+        assert!(!serde_json::to_string(&s).unwrap().contains("secret"));
+    }
+
+    #[test]
+    fn long_diagnostic_lists_say_how_many_more() {
+        let diags: Vec<Diagnostic> =
+            (1..=25).map(|i| Location::new("flows/main.yaml", i, 3).error("unknown node \"x\"")).collect();
+        let text = list_diagnostics(&diags);
+        assert_eq!(text.lines().count(), DIAGNOSTICS_SHOWN + 1);
+        assert!(text.starts_with("flows/main.yaml:1:3: unknown node \"x\""));
+        assert!(text.ends_with("... and 5 more (run `signpost check` to see them all)"));
     }
 
     #[test]

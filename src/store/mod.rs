@@ -24,6 +24,16 @@ pub struct ChatState {
     pub created_at: i64,
     #[serde(default)]
     pub updated_at: i64,
+    /// The staff sandbox, for staff chats that have used it: node ids, button labels and the
+    /// sandbox clock, never typed text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<crate::sandbox::staff::SandboxState>,
+    /// Replies decided for `last_update_id` but not yet confirmed sent: saved with the session in
+    /// one compare-and-set, cleared once they are delivered. If the process dies in between, the
+    /// redelivered update sends them instead of being skipped, so no turn is lost. The bot's own
+    /// words only, never the user's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outbox: Vec<crate::engine::Reply>,
 }
 
 /// A stored value and the version it was stored at (for compare-and-set).

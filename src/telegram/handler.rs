@@ -3,22 +3,29 @@
 //! Order of work for one update in a private chat:
 //! 1. answer the callback query at once, if it is one (the spinner always stops);
 //! 2. load the chat's state; an update already handled (`last_update_id`) is a no-op;
-//! 3. `engine::step`, then save with compare-and-set, claiming the update. On a conflict
-//!    (another instance saved first) reload and redo: nothing has been sent yet;
+//! 3. `engine::step` (or, for staff, a sandbox command or a sandbox turn), then save with
+//!    compare-and-set, claiming the update. On a conflict (another instance saved first) reload
+//!    and redo: nothing has been sent yet;
 //! 4. send the replies (or, on quick exit, delete the conversation and forget it);
 //! 5. save the ids of the messages sent, merging with whatever is stored by then.
+//!
+//! Staff on the list (see [`super::sandbox`]) may switch their own chat into the sandbox. For
+//! everyone else a sandbox command is text like any other: it goes to the engine unchanged, and
+//! the attempt is logged as a security event (without the text).
 //!
 //! Each update runs in its own task: a panic or an error is logged (never with message content
 //! or raw ids) and the user is sent an apology that offers 999, and the chat carries on.
 
 use super::api::Api;
 use super::keyboard;
+use super::sandbox::Sandbox;
 use super::split::split_reply;
 use super::update::{classify, Incoming, Private, PrivateInput};
 use super::SharedContent;
 use crate::engine::callback::{self, GlobalAction};
 use crate::engine::{step, Button, Effect, Input, Reply};
 use crate::privacy::HashKey;
+use crate::sandbox::staff;
 use crate::store::{ChatState, SessionStore, StoreError};
 use anyhow::Context as _;
 use chrono::Utc;
@@ -49,11 +56,26 @@ pub struct Handler {
     content: SharedContent,
     store: Arc<dyn SessionStore>,
     key: HashKey,
+    /// Who is staff, and the sandbox's draft content.
+    sandbox: Arc<Sandbox>,
     /// Without `@`: recognises commands and mentions in groups, and links to a private chat.
     bot_username: String,
     groups_answered: Mutex<HashSet<String>>,
     chat_locks: Vec<tokio::sync::Mutex<()>>,
+    /// Long polling: only one process can poll a bot, so replies found undelivered on a
+    /// redelivered update belong to a process that has stopped, and are sent at once. With
+    /// webhooks several instances may be alive; see [`CLAIM_LEASE`].
+    exclusive: bool,
 }
+
+/// With webhooks, how long an undelivered claim is left to the instance that made it before
+/// another takes it over. Until then Telegram is asked to retry (503).
+const CLAIM_LEASE_SECS: i64 = 60;
+
+/// Another instance is delivering this update's replies right now: ask Telegram to retry.
+#[derive(Debug, thiserror::Error)]
+#[error("another instance is delivering this update")]
+pub struct InProgressElsewhere;
 
 impl Handler {
     pub(crate) fn new(
@@ -61,16 +83,20 @@ impl Handler {
         content: SharedContent,
         store: Arc<dyn SessionStore>,
         key: HashKey,
+        sandbox: Arc<Sandbox>,
         bot_username: String,
+        exclusive: bool,
     ) -> Handler {
         Handler {
             api,
             content,
             store,
             key,
+            sandbox,
             bot_username,
             groups_answered: Mutex::new(HashSet::new()),
             chat_locks: (0..CHAT_LOCKS).map(|_| tokio::sync::Mutex::new(())).collect(),
+            exclusive,
         }
     }
 
@@ -100,7 +126,9 @@ impl Handler {
 
     /// Handle one update completely. Never panics and never fails: problems are logged and
     /// the user is apologised to.
-    pub async fn handle(self: &Arc<Self>, update: Update) {
+    /// Returns false only when another instance is delivering this update right now (webhook:
+    /// answer 503 so Telegram retries later).
+    pub async fn handle(self: &Arc<Self>, update: Update) -> bool {
         let update_id = update.id.0;
         let incoming = classify(&update, &self.bot_username);
         let chat = update.chat().map(|c| c.id.0);
@@ -116,7 +144,11 @@ impl Handler {
         let failure = match outcome {
             Ok(Ok(())) => {
                 tracing::info!(chat = %tag, update = update_id, "handled");
-                return;
+                return true;
+            }
+            Ok(Err(e)) if e.is::<InProgressElsewhere>() => {
+                tracing::info!(chat = %tag, update = update_id, "being delivered by another instance; retry later");
+                return false;
             }
             Ok(Err(e)) => format!("{e:#}"),
             Err(e) if e.is_panic() => "panic".to_string(),
@@ -130,6 +162,7 @@ impl Handler {
         if let Some(chat) = private {
             self.apologise(chat, &tag).await;
         }
+        true
     }
 
     async fn dispatch(&self, update_id: u32, incoming: Incoming) -> anyhow::Result<()> {
@@ -165,8 +198,26 @@ impl Handler {
             PrivateInput::Text(t) => Input::Text(t),
             PrivateInput::Button(d) => Input::Button(d),
             PrivateInput::Unsupported => Input::Unsupported,
+            PrivateInput::Caption(c) if content.danger.is_danger(c) => Input::Text(c),
+            PrivateInput::Caption(_) => Input::Unsupported,
         };
         let now = Utc::now();
+        let is_staff = self.sandbox.allows(p.user, p.chat);
+        let command = match &p.input {
+            PrivateInput::Text(t) => staff::parse(t),
+            _ => None,
+        };
+        let command = match command {
+            Some(c) if is_staff => {
+                tracing::info!(chat = %tag, command = c.name(), "sandbox command");
+                Some(c)
+            }
+            Some(_) => {
+                tracing::warn!(target: "security", chat = %tag, "sandbox command from someone not on the staff list");
+                None
+            }
+            None => None,
+        };
 
         // Steps 2 and 3: decide and claim the update.
         let mut conflicts = 0;
@@ -177,13 +228,36 @@ impl Handler {
                 None => (ChatState { created_at: now.timestamp(), ..ChatState::default() }, None),
             };
             if state.last_update_id.is_some_and(|last| last >= update_id) {
+                if state.last_update_id == Some(update_id) && !state.outbox.is_empty() {
+                    if !self.exclusive && now.timestamp() - state.updated_at < CLAIM_LEASE_SECS {
+                        return Err(InProgressElsewhere.into());
+                    }
+                    // Handled and saved, but the process stopped before its replies were
+                    // confirmed sent: send them now rather than lose the turn.
+                    tracing::warn!(chat = %tag, update = update_id, "resending replies interrupted by a restart");
+                    let effects = state.outbox.iter().cloned().map(Effect::Reply).collect();
+                    break (state, version, effects);
+                }
                 tracing::debug!(chat = %tag, update = update_id, "already handled");
                 return Ok(());
             }
-            let (session, effects) = step(&content, &state.session, input, now);
-            state.session = session;
+            // Replies of an earlier update that were never confirmed sent go out first.
+            let undelivered: Vec<Effect> = state.outbox.drain(..).map(Effect::Reply).collect();
+            let effects = match &command {
+                Some(c) => self.sandbox.command(c, &mut state, &content).await,
+                None if is_staff && state.sandbox.as_ref().is_some_and(|s| s.on) => {
+                    self.sandbox.step(&mut state, input, &content)
+                }
+                None => {
+                    let (session, effects) = step(&content, &state.session, input, now);
+                    state.session = session;
+                    effects
+                }
+            };
+            let effects: Vec<Effect> = undelivered.into_iter().chain(effects).collect();
             state.last_update_id = Some(update_id);
             state.updated_at = now.timestamp();
+            state.outbox = effects.iter().filter_map(|e| e.reply().cloned()).collect();
             if let Some(id) = p.message_id {
                 remember(&mut state.message_ids, &[id]);
             }
@@ -223,6 +297,9 @@ impl Handler {
                         created_at: now.timestamp(),
                         updated_at: now.timestamp(),
                         message_ids: Vec::new(),
+                        // Quick exit forgets the sandbox too (its trace and clock).
+                        sandbox: None,
+                        outbox: Vec::new(),
                     };
                     version = None;
                     cleared = true;
@@ -230,8 +307,11 @@ impl Handler {
             }
         }
 
-        // Step 5: remember what was sent (after quick exit, only what came after it).
-        if !sent.is_empty() {
+        // Step 5: remember what was sent (after quick exit, only what came after it), and that
+        // the outbox is delivered.
+        let delivered = result.is_ok() && !state.outbox.is_empty();
+        state.outbox.clear();
+        if !sent.is_empty() || (delivered && !cleared) {
             remember(&mut state.message_ids, &sent);
             self.save_ids(&tag, state, version, &sent).await?;
         } else if cleared {

@@ -8,6 +8,8 @@
 //! - [`api`]: the Bot API calls, throttled and retried.
 //! - [`split`]: long texts cut under Telegram's 4096 UTF-16 units.
 //! - [`keyboard`]: engine buttons <-> inline keyboards and callback data.
+//! - [`sandbox`]: the staff sandbox (draft flows, marked messages, `/goto`, `/trace`...).
+//! - [`reload`]: validate-then-swap reloading, for SIGHUP and the sandbox's `/reload`.
 //!
 //! Logs carry a keyed tag of the chat (see [`crate::privacy`]) and update ids: never message
 //! text, never a raw chat or user id.
@@ -16,6 +18,8 @@ mod api;
 pub mod handler;
 pub mod keyboard;
 mod polling;
+pub mod reload;
+pub mod sandbox;
 pub mod split;
 pub mod update;
 pub mod webhook;
@@ -34,10 +38,25 @@ use teloxide::Bot;
 use tokio::net::TcpListener;
 
 pub use handler::Handler;
+pub use reload::{reload, reload_live};
+pub use sandbox::Sandbox;
 
-/// The content every update reads, behind a lock so a reload (SIGHUP, later) can swap in a
-/// newly validated `Content` while updates in hand finish with the old one.
+/// The content every update reads, behind a lock so a reload (SIGHUP) can swap in a newly
+/// validated `Content` while updates in hand finish with the old one.
 pub type SharedContent = Arc<RwLock<Arc<Content>>>;
+
+/// The keyed-hash secret. Sessions are stored under keyed hashes of chat ids, so a store that
+/// outlives the process needs the same key after a restart: without one, every conversation would
+/// be lost and redelivered updates answered twice.
+fn hash_key(store: &str) -> anyhow::Result<HashKey> {
+    match std::env::var("SIGNPOST_HASH_KEY") {
+        Ok(secret) if !secret.trim().is_empty() => Ok(HashKey::from_secret(&secret)),
+        _ if store == "memory" => Ok(HashKey::from_env()),
+        _ => bail!(
+            "SIGNPOST_HASH_KEY is not set: set it to a long random secret (e.g. `openssl rand -hex 32`) and keep it the same across restarts; it keeps chat ids out of storage and logs"
+        ),
+    }
+}
 
 /// Options of `signpost run`.
 #[derive(clap::Args, Debug, Clone)]
@@ -96,6 +115,7 @@ pub fn commands() -> Vec<BotCommand> {
 }
 
 /// `signpost run`: read the environment, open the store, and serve until Ctrl-C or SIGTERM.
+/// SIGHUP reloads the flows, the config and the staff list (see [`reload`]).
 pub async fn run(args: RunArgs, content: Content, flows_dir: PathBuf, config_dir: PathBuf) -> anyhow::Result<()> {
     let token = match std::env::var("TELOXIDE_TOKEN") {
         Ok(t) if !t.trim().is_empty() => t.trim().to_string(),
@@ -121,18 +141,33 @@ pub async fn run(args: RunArgs, content: Content, flows_dir: PathBuf, config_dir
     };
     let ttl = Duration::from_secs(u64::from(content.settings.session_idle_hours) * 3600);
     let store = store::open(&args.store, ttl).await?;
-    // TODO(reload): keep `flows_dir` and `config_dir` for a SIGHUP reload that swaps
-    // `SharedContent` after `Content::load` succeeds.
+    let sandbox = Sandbox::load(&flows_dir, &config_dir).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let sandbox = Arc::new(sandbox);
+    let config = BotConfig { token, api_url, throttle: !args.no_throttle, transport, hash_key: hash_key(&args.store)? };
+    let content: SharedContent = Arc::new(RwLock::new(Arc::new(content)));
+    #[cfg(unix)]
+    tokio::spawn(reload::on_hangup(content.clone(), sandbox.clone(), flows_dir, config_dir));
+    #[cfg(not(unix))]
     let _ = (flows_dir, config_dir);
-    let config = BotConfig { token, api_url, throttle: !args.no_throttle, transport, hash_key: HashKey::from_env() };
-    let content = Arc::new(RwLock::new(Arc::new(content)));
-    serve(config, content, store, shutdown_signal()).await
+    serve_with_sandbox(config, content, sandbox, store, shutdown_signal()).await
 }
 
-/// Run the bot until `shutdown` completes, then finish the updates in hand and return.
+/// Run the bot until `shutdown` completes, then finish the updates in hand and return. Nobody
+/// is staff: the sandbox is unreachable.
 pub async fn serve(
     config: BotConfig,
     content: SharedContent,
+    store: Arc<dyn SessionStore>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    serve_with_sandbox(config, content, Arc::new(Sandbox::disabled()), store, shutdown).await
+}
+
+/// [`serve`], with the staff on `sandbox`'s list able to use the sandbox.
+pub async fn serve_with_sandbox(
+    config: BotConfig,
+    content: SharedContent,
+    sandbox: Arc<Sandbox>,
     store: Arc<dyn SessionStore>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -146,7 +181,8 @@ pub async fn serve(
     if let Err(e) = api.set_commands(commands()).await {
         tracing::warn!(cause = %e, "registering the command menu failed");
     }
-    let handler = Arc::new(Handler::new(api.clone(), content, store, config.hash_key, username));
+    let exclusive = matches!(config.transport, Transport::Polling);
+    let handler = Arc::new(Handler::new(api.clone(), content, store, config.hash_key, sandbox, username, exclusive));
     match config.transport {
         Transport::Polling => {
             if let Err(e) = api.delete_webhook().await {

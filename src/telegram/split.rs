@@ -6,6 +6,7 @@
 //! and nothing a flow or config says can break the formatting.
 
 use crate::safety::FOOTER;
+use crate::sandbox::staff::MARKER;
 
 /// Telegram's limit on a message's text, in UTF-16 code units.
 pub const MAX_UTF16: usize = 4096;
@@ -20,11 +21,14 @@ fn utf16_len(s: &str) -> usize {
 /// The messages to send for one reply's text, in order. A text that fits is sent as it is.
 /// When it must be cut, every part but the last also ends with the 999 line (the last already
 /// has it), so no message on the screen is without it; the buttons go on the last part.
+/// A staff sandbox message (it opens with the test marker) has the marker on every part, so
+/// no part can be mistaken for live advice.
 pub fn split_reply(text: &str) -> Vec<String> {
     if utf16_len(text) <= MAX_UTF16 {
         return vec![text.to_string()];
     }
-    let room = MAX_UTF16 - utf16_len(FOOTER) - 2;
+    let marker = if text.starts_with(MARKER) { format!("{MARKER} (continued)\n\n") } else { String::new() };
+    let room = MAX_UTF16 - utf16_len(FOOTER) - 2 - utf16_len(&marker);
     let mut parts = split(text, room);
     let last = parts.len().saturating_sub(1);
     for part in &mut parts[..last] {
@@ -32,6 +36,9 @@ pub fn split_reply(text: &str) -> Vec<String> {
             part.push_str("\n\n");
             part.push_str(FOOTER);
         }
+    }
+    for part in parts.iter_mut().skip(1) {
+        part.insert_str(0, &marker);
     }
     parts
 }
@@ -95,6 +102,19 @@ fn cut_chars(text: &str, max: usize, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_part_of_a_long_sandbox_message_is_marked() {
+        let text = format!("{MARKER} · sandbox tool\n\n{}", "flows/main.yaml:1:1: a problem\n".repeat(400));
+        let parts = split_reply(&text);
+        assert!(parts.len() > 1);
+        for p in &parts {
+            assert!(p.starts_with(MARKER), "{p}");
+            assert!(utf16_len(p) <= MAX_UTF16);
+        }
+        let public = split_reply(&"a line of advice\n".repeat(400));
+        assert!(public.iter().all(|p| !p.contains(MARKER)));
+    }
 
     #[test]
     fn a_short_text_is_one_message_unchanged() {

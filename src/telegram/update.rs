@@ -26,6 +26,8 @@ pub enum Incoming {
 #[derive(Debug)]
 pub struct Private {
     pub chat: i64,
+    /// Who did it (the staff check); `None` if Telegram did not say.
+    pub user: Option<i64>,
     pub input: PrivateInput,
     /// The user's message, to delete on quick exit.
     pub message_id: Option<i32>,
@@ -40,6 +42,8 @@ pub enum PrivateInput {
     Text(String),
     Button(String),
     Unsupported,
+    /// A photo, video or file with a caption: not readable, but its caption is checked for danger.
+    Caption(String),
 }
 
 impl Incoming {
@@ -75,6 +79,7 @@ pub fn classify(update: &Update, bot_username: &str) -> Incoming {
             if chat.is_private() && chat.id.0 == q.from.id.0 as i64 {
                 Incoming::Private(Private {
                     chat: chat.id.0,
+                    user: i64::try_from(q.from.id.0).ok(),
                     input: PrivateInput::Button(data),
                     message_id: None,
                     callback: Some(q.id.clone()),
@@ -111,11 +116,25 @@ fn message(m: &Message, bot_username: &str) -> Incoming {
     }
     let input = match (m.text(), &m.kind) {
         (Some(text), _) => PrivateInput::Text(text.to_string()),
-        (None, MessageKind::Common(_)) => PrivateInput::Unsupported,
+        // A caption is typed text too: it still goes through the danger check.
+        (None, MessageKind::Common(_)) => match m.caption().filter(|c| !c.trim().is_empty()) {
+            Some(caption) => PrivateInput::Caption(caption.to_string()),
+            None => PrivateInput::Unsupported,
+        },
+        // A dice is something the user sent, not a service message: answer it.
+        (None, MessageKind::Dice(_)) => PrivateInput::Unsupported,
         // Service messages (pins, auto-delete timer...) are not something the user said.
         (None, _) => return Incoming::Ignore,
     };
-    Incoming::Private(Private { chat: m.chat.id.0, input, message_id: Some(m.id.0), callback: None, pressed: None })
+    let user = m.from.as_ref().and_then(|u| i64::try_from(u.id.0).ok());
+    Incoming::Private(Private {
+        chat: m.chat.id.0,
+        user,
+        input,
+        message_id: Some(m.id.0),
+        callback: None,
+        pressed: None,
+    })
 }
 
 /// In a group: a command for this bot (or for no bot in particular), a mention, or the bot

@@ -44,8 +44,12 @@ async fn receive(State(hook): State<Arc<Hook>>, headers: HeaderMap, body: Bytes)
     }
     match serde_json::from_slice::<Update>(&body) {
         Ok(update) => {
-            hook.handler.handle(update).await;
-            StatusCode::OK
+            if hook.handler.handle(update).await {
+                StatusCode::OK
+            } else {
+                // Another instance is delivering it: Telegram will send it again later.
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
         Err(e) => {
             // 200 all the same: Telegram would only send the same unreadable update again.

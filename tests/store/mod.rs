@@ -6,6 +6,7 @@
 //! key prefix, so they run in parallel, and deletes its keys when done, even on failure.
 
 use signpost::engine::Session;
+use signpost::sandbox::staff::{SandboxState, SeenButton};
 use signpost::store::{
     self, ChatState, MemoryStore, RedisStore, SessionStore, SqliteStore, StoreError, StoreSpec, UnixClock,
 };
@@ -38,6 +39,22 @@ fn sample_state() -> ChatState {
         last_update_id: Some(987_654),
         created_at: 1_795_429_000,
         updated_at: 1_795_430_000,
+        sandbox: Some(SandboxState {
+            on: true,
+            clock: Some(chrono::DateTime::from_timestamp(1_798_192_800, 0).unwrap()),
+            trace: vec!["node: parent_menu".to_string(), "button: A parent or carer".to_string()],
+            buttons: vec![SeenButton { label: "Done".to_string(), data: "d|2026-11-20|parent_pick".to_string() }],
+        }),
+        outbox: vec![signpost::engine::Reply {
+            text: "Who are you?\n\n🆘 If a child is in danger right now, call 999.".to_string(),
+            buttons: vec![signpost::engine::Button {
+                label: "A parent".to_string(),
+                data: "c|abc123|who|0".to_string(),
+            }],
+            node: Some("who".to_string()),
+            kind: signpost::engine::ReplyKind::Flow,
+            replaces: false,
+        }],
     }
 }
 
@@ -651,7 +668,11 @@ async fn redis_open_takes_the_prefix_from_the_spec() {
 fn chat_state_json_holds_only_known_fields() {
     let json = serde_json::to_value(sample_state()).unwrap();
     let keys = |v: &serde_json::Value| -> BTreeSet<String> { v.as_object().unwrap().keys().cloned().collect() };
-    let expected_top = ["session", "message_ids", "last_update_id", "created_at", "updated_at"];
+    // `sandbox` is only ever set for staff chats: node ids, flow button labels and data, and
+    // "typed (N chars)": never the text itself (see `SandboxState::record_input`).
+    // `outbox` holds replies the bot decided but has not confirmed sent: the bot's own words,
+    // never the user's (the engine never echoes typed text).
+    let expected_top = ["session", "message_ids", "last_update_id", "created_at", "updated_at", "sandbox", "outbox"];
     assert_eq!(keys(&json), expected_top.iter().map(|s| s.to_string()).collect());
     let expected_session = [
         "version",
@@ -667,6 +688,8 @@ fn chat_state_json_holds_only_known_fields() {
         "last_seen",
     ];
     assert_eq!(keys(&json["session"]), expected_session.iter().map(|s| s.to_string()).collect());
+    let expected_sandbox = ["on", "clock", "trace", "buttons"];
+    assert_eq!(keys(&json["sandbox"]), expected_sandbox.iter().map(|s| s.to_string()).collect());
     // The full state round-trips, so none of these fields is skipped on the way.
     assert_eq!(serde_json::from_value::<ChatState>(json).unwrap(), sample_state());
 }

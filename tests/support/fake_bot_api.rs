@@ -7,6 +7,16 @@
 //! - Tests await "the next sendMessage" event-driven; the timeout is only a failure bound.
 //! - `fail_next(method, n)` answers the next `n` calls of a method with a 429 (retry after 1).
 //! - Results are plausible: sent messages get increasing ids.
+//!
+//! Fault injection (see [`Fault`]): `inject(method, fault, n)` queues faults for the next `n`
+//! calls of a method: a 429 with any `retry_after`, a connection closed without a response, a
+//! response that never comes within the client's timeout, headers sent and then the connection
+//! dropped. `set_delay` makes every response slow; `hold(method)` parks the next call until the
+//! test releases it (to kill a bot while a request is in flight).
+//!
+//! Like Telegram, a call the fake *processed* counts as delivered (`Call::ok`) even when its
+//! response is then lost: a message that reached Telegram is in the user's chat whatever
+//! happens to the answer. A call refused (429) or reset before processing is not delivered.
 
 #![allow(dead_code)] // Each test uses a different part.
 
@@ -16,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
@@ -25,6 +35,34 @@ use tokio::sync::{watch, Notify};
 pub const FAILURE_BOUND: Duration = Duration::from_secs(15);
 pub const BOT_USERNAME: &str = "SignpostTestBot";
 const BOT_ID: i64 = 4242;
+/// How long a [`Fault::Timeout`] response is held: longer than teloxide's client timeout (17 s,
+/// `teloxide_core::net::default_reqwest_settings`), which also bounds long-poll `getUpdates`.
+pub const CLIENT_TIMEOUT_EXCEEDED: Duration = Duration::from_secs(20);
+
+/// What goes wrong with one Bot API call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// HTTP 429 "Too Many Requests" with `parameters.retry_after` seconds. Not processed.
+    RetryAfter(u32),
+    /// The connection is closed without any response. Not processed.
+    Reset,
+    /// Processed (a message is delivered), but the response comes only after
+    /// [`CLIENT_TIMEOUT_EXCEEDED`], so the client gives up first.
+    Timeout,
+    /// Processed, then the status line, headers and part of the body are sent and the
+    /// connection is dropped.
+    DropMidResponse,
+}
+
+/// How a call parked by [`FakeBotApi::hold`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// Telegram got the request: the message is delivered, only the answer is late.
+    ProcessedOnArrival,
+    /// The request never got to Telegram: nothing is delivered, and when released the
+    /// connection is closed without a response.
+    NotProcessed,
+}
 
 /// One recorded Bot API call.
 #[derive(Debug, Clone)]
@@ -32,8 +70,11 @@ pub struct Call {
     /// Lower case: `sendmessage`, `answercallbackquery`...
     pub method: String,
     pub params: Value,
-    /// False when the fake answered with an injected error.
+    /// True when the fake processed the call (for `sendMessage`: the message is in the chat),
+    /// even if the response was then lost to a fault.
     pub ok: bool,
+    /// The fault injected into this call, if any.
+    pub fault: Option<Fault>,
 }
 
 impl Call {
@@ -80,7 +121,11 @@ struct Inner {
     next_message_id: i32,
     next_callback_id: u64,
     calls: Vec<Call>,
-    fail_next: HashMap<String, u32>,
+    faults: HashMap<String, VecDeque<Fault>>,
+    /// Per method, a parked next call.
+    holds: HashMap<String, Hold>,
+    /// Added to every response.
+    delay: Duration,
     /// Per method, how many successful calls the test has already taken with `next`.
     taken: HashMap<String, usize>,
 }
@@ -93,6 +138,10 @@ struct Shared {
     calls: watch::Sender<usize>,
     /// The highest `offset` a `getUpdates` has sent: every update below it is confirmed.
     confirmed: watch::Sender<i64>,
+    /// Calls parked by `hold`, counted as they arrive.
+    held: watch::Sender<usize>,
+    /// Bumped by `release`: parked calls go on.
+    released: watch::Sender<u64>,
 }
 
 pub struct FakeBotApi {
@@ -115,6 +164,8 @@ impl FakeBotApi {
             pushed: Notify::new(),
             calls: watch::channel(0).0,
             confirmed: watch::channel(0).0,
+            held: watch::channel(0).0,
+            released: watch::channel(0).0,
         });
         let app = Router::new().route("/{bot}/{method}", post(method)).with_state(Arc::clone(&shared));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the fake Bot API");
@@ -201,9 +252,14 @@ impl FakeBotApi {
     /// Wait until the bot has confirmed update `id` (a `getUpdates` with a greater offset):
     /// by then it has been handled and saved.
     pub async fn confirmed(&self, id: i64) {
+        self.confirmed_within(id, FAILURE_BOUND).await;
+    }
+
+    /// As [`FakeBotApi::confirmed`], failing after `bound` (for faults that take longer).
+    pub async fn confirmed_within(&self, id: i64, bound: Duration) {
         let mut rx = self.shared.confirmed.subscribe();
         let wait = rx.wait_for(|offset| *offset > id);
-        tokio::time::timeout(FAILURE_BOUND, wait)
+        tokio::time::timeout(bound, wait)
             .await
             .unwrap_or_else(|_| panic!("update {id} was never confirmed; calls: {:#?}", self.calls_brief()))
             .expect("fake server gone");
@@ -211,9 +267,54 @@ impl FakeBotApi {
 
     // ---- calls ---------------------------------------------------------------------------
 
-    /// Answer the next `n` calls of `method` with 429 "retry after 1".
+    /// Answer the next `n` calls of `method` with 429 "retry after 1" (replacing any faults
+    /// queued for it).
     pub fn fail_next(&self, method: &str, n: u32) {
-        self.inner().fail_next.insert(method.to_ascii_lowercase(), n);
+        let faults = (0..n).map(|_| Fault::RetryAfter(1)).collect();
+        self.inner().faults.insert(method.to_ascii_lowercase(), faults);
+    }
+
+    /// Give the next `n` calls of `method` (after any already queued) `fault`.
+    pub fn inject(&self, method: &str, fault: Fault, n: u32) {
+        let mut inner = self.inner();
+        let queue = inner.faults.entry(method.to_ascii_lowercase()).or_default();
+        queue.extend((0..n).map(|_| fault));
+    }
+
+    /// Faults queued and not yet used, over all methods.
+    pub fn faults_pending(&self) -> usize {
+        self.inner().faults.values().map(VecDeque::len).sum()
+    }
+
+    /// Delay every response (a slow server) by `delay`.
+    pub fn set_delay(&self, delay: Duration) {
+        self.inner().delay = delay;
+    }
+
+    /// Park the next call of `method` until [`FakeBotApi::release`]. Await
+    /// [`FakeBotApi::held`] to know it has arrived.
+    pub fn hold(&self, method: &str, how: Hold) {
+        self.inner().holds.insert(method.to_ascii_lowercase(), how);
+    }
+
+    /// Wait until `n` calls in all have been parked by `hold`.
+    pub async fn held(&self, n: usize) {
+        let mut rx = self.shared.held.subscribe();
+        tokio::time::timeout(FAILURE_BOUND, rx.wait_for(|held| *held >= n))
+            .await
+            .unwrap_or_else(|_| panic!("no call was held; calls: {:#?}", self.calls_brief()))
+            .expect("fake server gone");
+    }
+
+    /// Let every parked call go on.
+    pub fn release(&self) {
+        self.shared.released.send_modify(|n| *n += 1);
+    }
+
+    /// Updates queued and not yet confirmed by an offset past them.
+    pub fn unconfirmed(&self) -> usize {
+        let confirmed = *self.shared.confirmed.borrow();
+        self.inner().queue.iter().filter(|u| u["update_id"].as_i64().unwrap_or(0) >= confirmed).count()
     }
 
     /// Every call of `method` so far (including refused ones).
@@ -266,9 +367,10 @@ impl FakeBotApi {
             .filter(|c| c.method != "getupdates")
             .map(|c| {
                 format!(
-                    "{}{} {}",
+                    "{}{}{} {}",
                     c.method,
                     if c.ok { "" } else { " (refused)" },
+                    c.fault.map(|f| format!(" [{f:?}]")).unwrap_or_default(),
                     c.text().lines().next().unwrap_or("")
                 )
             })
@@ -300,57 +402,127 @@ async fn method(
 ) -> Response {
     let method = method.to_ascii_lowercase();
     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let mut params: Value = match content_type.split_once("boundary=") {
+    let params: Value = match content_type.split_once("boundary=") {
         Some((_, boundary)) => multipart_fields(&body, boundary.trim_matches('"')),
         None => serde_json::from_slice(&body).unwrap_or(Value::Null),
     };
-    if method == "getupdates" {
-        return get_updates(&shared, &params).await;
+    let (fault, hold, delay) = {
+        let mut inner = shared.inner.lock().unwrap();
+        let fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
+        let hold = if fault.is_none() { inner.holds.remove(&method) } else { None };
+        (fault, hold, inner.delay)
+    };
+
+    // Faults before the call is processed: nothing is delivered.
+    match fault {
+        Some(Fault::RetryAfter(secs)) => {
+            record(&shared, Call { method, params, ok: false, fault });
+            tokio::time::sleep(delay).await;
+            let body = json!({"ok": false, "error_code": 429, "description": format!("Too Many Requests: retry after {secs}"), "parameters": {"retry_after": secs}});
+            return (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+        }
+        Some(Fault::Reset) => {
+            record(&shared, Call { method, params, ok: false, fault });
+            close_without_response();
+        }
+        _ => {}
     }
+    if hold == Some(Hold::NotProcessed) {
+        park(&shared).await;
+        record(&shared, Call { method, params, ok: false, fault: None });
+        close_without_response();
+    }
+
+    let response = if method == "getupdates" {
+        if fault.is_some() {
+            record(&shared, Call { method: method.clone(), params: params.clone(), ok: true, fault });
+        }
+        get_updates(&shared, &params).await
+    } else {
+        process(&shared, method, params, fault)
+    };
+
+    if hold == Some(Hold::ProcessedOnArrival) {
+        park(&shared).await;
+    }
+    tokio::time::sleep(delay).await;
+    match fault {
+        Some(Fault::Timeout) => {
+            tokio::time::sleep(CLIENT_TIMEOUT_EXCEEDED).await;
+            response
+        }
+        Some(Fault::DropMidResponse) => cut_short(response).await,
+        _ => response,
+    }
+}
+
+/// Record a call and wake whoever waits on calls.
+fn record(shared: &Shared, call: Call) {
+    shared.inner.lock().unwrap().calls.push(call);
+    shared.calls.send_modify(|n| *n += 1);
+}
+
+/// Count a parked call, then wait for `release`.
+async fn park(shared: &Shared) {
+    let mut released = shared.released.subscribe();
+    released.borrow_and_update();
+    shared.held.send_modify(|n| *n += 1);
+    let _ = released.changed().await;
+}
+
+/// Close the connection without a status line: unwinding out of the handler drops the
+/// connection's task, and with it the socket. `resume_unwind` skips the panic hook, so nothing
+/// is printed; the test's own tasks are not affected.
+fn close_without_response() -> ! {
+    std::panic::resume_unwind(Box::new("injected: connection closed without a response"))
+}
+
+/// Send the status line, the headers (promising the whole body) and half the body; hyper then
+/// finds the body short of its `content-length` and drops the connection.
+async fn cut_short(response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    // A body of unknown length (a stream), so hyper trusts the header rather than the body.
+    let half = axum::body::Body::from(bytes.slice(..bytes.len() / 2)).into_data_stream();
+    let mut cut = Response::from_parts(parts, axum::body::Body::from_stream(half));
+    cut.headers_mut().insert(axum::http::header::CONTENT_LENGTH, bytes.len().into());
+    cut
+}
+
+/// Do what the method asks (deliver the message...), record it, and build the answer.
+fn process(shared: &Shared, method: String, mut params: Value, fault: Option<Fault>) -> Response {
     let response = {
         let mut inner = shared.inner.lock().unwrap();
-        let refused = match inner.fail_next.get_mut(&method) {
-            Some(n) if *n > 0 => {
-                *n -= 1;
-                true
+        let response = match method.as_str() {
+            "getme" => {
+                let mut me = bot_user();
+                me["can_join_groups"] = json!(true);
+                me["can_read_all_group_messages"] = json!(false);
+                me["supports_inline_queries"] = json!(false);
+                me["has_main_web_app"] = json!(false);
+                ok(me)
             }
-            _ => false,
-        };
-        let response = if refused {
-            let body = json!({"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1", "parameters": {"retry_after": 1}});
-            (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response()
-        } else {
-            match method.as_str() {
-                "getme" => {
-                    let mut me = bot_user();
-                    me["can_join_groups"] = json!(true);
-                    me["can_read_all_group_messages"] = json!(false);
-                    me["supports_inline_queries"] = json!(false);
-                    me["has_main_web_app"] = json!(false);
-                    ok(me)
-                }
-                "sendmessage" | "editmessagetext" => {
-                    let id = if method == "sendmessage" {
-                        inner.next_message_id += 1;
-                        inner.next_message_id
-                    } else {
-                        params["message_id"].as_i64().unwrap_or(0) as i32
-                    };
-                    params["__message_id"] = json!(id);
-                    let chat_id = params["chat_id"].as_i64().unwrap_or(0);
-                    let chat = if chat_id > 0 {
-                        private_chat(chat_id)
-                    } else {
-                        json!({"id": chat_id, "type": "group", "title": "A group"})
-                    };
-                    ok(
-                        json!({"message_id": id, "date": 1_790_000_000, "chat": chat, "from": bot_user(), "text": params["text"]}),
-                    )
-                }
-                _ => ok(json!(true)),
+            "sendmessage" | "editmessagetext" => {
+                let id = if method == "sendmessage" {
+                    inner.next_message_id += 1;
+                    inner.next_message_id
+                } else {
+                    params["message_id"].as_i64().unwrap_or(0) as i32
+                };
+                params["__message_id"] = json!(id);
+                let chat_id = params["chat_id"].as_i64().unwrap_or(0);
+                let chat = if chat_id > 0 {
+                    private_chat(chat_id)
+                } else {
+                    json!({"id": chat_id, "type": "group", "title": "A group"})
+                };
+                ok(
+                    json!({"message_id": id, "date": 1_790_000_000, "chat": chat, "from": bot_user(), "text": params["text"]}),
+                )
             }
+            _ => ok(json!(true)),
         };
-        inner.calls.push(Call { method, params, ok: !refused });
+        inner.calls.push(Call { method, params, ok: true, fault });
         response
     };
     shared.calls.send_modify(|n| *n += 1);

@@ -1,0 +1,307 @@
+//! Bad input through the Telegram path (issue 9): one table of odd, hostile and unsupported
+//! updates, each sent by the fake Bot API to the real `serve`, each in a chat of its own, with
+//! what the bot must do about it.
+//!
+//! The rule for a private chat: one answer turn (the messages listed, in order, nothing twice),
+//! every message plain text (no parse mode, so no markup can break it) offering 999, the last
+//! with buttons including quick exit; every callback query answered; and the bot still answers
+//! a normal message afterwards. Things that are not a person talking to the bot in private
+//! (edits, channel posts, other bots, groups that do not address it) get no answer at all.
+//!
+//! Messages from other bots (`from.is_bot`) are ignored: a bot cannot open a private chat with
+//! a bot, so such an update is forged or a bot-to-bot loop, and answering could ping-pong.
+
+use crate::support::bot::{first_line, Serving, EMERGENCY_REPLY, HELP_REPLY, START_REPLY};
+use crate::support::fake_bot_api::{private_chat, user, FakeBotApi, BOT_USERNAME};
+use serde_json::{json, Value};
+use signpost::store::MemoryStore;
+use std::sync::Arc;
+use std::time::Duration;
+
+const UNSUPPORTED: &str = "I can only read typed messages";
+const FIRST_CHAT: i64 = 8_000_000;
+
+/// What the bot must do with a row's update.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    /// Exactly these messages to the row's chat (by the start of their first line, in order).
+    Reply(&'static [&'static str]),
+    /// Nothing sent anywhere for it (a callback query is still answered).
+    Silent,
+}
+
+/// How a row's update is built for its chat.
+enum Shape {
+    /// A private text message from the chat's user.
+    Text(String),
+    /// A private message with these fields besides the usual ones (a photo, a location...).
+    Message(Value),
+    /// A whole update, given the chat id and a message id to use.
+    Update(Box<dyn Fn(i64, i32) -> Value>),
+}
+
+struct Row {
+    name: &'static str,
+    shape: Shape,
+    expect: Expect,
+}
+
+fn text(name: &'static str, said: impl Into<String>, expect: Expect) -> Row {
+    Row { name, shape: Shape::Text(said.into()), expect }
+}
+
+fn kind(name: &'static str, fields: Value) -> Row {
+    Row { name, shape: Shape::Message(fields), expect: Expect::Reply(&[UNSUPPORTED, START_REPLY]) }
+}
+
+fn update(name: &'static str, expect: Expect, build: impl Fn(i64, i32) -> Value + 'static) -> Row {
+    Row { name, shape: Shape::Update(Box::new(build)), expect }
+}
+
+/// A message in the chat's private conversation, with `fields` added.
+fn message(chat: i64, id: i32, fields: Value) -> Value {
+    let mut m = json!({"message_id": id, "date": 1_790_000_000, "chat": private_chat(chat), "from": user(chat)});
+    for (k, v) in fields.as_object().cloned().unwrap_or_default() {
+        m[k] = v;
+    }
+    m
+}
+
+fn callback(chat: i64, message_id: i32, data: Option<&str>) -> Value {
+    let mut q = json!({"id": format!("q{chat}"), "from": user(chat), "chat_instance": "ci",
+        "message": {"message_id": message_id, "date": 1_790_000_000, "text": "an earlier message",
+            "chat": private_chat(chat), "from": {"id": 4242, "is_bot": true, "first_name": "Signpost"}}});
+    if let Some(data) = data {
+        q["data"] = json!(data);
+    }
+    json!({"callback_query": q})
+}
+
+const GREETING: Expect = Expect::Reply(&[START_REPLY]);
+/// A press in a chat with no conversation yet (or any more) begins one.
+const PRESSED: Expect = GREETING;
+
+fn table() -> Vec<Row> {
+    let file = |extra: Value| {
+        let mut f = json!({"file_id": "f", "file_unique_id": "u", "file_size": 1000});
+        for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+            f[k] = v;
+        }
+        f
+    };
+    vec![
+        // Text nobody would expect.
+        text("empty text", "", GREETING),
+        text("whitespace only", " \n\t  ", GREETING),
+        text("10,000 characters", "a".repeat(10_000), GREETING),
+        text("10,000 emoji (20,000 UTF-16 units)", "👍".repeat(10_000), GREETING),
+        text("only emoji", "😀🙏🏽👨‍👩‍👧", GREETING),
+        text("right-to-left script", "ابني مفقود منذ الليلة الماضية", GREETING),
+        text("right-to-left override", "\u{202E}olleh\u{202C}", GREETING),
+        text("zero-width characters only", "\u{200B}\u{200C}\u{200D}\u{FEFF}", GREETING),
+        text("zero-width inside a command", "/he\u{200B}lp", GREETING),
+        text("control characters", "\u{1}\u{7}\u{1B}[31mred\u{1B}[0m\u{7F}", GREETING),
+        text("NUL character", "a\u{0}b", GREETING),
+        text("lone combining marks", "\u{301}\u{301}\u{301}", GREETING),
+        // Markup that would break a parse mode: sent as plain text, so none can.
+        text("HTML bold", "<b>bold</b>", GREETING),
+        text("HTML unclosed tag", "<b>unclosed <i>", GREETING),
+        text("HTML script", "<script>alert(1)</script>&amp;&lt;", GREETING),
+        text("Markdown bold", "*bold*", GREETING),
+        text("Markdown italic", "_x_", GREETING),
+        text("Markdown link", "[link](http://x)", GREETING),
+        text("backticks", "```code``` and `x`", GREETING),
+        text("MarkdownV2 specials", "\\_*[]()~`>#+-=|{}.!", GREETING),
+        // SQL and format strings: stored nowhere, but must not break anything.
+        text("SQL injection", "'; DROP TABLE sessions; --", GREETING),
+        text("SQL tautology", "1' OR '1'='1", GREETING),
+        text("format strings", "%s%n%x {0} {{}} ${PATH}", GREETING),
+        // Commands with extras.
+        text("command with this bot's name", format!("/start@{BOT_USERNAME}"), GREETING),
+        text("command with another bot's name", "/start@SignpostBot", GREETING),
+        text("command with arguments", "/help extra words", Expect::Reply(&[HELP_REPLY])),
+        text("command in capitals", "/HELP", Expect::Reply(&[HELP_REPLY])),
+        text("unknown command", "/unknown", GREETING),
+        text("slash alone", "/", GREETING),
+        text("danger with odd spacing and case", "he's   HURTING me right now", Expect::Reply(&[EMERGENCY_REPLY])),
+        update("text with formatting entities", GREETING, |chat, id| {
+            json!({"message": message(chat, id, json!({"text": "help me",
+                "entities": [{"type": "bold", "offset": 0, "length": 4}, {"type": "text_link", "offset": 5, "length": 2, "url": "http://x"}]}))})
+        }),
+        update("forwarded text", GREETING, |chat, id| {
+            json!({"message": message(chat, id, json!({"text": "a forwarded note",
+                "forward_origin": {"type": "hidden_user", "sender_user_name": "Someone", "date": 1_789_000_000}}))})
+        }),
+        // Callbacks that are not ours, too big, empty, elsewhere, or on messages that are gone.
+        update("forged callback data", PRESSED, |chat, id| callback(chat, id, Some("c|forged|nowhere|9"))),
+        update("oversized callback data", PRESSED, |chat, id| callback(chat, id, Some(&"x".repeat(300)))),
+        update("empty callback data", PRESSED, |chat, id| callback(chat, id, Some(""))),
+        update("callback without data", PRESSED, |chat, id| callback(chat, id, None)),
+        update("callback from another chat's user", Expect::Silent, |chat, id| {
+            let mut u = callback(chat, id, Some("g|start"));
+            u["callback_query"]["from"] = user(chat + 1_000_000);
+            u
+        }),
+        update("callback on an inline message (no message)", Expect::Silent, |chat, _| {
+            json!({"callback_query": {"id": format!("q{chat}"), "from": user(chat), "chat_instance": "ci",
+                "inline_message_id": "inline1", "data": "g|exit"}})
+        }),
+        update("callback on a deleted (inaccessible) message", PRESSED, |chat, id| {
+            json!({"callback_query": {"id": format!("q{chat}"), "from": user(chat), "chat_instance": "ci", "data": "g|start",
+                "message": {"chat": private_chat(chat), "message_id": id, "date": 0}}})
+        }),
+        // Not a person talking to the bot in private: no answer.
+        update("edited message", Expect::Silent, |chat, id| {
+            let mut m = message(chat, id, json!({"text": "he's hurting me right now"}));
+            m["edit_date"] = json!(1_790_000_100);
+            json!({"edited_message": m})
+        }),
+        update("channel post", Expect::Silent, |chat, id| {
+            json!({"channel_post": {"message_id": id, "date": 1_790_000_000, "text": "/start",
+                "chat": {"id": -chat, "type": "channel", "title": "A channel"}}})
+        }),
+        update("message from another bot", Expect::Silent, |chat, id| {
+            let mut m = message(chat, id, json!({"text": "/start"}));
+            m["from"] = json!({"id": chat, "is_bot": true, "first_name": "Other", "username": "OtherBot"});
+            json!({"message": m})
+        }),
+        update("group chatter not addressed to the bot", Expect::Silent, |chat, id| {
+            json!({"message": {"message_id": id, "date": 1_790_000_000, "text": "my son is missing",
+                "chat": {"id": -chat, "type": "group", "title": "A group"}, "from": user(chat)}})
+        }),
+        update(
+            "an update kind teloxide does not know",
+            Expect::Silent,
+            |chat, _| json!({"brand_new_kind": {"chat": private_chat(chat)}}),
+        ),
+        // Every kind of message that is not text: the bot says it reads only typed messages.
+        kind("photo", json!({"photo": [file(json!({"width": 10, "height": 10}))]})),
+        // A caption is typed text: a danger phrase in it gets the emergency message first.
+        Row {
+            name: "photo with a danger caption",
+            shape: Shape::Message(
+                json!({"photo": [file(json!({"width": 10, "height": 10}))], "caption": "he's hurting me right now"}),
+            ),
+            expect: Expect::Reply(&[EMERGENCY_REPLY]),
+        },
+        kind(
+            "photo with an ordinary caption",
+            json!({"photo": [file(json!({"width": 10, "height": 10}))], "caption": "look at this"}),
+        ),
+        kind("voice", json!({"voice": file(json!({"duration": 3, "mime_type": "audio/ogg"}))})),
+        kind(
+            "video",
+            json!({"video": file(json!({"width": 10, "height": 10, "duration": 3, "mime_type": "video/mp4"}))}),
+        ),
+        kind("video note", json!({"video_note": file(json!({"length": 10, "duration": 3}))})),
+        kind(
+            "sticker",
+            json!({"sticker": file(json!({"width": 10, "height": 10, "type": "regular", "is_animated": false, "is_video": false}))}),
+        ),
+        kind(
+            "animation",
+            json!({"animation": file(json!({"width": 10, "height": 10, "duration": 3, "mime_type": "video/mp4"})),
+            "document": file(json!({"mime_type": "video/mp4"}))}),
+        ),
+        kind("audio", json!({"audio": file(json!({"duration": 3, "mime_type": "audio/mpeg"}))})),
+        kind("document", json!({"document": file(json!({}))})),
+        kind("location", json!({"location": {"latitude": 52.2, "longitude": 0.12}})),
+        kind(
+            "venue",
+            json!({"venue": {"location": {"latitude": 52.2, "longitude": 0.12}, "title": "A place", "address": "1 Street"}}),
+        ),
+        kind("contact", json!({"contact": {"phone_number": "+440000", "first_name": "A"}})),
+        kind(
+            "poll",
+            json!({"poll": {"id": "p", "question": "?", "options": [{"text": "a", "voter_count": 0}, {"text": "b", "voter_count": 0}],
+            "total_voter_count": 0, "is_closed": false, "is_anonymous": true, "type": "regular", "allows_multiple_answers": false}}),
+        ),
+        // Regression: a dice was taken for a service message and got no reply at all.
+        kind("dice", json!({"dice": {"emoji": "🎲", "value": 3}})),
+    ]
+}
+
+#[tokio::test]
+async fn every_bad_input_gets_its_expected_answer_and_the_bot_carries_on() {
+    let rows = table();
+    assert!(rows.len() >= 40, "{} rows", rows.len());
+    run_table(rows).await;
+}
+
+/// Send every row's update to one bot in one go, then check each row's chat.
+async fn run_table(rows: Vec<Row>) {
+    let api = FakeBotApi::start().await;
+    let bot = Serving::polling(&api, Arc::new(MemoryStore::new(Duration::from_secs(3600))));
+    let mut last = 0;
+    for (i, row) in rows.iter().enumerate() {
+        let chat = FIRST_CHAT + i as i64 * 10;
+        let id = api.new_message_id();
+        last = match &row.shape {
+            Shape::Text(t) => api.user_text(chat, t).0,
+            Shape::Message(fields) => api.push(json!({"message": message(chat, id, fields.clone())})),
+            Shape::Update(build) => api.push(build(chat, id)),
+        };
+    }
+    api.confirmed(last).await;
+
+    let sent = api.delivered("sendMessage");
+    let answered: Vec<String> = api
+        .delivered("answerCallbackQuery")
+        .iter()
+        .map(|c| c.params["callback_query_id"].as_str().unwrap_or("").to_string())
+        .collect();
+    let mut failures = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let chat = FIRST_CHAT + i as i64 * 10;
+        let mine: Vec<_> = sent.iter().filter(|c| c.chat_id() == chat || c.chat_id() == -chat).collect();
+        let lines: Vec<String> = mine.iter().map(|c| first_line(c)).collect();
+        let callback_id = format!("q{chat}");
+        let was_callback = matches!(&row.shape, Shape::Update(_)) && row.name.contains("callback");
+        if was_callback && !answered.contains(&callback_id) {
+            failures.push(format!("{}: the callback query was not answered", row.name));
+        }
+        match row.expect {
+            Expect::Silent => {
+                if !lines.is_empty() {
+                    failures.push(format!("{}: expected no answer, got {lines:?}", row.name));
+                }
+            }
+            Expect::Reply(wanted) => {
+                let matches = lines.len() == wanted.len() && lines.iter().zip(wanted).all(|(l, w)| l.starts_with(w));
+                if !matches {
+                    failures.push(format!("{}: expected {wanted:?}, got {lines:?}", row.name));
+                    continue;
+                }
+                for c in &mine {
+                    if !c.text().contains("999") || c.params.get("parse_mode").is_some() {
+                        failures.push(format!(
+                            "{}: a message without 999 or with a parse mode: {:?}",
+                            row.name,
+                            c.text()
+                        ));
+                    }
+                }
+                let buttons = mine.last().map(|c| c.buttons()).unwrap_or_default();
+                if !buttons.iter().any(|(_, d)| d == "g|exit") {
+                    failures.push(format!("{}: the last message has no quick exit: {buttons:?}", row.name));
+                }
+            }
+        }
+    }
+    let stray: Vec<i64> = sent
+        .iter()
+        .map(|c| c.chat_id().abs())
+        .filter(|c| *c < FIRST_CHAT || *c >= FIRST_CHAT + rows.len() as i64 * 10 || (*c - FIRST_CHAT) % 10 != 0)
+        .collect();
+    assert!(stray.is_empty(), "messages to chats no row used: {stray:?}");
+    assert!(failures.is_empty(), "{} of {} rows failed:\n{}", failures.len(), rows.len(), failures.join("\n"));
+
+    // The bot carries on: a normal message gets its normal reply.
+    let (update, _) = api.user_text(FIRST_CHAT - 1, "/start");
+    api.confirmed(update).await;
+    let after: Vec<String> =
+        api.delivered("sendMessage").iter().filter(|c| c.chat_id() == FIRST_CHAT - 1).map(first_line).collect();
+    assert_eq!(after, vec![START_REPLY.to_string()]);
+    assert!(bot.is_running());
+    bot.stop().await;
+}
