@@ -107,3 +107,16 @@ fn route_explains_a_postcode() {
     assert!(out.contains("cambridgeshire"), "{out}");
     assert!(out.contains("0345 045 5203"), "{out}");
 }
+
+#[test]
+fn run_without_a_token_says_what_to_set() {
+    let o = Command::new(env!("CARGO_BIN_EXE_signpost"))
+        .args(["run", "--store", "memory"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("TELOXIDE_TOKEN")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_clean_failure(&o, "TELOXIDE_TOKEN is not set");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+}
