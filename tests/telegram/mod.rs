@@ -6,41 +6,21 @@
 //! danger patterns and bot settings are the shipped `config/danger.yaml` and `config/bot.yaml`.
 //! `shipped_content_runs_through_the_adapter` runs the real `flows/` and `config/` when they load.
 
+use crate::support::bot::{fixture_content, root};
 use crate::support::fake_bot_api::{Call, FakeBotApi, BOT_USERNAME, FAILURE_BOUND};
 use async_trait::async_trait;
 use serde_json::json;
-use signpost::content::{ConfigSources, Content};
-use signpost::flow::SourceFile;
+use signpost::content::Content;
 use signpost::privacy::HashKey;
 use signpost::store::{ChatState, MemoryStore, SessionStore, StoreError, Versioned};
 use signpost::telegram::{serve, BotConfig, SharedContent, Transport};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
 const CHAT: i64 = 5550001;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Fixture flows and routing, with the shipped danger patterns and settings.
-fn fixture_content() -> Content {
-    let fixtures = root().join("tests/telegram/fixtures");
-    let files = signpost::flow::load_dir(&fixtures.join("flows")).expect("fixture flows");
-    let (router, _) = signpost::routing::Router::load_dir(&fixtures.join("config")).expect("fixture routing config");
-    let read = |name: &str| {
-        let path = root().join("config").join(name);
-        SourceFile::new(path.display().to_string(), std::fs::read_to_string(&path).expect("shipped config"))
-    };
-    let sources = ConfigSources { danger: read("danger.yaml"), bot: Some(read("bot.yaml")) };
-    match Content::from_sources(&files, router, sources) {
-        Ok((content, _)) => content,
-        Err(diags) => panic!("fixture content: {diags:#?}"),
-    }
-}
 
 struct RunningBot {
     api: FakeBotApi,
