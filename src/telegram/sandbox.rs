@@ -69,6 +69,12 @@ impl Sandbox {
         user.is_some_and(|u| staff.allows(u, chat, true))
     }
 
+    /// A listed staff member in a listed staff-only sandbox group.
+    pub fn allows_in_group(&self, user: Option<i64>, chat: i64) -> bool {
+        let staff = self.staff.read().unwrap_or_else(|e| e.into_inner());
+        user.is_some_and(|u| staff.allows(u, chat, false))
+    }
+
     fn draft_dir(&self) -> PathBuf {
         let staff = self.staff.read().unwrap_or_else(|e| e.into_inner());
         staff.draft_flows.clone().unwrap_or_else(|| self.live_flows.clone())

@@ -11,10 +11,15 @@ use teloxide::types::{CallbackQueryId, Chat, Message, MessageKind, Update, Updat
 #[derive(Debug)]
 pub enum Incoming {
     Private(Private),
-    /// A group, channel or supergroup spoke to the bot (or added it).
+    /// A group, channel or supergroup spoke to the bot (or added it), or said something in it.
     Group {
         chat: i64,
         callback: Option<CallbackQueryId>,
+        /// Spoke to the bot (a command, a mention, being added): the public get one pointer.
+        addressed: bool,
+        /// The same message read as if private, for a staff-only sandbox group (config
+        /// `sandbox_groups`); for anyone else it is never used.
+        as_private: Option<Private>,
     },
     /// A callback with nothing else to do (an inline message): only stop the spinner.
     CallbackOnly(CallbackQueryId),
@@ -35,6 +40,8 @@ pub struct Private {
     pub callback: Option<CallbackQueryId>,
     /// The message whose button was pressed (already recorded), to edit in place.
     pub pressed: Option<i32>,
+    /// In a staff-only sandbox group rather than a private chat.
+    pub group: bool,
 }
 
 #[derive(Debug)]
@@ -84,17 +91,32 @@ pub fn classify(update: &Update, bot_username: &str) -> Incoming {
                     message_id: None,
                     callback: Some(q.id.clone()),
                     pressed: Some(msg.id().0),
+                    group: false,
                 })
             } else if chat.is_private() {
                 Incoming::CallbackOnly(q.id.clone())
             } else {
-                Incoming::Group { chat: chat.id.0, callback: Some(q.id.clone()) }
+                let as_private = Private {
+                    chat: chat.id.0,
+                    user: i64::try_from(q.from.id.0).ok(),
+                    input: PrivateInput::Button(data),
+                    message_id: None,
+                    callback: Some(q.id.clone()),
+                    pressed: Some(msg.id().0),
+                    group: true,
+                };
+                Incoming::Group {
+                    chat: chat.id.0,
+                    callback: Some(q.id.clone()),
+                    addressed: true,
+                    as_private: Some(as_private),
+                }
             }
         }
         UpdateKind::MyChatMember(m) if !m.chat.is_private() => {
             let added = m.new_chat_member.is_present() && !m.old_chat_member.is_present();
             if added {
-                Incoming::Group { chat: m.chat.id.0, callback: None }
+                Incoming::Group { chat: m.chat.id.0, callback: None, addressed: true, as_private: None }
             } else {
                 Incoming::Ignore
             }
@@ -107,12 +129,9 @@ fn message(m: &Message, bot_username: &str) -> Incoming {
     if m.from.as_ref().is_some_and(|u| u.is_bot) {
         return Incoming::Ignore;
     }
-    if !m.chat.is_private() {
-        return if speaks_to_bot(m, &m.chat, bot_username) {
-            Incoming::Group { chat: m.chat.id.0, callback: None }
-        } else {
-            Incoming::Ignore
-        };
+    let group = !m.chat.is_private();
+    if group && m.chat.is_channel() {
+        return Incoming::Ignore;
     }
     let input = match (m.text(), &m.kind) {
         (Some(text), _) => PrivateInput::Text(text.to_string()),
@@ -127,14 +146,13 @@ fn message(m: &Message, bot_username: &str) -> Incoming {
         (None, _) => return Incoming::Ignore,
     };
     let user = m.from.as_ref().and_then(|u| i64::try_from(u.id.0).ok());
-    Incoming::Private(Private {
-        chat: m.chat.id.0,
-        user,
-        input,
-        message_id: Some(m.id.0),
-        callback: None,
-        pressed: None,
-    })
+    let private =
+        Private { chat: m.chat.id.0, user, input, message_id: Some(m.id.0), callback: None, pressed: None, group };
+    if group {
+        let addressed = speaks_to_bot(m, &m.chat, bot_username);
+        return Incoming::Group { chat: m.chat.id.0, callback: None, addressed, as_private: Some(private) };
+    }
+    Incoming::Private(private)
 }
 
 /// In a group: a command for this bot (or for no bot in particular), a mention, or the bot

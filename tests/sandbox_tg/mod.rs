@@ -20,6 +20,9 @@ use tokio::sync::oneshot;
 
 const STAFF: i64 = 5550101;
 const PUBLIC: i64 = 5550202;
+/// A staff-only group listed in `sandbox_groups`.
+const STAFF_GROUP: i64 = -1005550303;
+const OTHER_GROUP: i64 = -1005550404;
 const DRAFT_GREETING: &str = "Hello from the draft. Who are you?";
 
 fn fixtures() -> PathBuf {
@@ -53,7 +56,7 @@ impl Dirs {
         for name in ["danger.yaml", "bot.yaml"] {
             std::fs::copy(shipped.join(name), config.join(name)).unwrap();
         }
-        let staff = format!("staff: [{STAFF}]\nsandbox_groups: []\ndraft_flows: {}\n", draft.display());
+        let staff = format!("staff: [{STAFF}]\nsandbox_groups: [{STAFF_GROUP}]\ndraft_flows: {}\n", draft.display());
         std::fs::write(config.join("staff.yaml"), staff).unwrap();
         let dirs = Dirs { _tmp: tmp, live, draft, config };
         dirs.edit_draft(|main| main.replace("say: Hello. Who are you?", &format!("say: {DRAFT_GREETING}")));
@@ -127,6 +130,13 @@ impl Bot {
 
     fn counts(&self) -> (usize, usize) {
         (self.api.delivered("sendMessage").len(), self.api.delivered("editMessageText").len())
+    }
+
+    /// `from` types `text` in group `chat`; returns the replies.
+    async fn say_in_group(&self, chat: i64, from: i64, text: &str) -> Vec<Call> {
+        let (sent, edited) = self.counts();
+        let update = self.api.group_text(chat, from, text);
+        self.replies_to(update, sent, edited).await
     }
 
     /// `chat` types `text`; returns the replies.
@@ -398,4 +408,31 @@ fn shipped_staff_list_is_empty() {
         signpost::sandbox::staff::StaffList::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/staff.yaml"))
             .expect("config/staff.yaml parses");
     assert!(list.is_empty(), "config/staff.yaml ships with nobody on it");
+}
+
+/// `sandbox_groups`: staff may run the sandbox in a listed staff-only group; the public guidance
+/// never runs in any group, and nobody else gets anything but the pointer to a private chat.
+#[tokio::test]
+async fn a_listed_staff_group_runs_the_sandbox_and_nothing_else_runs_in_groups() {
+    let bot = Bot::start().await;
+    // Sandbox off: even staff get only the pointer, never the guidance.
+    let replies = bot.say_in_group(STAFF_GROUP, STAFF, "/start").await;
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(replies[0].text().contains("I don't give guidance in group chats"), "{}", replies[0].text());
+    assert!(!replies[0].text().contains(MARKER));
+    // Staff switch the sandbox on in the listed group: marked test messages from the draft.
+    let on = bot.say_in_group(STAFF_GROUP, STAFF, "/sandbox").await;
+    assert!(on.iter().all(|c| c.text().starts_with(MARKER)), "{on:?}");
+    bot.say_in_group(STAFF_GROUP, STAFF, "/reload").await;
+    let start = bot.say_in_group(STAFF_GROUP, STAFF, "/start").await;
+    assert!(start.iter().any(|c| c.text().contains(DRAFT_GREETING)), "{start:?}");
+    assert!(start.iter().all(|c| c.text().starts_with(MARKER)), "every message is marked as a test");
+    // Someone not on the staff list, in the same group: nothing from the sandbox, no guidance.
+    let public = bot.say_in_group(STAFF_GROUP, PUBLIC, "/goto pick").await;
+    assert!(public.iter().all(|c| !c.text().contains(MARKER) && !c.text().contains("Who are you")), "{public:?}");
+    // Staff in a group that is not listed: the pointer, not the sandbox.
+    let other = bot.say_in_group(OTHER_GROUP, STAFF, "/sandbox").await;
+    assert_eq!(other.len(), 1, "{other:?}");
+    assert!(other[0].text().contains("I don't give guidance in group chats"));
+    bot.stop().await;
 }
