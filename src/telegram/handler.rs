@@ -168,12 +168,20 @@ impl Handler {
     async fn dispatch(&self, update_id: u32, incoming: Incoming) -> anyhow::Result<()> {
         match incoming {
             Incoming::Private(p) => self.private(update_id, p).await,
-            Incoming::Group { chat, callback } => {
-                if let Some(id) = callback {
-                    self.answer(id).await;
+            Incoming::Group { chat, callback, addressed, as_private } => match as_private {
+                // A staff member in a staff-only sandbox group: the sandbox, never the public guidance.
+                Some(p) if self.sandbox.allows_in_group(p.user, chat) => self.private(update_id, p).await,
+                _ => {
+                    if let Some(id) = callback {
+                        self.answer(id).await;
+                    }
+                    if addressed {
+                        self.group(chat).await
+                    } else {
+                        Ok(())
+                    }
                 }
-                self.group(chat).await
-            }
+            },
             Incoming::CallbackOnly(id) => {
                 self.answer(id).await;
                 Ok(())
@@ -202,7 +210,7 @@ impl Handler {
             PrivateInput::Caption(_) => Input::Unsupported,
         };
         let now = Utc::now();
-        let is_staff = self.sandbox.allows(p.user, p.chat);
+        let is_staff = if p.group { self.sandbox.allows_in_group(p.user, p.chat) } else { self.sandbox.allows(p.user, p.chat) };
         let command = match &p.input {
             PrivateInput::Text(t) => staff::parse(t),
             _ => None,
@@ -227,6 +235,10 @@ impl Handler {
                 Some(v) => (v.value, Some(v.version)),
                 None => (ChatState { created_at: now.timestamp(), ..ChatState::default() }, None),
             };
+            if p.group && command.is_none() && !state.sandbox.as_ref().is_some_and(|s| s.on) {
+                // A sandbox group with the sandbox off: never the public guidance in a group.
+                return self.group(p.chat).await;
+            }
             if state.last_update_id.is_some_and(|last| last >= update_id) {
                 if state.last_update_id == Some(update_id) && !state.outbox.is_empty() {
                     if !self.exclusive && now.timestamp() - state.updated_at < CLAIM_LEASE_SECS {
