@@ -567,6 +567,8 @@ async fn run_one(args: &E2eArgs, target: &str, content: Arc<Content>) -> anyhow:
     let log = std::fs::File::create(args.tmp.join(format!("signpost-load-{target}.log")))?;
     cmd.env("TELOXIDE_TOKEN", "123:load-test")
         .env("TELOXIDE_API_URL", format!("http://{addr}/"))
+        // A persistent store needs a hash key (the memory store makes up its own).
+        .env("SIGNPOST_HASH_KEY", "signpost-load-test-key-not-a-secret-0123456789abcdef")
         .env_remove("SIGNPOST_LOG")
         .env_remove("SIGNPOST_STORE")
         .stdin(Stdio::null())

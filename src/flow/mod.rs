@@ -9,7 +9,8 @@ pub mod raw;
 pub mod validate;
 
 use crate::diag::Location;
-use regex::{Regex, RegexSet};
+use crate::pattern::Set;
+use regex::Regex;
 use std::collections::HashMap;
 
 pub use load::{load_dir, parse_file, SourceFile};
@@ -45,7 +46,7 @@ pub struct Flows {
     pub sign_index: HashMap<String, usize>,
     /// Every sign's patterns in one set, so a message is read once for all signs (and the flows
     /// load fast: building one set costs far less than a regex per pattern).
-    pub sign_patterns: RegexSet,
+    pub sign_patterns: Set,
     /// For each pattern in `sign_patterns`, the sign it belongs to.
     pub pattern_sign: Vec<usize>,
     /// The node `/area` goes to (the first `area: true` node of the main flow, else any).
@@ -198,7 +199,8 @@ impl Flows {
 
     /// Signs whose patterns match `text`, in catalogue order, each once.
     pub fn signs_in(&self, text: &str) -> Vec<usize> {
-        let mut found: Vec<usize> = self.sign_patterns.matches(text).iter().map(|p| self.pattern_sign[p]).collect();
+        let mut found: Vec<usize> =
+            self.sign_patterns.matches(text).into_iter().map(|p| self.pattern_sign[p]).collect();
         found.sort_unstable();
         found.dedup();
         found

@@ -13,7 +13,6 @@ use super::*;
 use crate::diag::{Diagnostic, Location};
 use crate::engine::callback;
 use crate::yaml::{location, Spanned};
-use regex::RegexSet;
 use std::collections::{HashMap, HashSet};
 
 /// What the validator needs to know from outside the flows (the config), passed in so the check
@@ -277,7 +276,7 @@ impl<'c> Validator<'c> {
     }
 
     /// All signs' patterns as one set; each pattern's syntax was checked where it was written.
-    fn sign_pattern_set(&mut self, signs: &[Sign], files: &[SourceFile]) -> (RegexSet, Vec<usize>) {
+    fn sign_pattern_set(&mut self, signs: &[Sign], files: &[SourceFile]) -> (crate::pattern::Set, Vec<usize>) {
         let mut sources = Vec::new();
         let mut owner = Vec::new();
         for (i, s) in signs.iter().enumerate() {
@@ -286,12 +285,12 @@ impl<'c> Validator<'c> {
                 owner.push(i);
             }
         }
-        match crate::pattern::set(sources) {
+        match crate::pattern::Set::new(sources) {
             Ok(set) => (set, owner),
             Err(e) => {
                 let origin = files.first().map(|f| f.origin.as_str()).unwrap_or("flows");
                 self.err(Location::file(origin), format!("the signs' patterns together are too large to use: {e}"));
-                (RegexSet::empty(), Vec::new())
+                (crate::pattern::Set::empty(), Vec::new())
             }
         }
     }

@@ -5,7 +5,6 @@
 
 use crate::diag::{Diagnostic, Location};
 use crate::yaml::{self, Spanned};
-use regex::RegexSet;
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
@@ -27,7 +26,7 @@ When you and the child are safe, I can carry on helping.";
 /// form of the text (see [`normalise`]), so they are written in lower case without apostrophes.
 #[derive(Debug, Clone)]
 pub struct DangerDetector {
-    set: RegexSet,
+    set: crate::pattern::Set,
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,7 +62,7 @@ impl DangerDetector {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let set = crate::pattern::set(sources.iter().map(String::as_str))
+        let set = crate::pattern::Set::new(sources.iter().map(String::as_str))
             .map_err(|e| vec![Location::file(origin).error(format!("danger patterns: {e}"))])?;
         Ok(DangerDetector { set })
     }

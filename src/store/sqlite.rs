@@ -1,7 +1,8 @@
 //! The embedded default: one SQLite file (WAL mode), one row per chat.
 //!
 //! Owns the schema, expiry by `expires_at`, and compare-and-set by a `version` column. rusqlite
-//! is blocking, so every call runs on tokio's blocking pool with the connection behind a mutex.
+//! is blocking, so the connection lives on a thread of its own; calls are queued to it, and what
+//! is queued together is committed together (see [`serve`]).
 //!
 //! What a user told the bot must not linger: `secure_delete` zeroes deleted and overwritten rows,
 //! and [`SessionStore::delete`] and [`SqliteStore::purge_expired`] checkpoint and truncate the
@@ -12,7 +13,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The current time in Unix seconds. Injected so tests can move time instead of sleeping.
@@ -38,12 +39,44 @@ pub struct SqliteStore {
     inner: Arc<Inner>,
 }
 
+/// What the handles share. Dropping the last handle stops the connection's thread and waits for
+/// it, so the file is closed (and its log checkpointed) when the store is gone.
 struct Inner {
-    conn: Mutex<Connection>,
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
     path: PathBuf,
     /// Idle time before a session expires, in whole seconds (rounded up).
     ttl_secs: i64,
+}
+
+/// The connection and what its statements need; owned by the connection's thread.
+struct Db {
+    conn: Connection,
+    ttl_secs: i64,
     clock: UnixClock,
+}
+
+/// One operation for the connection's thread.
+struct Job {
+    /// Runs outside any transaction (deleting: it checkpoints the log afterwards).
+    alone: bool,
+    /// Does the work and returns how to hand over its result once the transaction it ran in is
+    /// settled: `Err` if that transaction failed to commit, whatever the work itself returned.
+    work: Box<dyn FnOnce(&Db) -> Deliver + Send>,
+}
+
+type Deliver = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+/// The most operations committed in one transaction.
+const MAX_BATCH: usize = 128;
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl fmt::Debug for SqliteStore {
@@ -80,14 +113,14 @@ impl SqliteStore {
             .and_then(|()| conn.execute_batch(SCHEMA))
             .map_err(|e| fail(&e))?;
         let ttl_secs = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
-        Ok(SqliteStore {
-            inner: Arc::new(Inner {
-                conn: Mutex::new(conn),
-                path,
-                ttl_secs: i64::try_from(ttl_secs).unwrap_or(i64::MAX),
-                clock,
-            }),
-        })
+        let ttl_secs = i64::try_from(ttl_secs).unwrap_or(i64::MAX);
+        let (jobs, queue) = mpsc::channel();
+        let db = Db { conn, ttl_secs, clock };
+        let thread = std::thread::Builder::new()
+            .name("signpost-sqlite".to_string())
+            .spawn(move || serve(&db, &queue))
+            .map_err(|e| fail(&e))?;
+        Ok(SqliteStore { inner: Arc::new(Inner { jobs: Some(jobs), thread: Some(thread), path, ttl_secs }) })
     }
 
     /// The database file.
@@ -98,10 +131,10 @@ impl SqliteStore {
     /// Deletes every expired session and truncates the write-ahead log. Returns how many
     /// sessions were deleted. [`crate::store::open`] runs it periodically.
     pub async fn purge_expired(&self) -> Result<usize, StoreError> {
-        self.run(|inner, conn| {
-            let now = (inner.clock)();
-            let n = conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
-            truncate_wal(conn)?;
+        self.run(true, |db| {
+            let now = (db.clock)();
+            let n = db.conn.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")?.execute([now])?;
+            truncate_wal(&db.conn)?;
             Ok(n)
         })
         .await
@@ -125,38 +158,108 @@ impl SqliteStore {
         })
     }
 
-    /// Runs `f` on the blocking pool with the connection locked.
-    async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    /// Runs `f` on the connection's thread and waits for its result. Unless `alone`, `f` may
+    /// share a transaction with the operations queued at the same time; its result is handed
+    /// over only once that transaction has committed.
+    async fn run<T, F>(&self, alone: bool, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Inner, &Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&Db) -> Result<T, StoreError> + Send + 'static,
     {
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let conn = inner.conn.lock().unwrap_or_else(|e| e.into_inner());
-            f(&inner, &conn)
-        })
-        .await
-        .map_err(|e| StoreError::Backend(format!("sqlite task failed: {e}")))?
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let work = Box::new(move |db: &Db| -> Deliver {
+            let result = f(db);
+            Box::new(move |settled: Result<(), String>| {
+                let _ = tx.send(settled.map_err(StoreError::Backend).and(result));
+            })
+        });
+        let gone = || StoreError::Backend("the sqlite connection's thread has stopped".to_string());
+        self.inner.jobs.as_ref().ok_or_else(gone)?.send(Job { alone, work }).map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
     }
+}
+
+/// The connection's thread: takes what is queued (up to [`MAX_BATCH`]) and runs it in one
+/// transaction, so one commit (one write of each changed page to the log) serves many chats,
+/// and no two threads ever wait on the connection. Each save is still one compare-and-set
+/// statement, checked in order against everything before it.
+fn serve(db: &Db, queue: &mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut waiting: Vec<Deliver> = Vec::new();
+        let mut in_transaction = false;
+        for job in batch {
+            if job.alone {
+                settle(&db.conn, &mut in_transaction, &mut waiting);
+                (job.work)(db)(Ok(()));
+                continue;
+            }
+            if in_transaction && db.conn.is_autocommit() {
+                // SQLite rolled the transaction back (disk full, I/O error): what ran in it is lost.
+                fail_all(&mut waiting, "sqlite: the transaction was rolled back".to_string());
+                in_transaction = false;
+            }
+            if !in_transaction {
+                in_transaction = db.conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+            }
+            let deliver = (job.work)(db);
+            if in_transaction {
+                waiting.push(deliver);
+            } else {
+                // Could not start a transaction: the statement ran (or failed) on its own.
+                deliver(Ok(()));
+            }
+        }
+        settle(&db.conn, &mut in_transaction, &mut waiting);
+    }
+}
+
+/// Commits the open transaction, if any, and hands over the results that waited on it.
+fn settle(conn: &Connection, in_transaction: &mut bool, waiting: &mut Vec<Deliver>) {
+    if !std::mem::take(in_transaction) {
+        return;
+    }
+    if conn.is_autocommit() {
+        fail_all(waiting, "sqlite: the transaction was rolled back".to_string());
+        return;
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => waiting.drain(..).for_each(|deliver| deliver(Ok(()))),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            fail_all(waiting, format!("sqlite: committing failed: {e}"));
+        }
+    }
+}
+
+fn fail_all(waiting: &mut Vec<Deliver>, cause: String) {
+    waiting.drain(..).for_each(|deliver| deliver(Err(cause.clone())));
 }
 
 #[async_trait]
 impl SessionStore for SqliteStore {
     async fn load(&self, key: &str) -> Result<Option<Versioned<ChatState>>, StoreError> {
         let key = key.to_string();
-        self.run(move |inner, conn| {
-            let now = (inner.clock)();
-            let row: Option<(i64, i64, String)> = conn
-                .query_row("SELECT version, expires_at, state FROM sessions WHERE key = ?1", [&key], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                })
+        self.run(false, move |db| {
+            let now = (db.clock)();
+            let row: Option<(i64, i64, String)> = db
+                .conn
+                .prepare_cached("SELECT version, expires_at, state FROM sessions WHERE key = ?1")?
+                .query_row([&key], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
                 .optional()?;
             match row {
                 None => Ok(None),
                 Some((_, expires_at, _)) if expires_at <= now => {
                     // Only if still expired: another process may have just saved a new state.
-                    conn.execute("DELETE FROM sessions WHERE key = ?1 AND expires_at <= ?2", params![key, now])?;
+                    db.conn
+                        .prepare_cached("DELETE FROM sessions WHERE key = ?1 AND expires_at <= ?2")?
+                        .execute(params![key, now])?;
                     Ok(None)
                 }
                 Some((version, _, state)) => {
@@ -167,35 +270,35 @@ impl SessionStore for SqliteStore {
         .await
     }
 
-    /// Each branch is one statement, so the check and the write are one atomic transaction.
+    /// Each branch is one statement, so the check and the write are one atomic step.
     async fn save(&self, key: &str, state: &ChatState, expected: Option<u64>) -> Result<u64, StoreError> {
         let key = key.to_string();
         let json = encode(state)?;
-        self.run(move |inner, conn| {
-            let now = (inner.clock)();
-            let expires_at = now.saturating_add(inner.ttl_secs);
+        self.run(false, move |db| {
+            let now = (db.clock)();
+            let expires_at = now.saturating_add(db.ttl_secs);
             let version: Option<i64> = match expected {
                 // Nothing stored, or only an expired row. An expired row's version keeps counting
                 // up, so a save based on the old conversation can never match the new one.
-                None => conn
-                    .query_row(
+                None => db
+                    .conn
+                    .prepare_cached(
                         "INSERT INTO sessions (key, version, expires_at, state) VALUES (?1, 1, ?2, ?3)
                          ON CONFLICT (key) DO UPDATE
                             SET version = version + 1, expires_at = excluded.expires_at, state = excluded.state
                             WHERE expires_at <= ?4
                          RETURNING version",
-                        params![key, expires_at, json, now],
-                        |row| row.get(0),
-                    )
+                    )?
+                    .query_row(params![key, expires_at, json, now], |row| row.get(0))
                     .optional()?,
-                Some(expected) => conn
-                    .query_row(
+                Some(expected) => db
+                    .conn
+                    .prepare_cached(
                         "UPDATE sessions SET version = version + 1, expires_at = ?2, state = ?3
                          WHERE key = ?1 AND version = ?4 AND expires_at > ?5
                          RETURNING version",
-                        params![key, expires_at, json, to_sql_version(expected)?, now],
-                        |row| row.get(0),
-                    )
+                    )?
+                    .query_row(params![key, expires_at, json, to_sql_version(expected)?, now], |row| row.get(0))
                     .optional()?,
             };
             match version {
@@ -209,9 +312,9 @@ impl SessionStore for SqliteStore {
     /// Quick exit: the row goes, and its bytes with it (zeroed, and the log truncated).
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         let key = key.to_string();
-        self.run(move |_, conn| {
-            conn.execute("DELETE FROM sessions WHERE key = ?1", [&key])?;
-            truncate_wal(conn)
+        self.run(true, move |db| {
+            db.conn.prepare_cached("DELETE FROM sessions WHERE key = ?1")?.execute([&key])?;
+            truncate_wal(&db.conn)
         })
         .await
     }
