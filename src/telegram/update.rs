@@ -83,33 +83,25 @@ pub fn classify(update: &Update, bot_username: &str) -> Incoming {
             };
             let chat = msg.chat();
             let data = keyboard::pressed(q.data.as_deref()).to_string();
+            let pressed = Private {
+                chat: chat.id.0,
+                user: i64::try_from(q.from.id.0).ok(),
+                input: PrivateInput::Button(data),
+                message_id: None,
+                callback: Some(q.id.clone()),
+                pressed: Some(msg.id().0),
+                group: !chat.is_private(),
+            };
             if chat.is_private() && chat.id.0 == q.from.id.0 as i64 {
-                Incoming::Private(Private {
-                    chat: chat.id.0,
-                    user: i64::try_from(q.from.id.0).ok(),
-                    input: PrivateInput::Button(data),
-                    message_id: None,
-                    callback: Some(q.id.clone()),
-                    pressed: Some(msg.id().0),
-                    group: false,
-                })
+                Incoming::Private(pressed)
             } else if chat.is_private() {
                 Incoming::CallbackOnly(q.id.clone())
             } else {
-                let as_private = Private {
-                    chat: chat.id.0,
-                    user: i64::try_from(q.from.id.0).ok(),
-                    input: PrivateInput::Button(data),
-                    message_id: None,
-                    callback: Some(q.id.clone()),
-                    pressed: Some(msg.id().0),
-                    group: true,
-                };
                 Incoming::Group {
                     chat: chat.id.0,
                     callback: Some(q.id.clone()),
                     addressed: true,
-                    as_private: Some(as_private),
+                    as_private: Some(pressed),
                 }
             }
         }
