@@ -5,8 +5,6 @@
 //! being applied to wherever the user is now. Global buttons (start again, quick exit, change
 //! area, carry on) work from any message.
 
-use crate::flow::{Flows, NodeIdx, NodeKind};
-
 /// A pressed button, decoded. Ids are borrowed from the data; nothing is trusted yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Press<'a> {
@@ -107,40 +105,6 @@ pub fn decode(data: &str) -> Press<'_> {
         _ => return Press::Unknown,
     };
     Press::Node { version, node, action }
-}
-
-/// Every button data string a node can ever show (all choices, whatever their conditions, and
-/// the engine's own buttons), for the validator's size checks.
-pub fn buttons_of(flows: &Flows, i: NodeIdx) -> Vec<String> {
-    let node = &flows.nodes[i];
-    let v = flows.version.as_str();
-    let id = node.id.as_str();
-    let mut out = Vec::new();
-    match &node.kind {
-        NodeKind::Message { button, .. } => {
-            if button.is_some() {
-                out.push(choice(v, id, 0));
-            }
-        }
-        NodeKind::Choice { choices } => {
-            out.extend((0..choices.len()).map(|n| choice(v, id, n)));
-        }
-        NodeKind::Pick { signs, .. } => {
-            out.extend(signs.iter().map(|&s| toggle(v, id, &flows.signs[s].id)));
-            out.push(done(v, id));
-        }
-        NodeKind::End { also } => {
-            out.extend((0..also.len()).map(|n| choice(v, id, n)));
-            out.push(global(GlobalAction::Area));
-            out.push(global(GlobalAction::Start));
-        }
-        NodeKind::Ask { .. } => out.push(global(GlobalAction::Start)),
-        NodeKind::Area { .. } | NodeKind::Branch { .. } | NodeKind::Call { .. } => {}
-    }
-    if !matches!(node.kind, NodeKind::Branch { .. } | NodeKind::Call { .. }) {
-        out.push(global(GlobalAction::Exit));
-    }
-    out
 }
 
 #[cfg(test)]

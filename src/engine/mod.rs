@@ -10,6 +10,7 @@ mod render;
 mod session;
 mod step;
 
+pub use render::{every_button, global_button, quick_exit, START_AGAIN};
 pub use session::Session;
 pub use step::{jump, step};
 

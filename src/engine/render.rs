@@ -3,7 +3,7 @@
 use super::callback::{self, GlobalAction};
 use super::{Button, Session};
 use crate::content::Content;
-use crate::flow::{Condition, NodeIdx, NodeKind};
+use crate::flow::{Condition, Flows, NodeIdx, NodeKind};
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
 use std::fmt::Write;
@@ -110,12 +110,48 @@ fn button(label: impl Into<String>, data: String) -> Button {
 /// The buttons node `idx` shows this session, the engine's own included (quick exit last).
 pub fn buttons(c: &Content, s: &Session, idx: NodeIdx) -> Vec<Button> {
     let flows = &c.flows;
+    let mut out = flow_buttons(flows, idx, |w| holds(c, s, w), |sign| s.signs.iter().any(|x| x == sign));
+    if let NodeKind::Area { .. } = flows.nodes[idx].kind {
+        area_buttons(c, s, idx, &mut out);
+    }
+    if waits(&flows.nodes[idx].kind) {
+        out.push(quick_exit());
+    }
+    out
+}
+
+/// Every button node `idx` can ever show: all conditional buttons, nothing ticked, and the
+/// engine's own. The validator checks button counts and data sizes on this, and transcript
+/// coverage lists what was never pressed, so both see exactly what [`buttons`] can produce.
+/// (An area node's area buttons come from the router, not the flows, and are not included.)
+pub fn every_button(flows: &Flows, idx: NodeIdx) -> Vec<Button> {
+    let mut out = flow_buttons(flows, idx, |_| true, |_| false);
+    if waits(&flows.nodes[idx].kind) {
+        out.push(quick_exit());
+    }
+    out
+}
+
+/// Branch and call nodes show nothing and never wait for the user.
+fn waits(kind: &NodeKind) -> bool {
+    !matches!(kind, NodeKind::Branch { .. } | NodeKind::Call { .. })
+}
+
+/// The buttons a node's own definition gives, and the engine's per-kind additions (start again,
+/// change area), before the quick exit. `shows` decides conditional buttons; `ticked` marks the
+/// signs already picked on a pick list.
+fn flow_buttons(
+    flows: &Flows,
+    idx: NodeIdx,
+    shows: impl Fn(&Condition) -> bool,
+    ticked: impl Fn(&str) -> bool,
+) -> Vec<Button> {
     let node = &flows.nodes[idx];
     let (v, id) = (flows.version.as_str(), node.id.as_str());
     let mut out = Vec::new();
     let choices = |out: &mut Vec<Button>, list: &[crate::flow::Choice]| {
         for (i, ch) in list.iter().enumerate() {
-            if ch.when.as_ref().is_none_or(|w| holds(c, s, w)) {
+            if ch.when.as_ref().is_none_or(&shows) {
                 out.push(button(&ch.label, callback::choice(v, id, i)));
             }
         }
@@ -130,37 +166,38 @@ pub fn buttons(c: &Content, s: &Session, idx: NodeIdx) -> Vec<Button> {
         NodeKind::Pick { signs, button: done, .. } => {
             for &i in signs {
                 let sign = &flows.signs[i];
-                let ticked = s.signs.contains(&sign.id);
-                let label = if ticked { format!("✅ {}", sign.label) } else { sign.label.clone() };
+                let label = if ticked(&sign.id) { format!("✅ {}", sign.label) } else { sign.label.clone() };
                 out.push(button(label, callback::toggle(v, id, &sign.id)));
             }
             out.push(button(done, callback::done(v, id)));
         }
         NodeKind::Ask { .. } => out.push(button(START_AGAIN, callback::global(GlobalAction::Start))),
-        NodeKind::Area { .. } => {
-            if s.area_options.is_empty() {
-                for a in c.router.areas() {
-                    out.push(button(&a.label, callback::area(v, id, a.id.as_str())));
-                }
-            } else {
-                for a in s.area_options.iter().filter_map(|a| c.router.area(a)) {
-                    out.push(button(&a.label, callback::area(v, id, a.id.as_str())));
-                }
-                if !s.area_options.iter().any(|a| a == ELSEWHERE) {
-                    out.push(button(SOMEWHERE_ELSE, callback::area(v, id, ELSEWHERE)));
-                }
-            }
-            out.push(button(DONT_KNOW_AREA, callback::area(v, id, UNKNOWN_AREA)));
-        }
         NodeKind::End { also } => {
             choices(&mut out, also);
             out.push(button(CHANGE_AREA, callback::global(GlobalAction::Area)));
             out.push(button(START_AGAIN, callback::global(GlobalAction::Start)));
         }
-        NodeKind::Branch { .. } | NodeKind::Call { .. } => {}
+        NodeKind::Area { .. } | NodeKind::Branch { .. } | NodeKind::Call { .. } => {}
     }
-    out.push(quick_exit());
     out
+}
+
+/// The areas to choose from (or the follow-up question's options), then "don't know".
+fn area_buttons(c: &Content, s: &Session, idx: NodeIdx, out: &mut Vec<Button>) {
+    let (v, id) = (c.flows.version.as_str(), c.flows.nodes[idx].id.as_str());
+    if s.area_options.is_empty() {
+        for a in c.router.areas() {
+            out.push(button(&a.label, callback::area(v, id, a.id.as_str())));
+        }
+    } else {
+        for a in s.area_options.iter().filter_map(|a| c.router.area(a)) {
+            out.push(button(&a.label, callback::area(v, id, a.id.as_str())));
+        }
+        if !s.area_options.iter().any(|a| a == ELSEWHERE) {
+            out.push(button(SOMEWHERE_ELSE, callback::area(v, id, ELSEWHERE)));
+        }
+    }
+    out.push(button(DONT_KNOW_AREA, callback::area(v, id, UNKNOWN_AREA)));
 }
 
 pub fn quick_exit() -> Button {

@@ -11,7 +11,6 @@ use super::load::{parse_file, SourceFile};
 use super::raw::{RawAsk, RawChoice, RawCondition, RawFile, RawNode};
 use super::*;
 use crate::diag::{Diagnostic, Location};
-use crate::engine::callback;
 use crate::yaml::{location, Spanned};
 use std::collections::{HashMap, HashSet};
 
@@ -667,7 +666,7 @@ impl<'c> Validator<'c> {
                     }
                 }
             }
-            let buttons = callback::buttons_of(flows, i);
+            let buttons: Vec<String> = crate::engine::every_button(flows, i).into_iter().map(|b| b.data).collect();
             if buttons.len() > limits::MAX_BUTTONS {
                 self.err(
                     d.loc.clone(),

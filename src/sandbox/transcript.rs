@@ -248,7 +248,7 @@ pub fn uncovered(content: &Content, outcomes: &[Outcome]) -> Vec<String> {
             out.push(format!("{}: node \"{}\" is never reached", node.loc, node.id));
             continue;
         }
-        for data in callback::buttons_of(flows, i) {
+        for data in crate::engine::every_button(flows, i).into_iter().map(|b| b.data) {
             if matches!(callback::decode(&data), callback::Press::Global(_)) {
                 continue;
             }
