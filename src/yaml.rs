@@ -22,10 +22,7 @@ pub fn from_str<T: DeserializeOwned>(src: &str, origin: &str) -> Result<T, Diagn
 
 /// Where a spanned value starts, as a [`Location`] in `origin`.
 pub fn location<T>(value: &Spanned<T>, origin: &str) -> Location {
-    match value.span().start() {
-        Some(m) => Location::new(origin, m.line(), m.column()),
-        None => Location::file(origin),
-    }
+    at(origin, value.span().start())
 }
 
 fn at(origin: &str, m: Option<&Marker>) -> Location {

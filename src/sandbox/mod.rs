@@ -60,9 +60,8 @@ impl<'c> Conversation<'c> {
                 return Action::Press(b.clone());
             }
         }
-        match self.buttons.iter().find(|b| {
-            b.label.trim().eq_ignore_ascii_case(trimmed) || b.label.trim().to_lowercase() == trimmed.to_lowercase()
-        }) {
+        let wanted = trimmed.to_lowercase();
+        match self.buttons.iter().find(|b| b.label.trim().to_lowercase() == wanted) {
             Some(b) => Action::Press(b.clone()),
             None => Action::Type(line.to_string()),
         }

@@ -22,8 +22,8 @@ use super::sandbox::Sandbox;
 use super::split::split_reply;
 use super::update::{classify, Incoming, Private, PrivateInput};
 use super::SharedContent;
-use crate::engine::callback::{self, GlobalAction};
-use crate::engine::{step, Button, Effect, Input, Reply};
+use crate::engine::callback::GlobalAction;
+use crate::engine::{self, step, Effect, Input, Reply};
 use crate::privacy::HashKey;
 use crate::sandbox::staff;
 use crate::store::{ChatState, SessionStore, StoreError};
@@ -401,10 +401,7 @@ impl Handler {
 
     /// The reply when handling failed: sorry, 999, and a way to start again.
     async fn apologise(&self, chat: i64, tag: &str) {
-        let buttons = [
-            Button { label: "Start again".to_string(), data: callback::global(GlobalAction::Start) },
-            Button { label: "Quick exit (clear this chat)".to_string(), data: callback::global(GlobalAction::Exit) },
-        ];
+        let buttons = [engine::global_button(engine::START_AGAIN, GlobalAction::Start), engine::quick_exit()];
         match self.api.send(ChatId(chat), APOLOGY, Some(keyboard::keyboard(&buttons))).await {
             Ok(m) => {
                 let id = m.id.0;
