@@ -14,9 +14,14 @@ use teloxide::requests::{Request, Requester};
 use teloxide::types::{Update, UpdateKind};
 use teloxide::Bot;
 
+/// The same allocator as `signpost`, so that the baseline is built the same way.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-    runtime.block_on(run());
+    // Like `signpost run`: the loop runs on a worker thread, not the one that calls block_on.
+    runtime.block_on(runtime.spawn(run())).expect("the echo loop panicked");
 }
 
 async fn run() {

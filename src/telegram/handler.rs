@@ -114,7 +114,9 @@ impl Handler {
             let handler = Arc::clone(self);
             tasks.spawn(async move {
                 for u in updates {
-                    handler.handle(u).await;
+                    // Boxed: the handling future is large, and a task's future is copied when
+                    // the task is made and again when its output is taken.
+                    handler.handle(u).boxed().await;
                 }
             });
         }
