@@ -58,8 +58,7 @@ struct Db {
 
 /// One operation for the connection's thread.
 struct Job {
-    /// Runs outside any transaction (deleting: it checkpoints the log afterwards).
-    alone: bool,
+    mode: Mode,
     /// Does the work and returns how to hand over its result once the transaction it ran in is
     /// settled: `Err` if that transaction failed to commit, whatever the work itself returned.
     work: Box<dyn FnOnce(&Db) -> Deliver + Send>,
@@ -67,6 +66,18 @@ struct Job {
 
 type Deliver = Box<dyn FnOnce(Result<(), String>) + Send>;
 
+/// How a job runs relative to the others queued with it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// In the batch's transaction.
+    Shared,
+    /// Outside any transaction (purging: it truncates the log itself).
+    Alone,
+    /// In the batch's transaction; its result is handed over only once the log has been
+    /// truncated after the commit (quick exit: the deleted state's bytes must not stay in the
+    /// log). Every such job in a batch waits on one truncation, which costs a full checkpoint.
+    ThenTruncate,
+}
 /// The most operations committed in one transaction.
 const MAX_BATCH: usize = 128;
 
@@ -131,7 +142,7 @@ impl SqliteStore {
     /// Deletes every expired session and truncates the write-ahead log. Returns how many
     /// sessions were deleted. [`crate::store::open`] runs it periodically.
     pub async fn purge_expired(&self) -> Result<usize, StoreError> {
-        self.run(true, |db| {
+        self.run(Mode::Alone, |db| {
             let now = (db.clock)();
             let n = db.conn.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")?.execute([now])?;
             truncate_wal(&db.conn)?;
@@ -158,10 +169,11 @@ impl SqliteStore {
         })
     }
 
-    /// Runs `f` on the connection's thread and waits for its result. Unless `alone`, `f` may
-    /// share a transaction with the operations queued at the same time; its result is handed
-    /// over only once that transaction has committed.
-    async fn run<T, F>(&self, alone: bool, f: F) -> Result<T, StoreError>
+    /// Runs `f` on the connection's thread and waits for its result. Unless [`Mode::Alone`], `f`
+    /// may share a transaction with the operations queued at the same time; its result is handed
+    /// over only once that transaction has committed (and, for [`Mode::ThenTruncate`], the log
+    /// has been truncated).
+    async fn run<T, F>(&self, mode: Mode, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Db) -> Result<T, StoreError> + Send + 'static,
@@ -174,7 +186,7 @@ impl SqliteStore {
             })
         });
         let gone = || StoreError::Backend("the sqlite connection's thread has stopped".to_string());
-        self.inner.jobs.as_ref().ok_or_else(gone)?.send(Job { alone, work }).map_err(|_| gone())?;
+        self.inner.jobs.as_ref().ok_or_else(gone)?.send(Job { mode, work }).map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
     }
 }
@@ -192,10 +204,10 @@ fn serve(db: &Db, queue: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let mut waiting: Vec<Deliver> = Vec::new();
+        let mut waiting: Vec<(Deliver, Mode)> = Vec::new();
         let mut in_transaction = false;
         for job in batch {
-            if job.alone {
+            if job.mode == Mode::Alone {
                 settle(&db.conn, &mut in_transaction, &mut waiting);
                 (job.work)(db)(Ok(()));
                 continue;
@@ -210,18 +222,23 @@ fn serve(db: &Db, queue: &mpsc::Receiver<Job>) {
             }
             let deliver = (job.work)(db);
             if in_transaction {
-                waiting.push(deliver);
+                waiting.push((deliver, job.mode));
             } else {
                 // Could not start a transaction: the statement ran (or failed) on its own.
-                deliver(Ok(()));
+                let truncated = match job.mode {
+                    Mode::ThenTruncate => truncate_wal(&db.conn).map_err(|e| e.to_string()),
+                    _ => Ok(()),
+                };
+                deliver(truncated);
             }
         }
         settle(&db.conn, &mut in_transaction, &mut waiting);
     }
 }
 
-/// Commits the open transaction, if any, and hands over the results that waited on it.
-fn settle(conn: &Connection, in_transaction: &mut bool, waiting: &mut Vec<Deliver>) {
+/// Commits the open transaction, if any, and hands over the results that waited on it: at once,
+/// or after one truncation of the log for all the jobs that asked for it.
+fn settle(conn: &Connection, in_transaction: &mut bool, waiting: &mut Vec<(Deliver, Mode)>) {
     if !std::mem::take(in_transaction) {
         return;
     }
@@ -229,24 +246,28 @@ fn settle(conn: &Connection, in_transaction: &mut bool, waiting: &mut Vec<Delive
         fail_all(waiting, "sqlite: the transaction was rolled back".to_string());
         return;
     }
-    match conn.execute_batch("COMMIT") {
-        Ok(()) => waiting.drain(..).for_each(|deliver| deliver(Ok(()))),
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            fail_all(waiting, format!("sqlite: committing failed: {e}"));
-        }
+    if let Err(e) = conn.execute_batch("COMMIT") {
+        let _ = conn.execute_batch("ROLLBACK");
+        fail_all(waiting, format!("sqlite: committing failed: {e}"));
+        return;
+    }
+    let (after_truncation, now): (Vec<_>, Vec<_>) = waiting.drain(..).partition(|(_, m)| *m == Mode::ThenTruncate);
+    now.into_iter().for_each(|(deliver, _)| deliver(Ok(())));
+    if !after_truncation.is_empty() {
+        let truncated = truncate_wal(conn).map_err(|e| e.to_string());
+        after_truncation.into_iter().for_each(|(deliver, _)| deliver(truncated.clone()));
     }
 }
 
-fn fail_all(waiting: &mut Vec<Deliver>, cause: String) {
-    waiting.drain(..).for_each(|deliver| deliver(Err(cause.clone())));
+fn fail_all(waiting: &mut Vec<(Deliver, Mode)>, cause: String) {
+    waiting.drain(..).for_each(|(deliver, _)| deliver(Err(cause.clone())));
 }
 
 #[async_trait]
 impl SessionStore for SqliteStore {
     async fn load(&self, key: &str) -> Result<Option<Versioned<ChatState>>, StoreError> {
         let key = key.to_string();
-        self.run(false, move |db| {
+        self.run(Mode::Shared, move |db| {
             let now = (db.clock)();
             let row: Option<(i64, i64, String)> = db
                 .conn
@@ -274,7 +295,7 @@ impl SessionStore for SqliteStore {
     async fn save(&self, key: &str, state: &ChatState, expected: Option<u64>) -> Result<u64, StoreError> {
         let key = key.to_string();
         let json = encode(state)?;
-        self.run(false, move |db| {
+        self.run(Mode::Shared, move |db| {
             let now = (db.clock)();
             let expires_at = now.saturating_add(db.ttl_secs);
             let version: Option<i64> = match expected {
@@ -309,12 +330,13 @@ impl SessionStore for SqliteStore {
         .await
     }
 
-    /// Quick exit: the row goes, and its bytes with it (zeroed, and the log truncated).
+    /// Quick exit: the row goes, and its bytes with it (zeroed, and the log truncated before
+    /// this returns). Quick exits queued together share one truncation.
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         let key = key.to_string();
-        self.run(true, move |db| {
+        self.run(Mode::ThenTruncate, move |db| {
             db.conn.prepare_cached("DELETE FROM sessions WHERE key = ?1")?.execute([&key])?;
-            truncate_wal(&db.conn)
+            Ok(())
         })
         .await
     }
