@@ -4,8 +4,9 @@
 //! `signpost run --no-throttle` (and the baseline `echo-bot`) against it as child processes, and
 //! drives N private chats, each sending K messages (typed text and button presses, following
 //! the shipped flows), each waiting for the bot's whole answer before sending the next, like a
-//! person with no thinking time. Reports exchanges per second, reply latency p50 / p99 / max,
-//! cold start (spawn to first `getUpdates`), the bot's CPU time per exchange and peak RSS.
+//! person with no thinking time (or, with `--rate`, at a steady offered load below saturation).
+//! Reports exchanges per second, reply latency p50 / p99 / max, cold start (spawn to first
+//! `getUpdates`), the bot's CPU time per exchange and per Bot API call, and peak RSS.
 //!
 //! An exchange is complete when every message of the bot's answer has arrived at the fake
 //! server. Every Signpost message carries an inline keyboard (at least the quick exit), so the
@@ -43,6 +44,10 @@ use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Barrier, Notify};
+
+/// The bot's allocator, so that `sessions` measures memory as the bot would use it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Chat ids of the virtual users are `CHAT_BASE + i`.
 const CHAT_BASE: i64 = 1_000_000;
@@ -107,6 +112,13 @@ struct E2eArgs {
     /// Print each exchange of chat 0 (to check the script follows the flows).
     #[arg(long)]
     trace: bool,
+    /// Offered load in exchanges per second, spread evenly over the chats (each chat sends
+    /// every CHATS/RATE seconds, still waiting for the whole answer first). 0: every chat sends
+    /// as soon as its answer is complete, which saturates the machine. Below saturation the
+    /// latency is the bot's own, without queueing behind other chats; at saturation it is
+    /// mostly queueing (Little's law: latency = chats / throughput).
+    #[arg(long, default_value_t = 0.0)]
+    rate: f64,
 }
 
 #[derive(clap::Args)]
@@ -512,13 +524,25 @@ struct RunResult {
     cpu_us_per_exchange: f64,
     /// The bot's CPU use during the measured part, in cores.
     cpu_cores: f64,
+    /// Bot API calls over the whole run (with warm-up and polls).
     calls: u64,
+    /// Bot API calls during the measured part (polls included).
+    measured_calls: u64,
     db_bytes: Option<u64>,
 }
 
 impl RunResult {
     fn rate(&self) -> f64 {
         self.exchanges as f64 / self.seconds
+    }
+
+    fn calls_per_exchange(&self) -> f64 {
+        self.measured_calls as f64 / self.exchanges.max(1) as f64
+    }
+
+    /// Bot CPU per Bot API call: the cost of one call plus the bot's own work spread over them.
+    fn cpu_us_per_call(&self) -> f64 {
+        self.cpu_us_per_exchange / self.calls_per_exchange().max(f64::MIN_POSITIVE)
     }
 }
 
@@ -616,13 +640,27 @@ async fn run_one(args: &E2eArgs, target: &str, content: Arc<Content>) -> anyhow:
         };
         let (warmup, measured) = (args.warmup, args.messages);
         let (barrier, done) = (Arc::clone(&barrier), Arc::clone(&done));
+        // Paced: this chat's turn comes every `period`, chats spread evenly across it.
+        let pace = (args.rate > 0.0).then(|| {
+            let period = Duration::from_secs_f64(args.chats as f64 / args.rate);
+            (period, period.mul_f64(i as f64 / args.chats as f64))
+        });
         tasks.spawn(async move {
             for _ in 0..warmup {
                 user.exchange().await;
             }
             barrier.wait().await;
+            let mut ticks = pace.map(|(period, phase)| {
+                let mut t = tokio::time::interval_at(tokio::time::Instant::now() + phase, period);
+                // A late answer delays the next message; it is not followed by a burst.
+                t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                t
+            });
             let mut c = Counters { latencies: Vec::with_capacity(measured), errors: 0 };
             for _ in 0..measured {
+                if let Some(t) = ticks.as_mut() {
+                    t.tick().await;
+                }
                 match user.exchange().await {
                     Some(us) => c.latencies.push(us),
                     None => c.errors += 1,
@@ -635,9 +673,11 @@ async fn run_one(args: &E2eArgs, target: &str, content: Arc<Content>) -> anyhow:
     barrier.wait().await;
     let t0 = Instant::now();
     let cpu0 = cpu_ticks(pid);
+    let calls0 = fake.calls.load(Ordering::Relaxed);
     done.wait().await;
     let seconds = t0.elapsed().as_secs_f64();
     let cpu1 = cpu_ticks(pid);
+    let calls1 = fake.calls.load(Ordering::Relaxed);
     let peak_rss_kb = status_kb(pid, "VmHWM:");
     let mut latencies = Vec::new();
     let mut errors = 0;
@@ -678,6 +718,7 @@ async fn run_one(args: &E2eArgs, target: &str, content: Arc<Content>) -> anyhow:
         cpu_us_per_exchange: cpu_secs * 1e6 / exchanges.max(1) as f64,
         cpu_cores: cpu_secs / seconds,
         calls: fake.calls.load(Ordering::Relaxed),
+        measured_calls: calls1 - calls0,
         db_bytes,
     })
 }
@@ -692,18 +733,19 @@ fn e2e(args: E2eArgs) -> anyhow::Result<()> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(args.driver_threads).enable_all().build()?;
     println!(
-        "signpost-load: {} chats x {} messages (+{} warm-up), {} run(s) of {}; {} cores; rustc processes running at start: {}",
+        "signpost-load: {} chats x {} messages (+{} warm-up), {} run(s) of {}; offered load: {}; {} cores; rustc processes running at start: {}",
         args.chats,
         args.messages,
         args.warmup,
         args.repeat,
         args.targets.join(", "),
+        if args.rate > 0.0 { format!("{} exchanges/s", args.rate) } else { "as fast as answered".to_string() },
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         count_processes("rustc"),
     );
     println!();
-    println!("| run | target | exchanges/s | ratio to echo | p50 ms | p99 ms | max ms | added p99 ms | errors | cold start ms | peak RSS MB | bot CPU µs/exchange | bot CPU cores | rustc running |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| run | target | exchanges/s | ratio to echo | p50 ms | p99 ms | max ms | added p99 ms | errors | cold start ms | peak RSS MB | bot CPU µs/exchange | bot CPU cores | API calls/exchange | bot CPU µs/call | rustc running |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut all: Vec<(usize, RunResult)> = Vec::new();
     for r in 1..=args.repeat {
         let mut echo: Option<(f64, f64)> = None;
@@ -720,7 +762,7 @@ fn e2e(args: E2eArgs) -> anyhow::Result<()> {
                 _ => ("".to_string(), "".to_string()),
             };
             println!(
-                "| {r} | {} | {:.0} | {ratio} | {:.2} | {:.2} | {:.2} | {added} | {} | {:.0} | {:.1} | {:.0} | {:.2} | {busy} |",
+                "| {r} | {} | {:.0} | {ratio} | {:.2} | {:.2} | {:.2} | {added} | {} | {:.0} | {:.1} | {:.0} | {:.2} | {:.2} | {:.0} | {busy} |",
                 res.name,
                 res.rate(),
                 res.p50_ms,
@@ -731,6 +773,8 @@ fn e2e(args: E2eArgs) -> anyhow::Result<()> {
                 res.peak_rss_kb as f64 / 1024.0,
                 res.cpu_us_per_exchange,
                 res.cpu_cores,
+                res.calls_per_exchange(),
+                res.cpu_us_per_call(),
             );
             if let Some(b) = res.db_bytes {
                 eprintln!("  (sqlite file after the run: {:.1} KB for {} chats)", b as f64 / 1024.0, args.chats);
@@ -744,9 +788,9 @@ fn e2e(args: E2eArgs) -> anyhow::Result<()> {
         println!("Medians over {} runs:", args.repeat);
         println!();
         println!(
-            "| target | exchanges/s | p50 ms | p99 ms | max ms | cold start ms | peak RSS MB | bot CPU µs/exchange |"
+            "| target | exchanges/s | p50 ms | p99 ms | max ms | cold start ms | peak RSS MB | bot CPU µs/exchange | API calls/exchange | bot CPU µs/call |"
         );
-        println!("|---|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|---|---|");
         for target in &args.targets {
             let of = |f: &dyn Fn(&RunResult) -> f64| {
                 let mut v: Vec<f64> = all.iter().filter(|(_, r)| &r.name == target).map(|(_, r)| f(r)).collect();
@@ -754,7 +798,7 @@ fn e2e(args: E2eArgs) -> anyhow::Result<()> {
                 v[v.len() / 2]
             };
             println!(
-                "| {target} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {:.1} | {:.0} |",
+                "| {target} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {:.1} | {:.0} | {:.2} | {:.0} |",
                 of(&|r| r.rate()),
                 of(&|r| r.p50_ms),
                 of(&|r| r.p99_ms),
@@ -762,6 +806,8 @@ fn e2e(args: E2eArgs) -> anyhow::Result<()> {
                 of(&|r| r.cold_start_ms),
                 of(&|r| r.peak_rss_kb as f64 / 1024.0),
                 of(&|r| r.cpu_us_per_exchange),
+                of(&|r| r.calls_per_exchange()),
+                of(&|r| r.cpu_us_per_call()),
             );
         }
     }
@@ -837,12 +883,12 @@ fn sessions(args: SessionsArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let ttl = signpost::store::DEFAULT_TTL;
-        let before = status_kb(std::process::id(), "VmRSS:");
+        let before = settled_rss_kb();
         let store = MemoryStore::new(ttl);
         for i in 0..args.count {
             store.save(&key.tag(i as i64), &states[i % states.len()], None).await?;
         }
-        let after = status_kb(std::process::id(), "VmRSS:");
+        let after = settled_rss_kb();
         println!(
             "memory store: {} idle sessions; RSS {:.1} MB before, {:.1} MB after: {:.0} bytes per session (the process holds the loaded flows too)",
             store.len(),
@@ -878,6 +924,15 @@ fn sessions(args: SessionsArgs) -> anyhow::Result<()> {
 }
 
 // ---- /proc -------------------------------------------------------------------------------
+
+/// This process's RSS once the allocator has handed freed pages back to the system. mimalloc
+/// does that by itself a second after they were freed (its purge delay), on its next call; a
+/// reading taken at once would count the flow loader's freed scratch memory as sessions.
+fn settled_rss_kb() -> u64 {
+    // SAFETY: mi_collect only walks and purges mimalloc's own heaps; it takes no pointers.
+    unsafe { libmimalloc_sys::mi_collect(true) };
+    status_kb(std::process::id(), "VmRSS:")
+}
 
 /// A `kB` field of /proc/PID/status (`VmHWM:`, `VmRSS:`), 0 if unreadable.
 fn status_kb(pid: u32, field: &str) -> u64 {
