@@ -345,7 +345,11 @@ impl Turn<'_> {
                         }
                         self.area_chosen(ELSEWHERE, next)
                     }
-                    RouteDecision::NotUnderstood => self.miss(idx, RE_ASK_AREA),
+                    // Not a place, but maybe a button's words or number ("2" for the second).
+                    RouteDecision::NotUnderstood => match self.typed_button(idx, text) {
+                        Some(data) => self.button(&data),
+                        None => self.miss(idx, RE_ASK_AREA),
+                    },
                 }
             }
             _ => match self.typed_button(idx, text) {

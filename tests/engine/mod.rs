@@ -241,6 +241,32 @@ fn a_split_postcode_district_asks_one_follow_up() {
     assert_eq!(c.node(), Some("answer"));
 }
 
+/// Regression: at the area question a typed number went to the place finder ("couldn't find
+/// that place") although the same number pressed a button at every other question.
+#[test]
+fn a_number_typed_at_the_area_question_presses_that_button() {
+    let mut c = Chat::new();
+    for p in ["No", "A parent", "Pick from a list", "Done"] {
+        c.press(p);
+    }
+    assert_eq!(c.node(), Some("where"));
+    let labels: Vec<String> = c.replies()[0].buttons.iter().map(|b| b.label.clone()).collect();
+    let second = labels.get(1).cloned().expect("the area question offers areas");
+    c.say("2");
+    assert_eq!(c.node(), Some("answer"), "{}", c.text());
+    assert!(!c.text().contains("couldn't find that place"), "{}", c.text());
+    let mut by_label = Chat::new();
+    for p in ["No", "A parent", "Pick from a list", "Done"] {
+        by_label.press(p);
+    }
+    by_label.press(&second);
+    assert_eq!(c.session.area, by_label.session.area, "\"2\" is the same as pressing {second:?}");
+    c.say("/area");
+    c.say("99");
+    assert_eq!(c.node(), Some("where"), "a number with no button is still a miss");
+    assert!(c.text().contains("couldn't find that place"), "{}", c.text());
+}
+
 #[test]
 fn dont_know_the_area_gives_the_national_route_at_once() {
     let mut c = Chat::new();
