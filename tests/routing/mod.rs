@@ -5,9 +5,15 @@ use signpost::routing::{parse_uk_local, AreaId, NationalReason, RouteDecision, R
 use std::path::Path;
 use std::sync::OnceLock;
 
-const CONTACTS_MD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/content/contacts.md");
-const SEEDS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seeds");
-const SHARED_DISTRICTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/content/postcode-districts.txt");
+/// A copy of the project's source material (`../shared/content` and `../shared/seeds`), so the
+/// facts are checked on any machine; `the_source_copy_matches_the_shared_sources` keeps it true.
+const SOURCES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sources");
+const CONTACTS_MD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sources/content/contacts.md");
+const SEEDS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sources/seeds");
+const SHARED_DISTRICTS: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sources/content/postcode-districts.txt");
+/// Where the source material lives beside a checkout of this repository.
+const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
 
 fn router() -> &'static Router {
     static ROUTER: OnceLock<Router> = OnceLock::new();
@@ -481,6 +487,39 @@ fn the_postcode_table_is_a_verbatim_copy_of_the_shared_one() {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/postcode-districts.txt")).unwrap();
     let shared = std::fs::read_to_string(SHARED_DISTRICTS).unwrap();
     assert_eq!(ours, shared, "config/postcode-districts.txt must be copied verbatim, header included");
+}
+
+/// Every file of the copy is byte for byte the shared one, and no shared file is missing from it.
+/// Without `../shared` beside the checkout there is nothing to compare with: it says so.
+#[test]
+fn the_source_copy_matches_the_shared_sources() {
+    let shared = Path::new(SHARED);
+    if !shared.is_dir() {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED routing::the_source_copy_matches_the_shared_sources: no {} beside this checkout",
+            shared.display()
+        );
+        return;
+    }
+    for sub in ["content", "seeds"] {
+        let files = |dir: &Path| -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(dir.join(sub))
+                .unwrap_or_else(|e| panic!("{}/{sub}: {e}", dir.display()))
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        let ours = files(Path::new(SOURCES));
+        assert_eq!(ours, files(shared), "tests/fixtures/sources/{sub} must hold exactly the shared files");
+        for name in ours {
+            let a = std::fs::read(Path::new(SOURCES).join(sub).join(&name)).unwrap();
+            let b = std::fs::read(shared.join(sub).join(&name)).unwrap();
+            assert!(a == b, "tests/fixtures/sources/{sub}/{name} differs from the shared one: copy it again");
+        }
+    }
 }
 
 #[test]
