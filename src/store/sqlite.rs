@@ -78,6 +78,7 @@ enum Mode {
     /// log). Every such job in a batch waits on one truncation, which costs a full checkpoint.
     ThenTruncate,
 }
+
 /// The most operations committed in one transaction.
 const MAX_BATCH: usize = 128;
 
@@ -226,7 +227,7 @@ fn serve(db: &Db, queue: &mpsc::Receiver<Job>) {
             } else {
                 // Could not start a transaction: the statement ran (or failed) on its own.
                 let truncated = match job.mode {
-                    Mode::ThenTruncate => truncate_wal(&db.conn).map_err(|e| e.to_string()),
+                    Mode::ThenTruncate => truncate_for_delivery(&db.conn),
                     _ => Ok(()),
                 };
                 deliver(truncated);
@@ -254,7 +255,7 @@ fn settle(conn: &Connection, in_transaction: &mut bool, waiting: &mut Vec<(Deliv
     let (after_truncation, now): (Vec<_>, Vec<_>) = waiting.drain(..).partition(|(_, m)| *m == Mode::ThenTruncate);
     now.into_iter().for_each(|(deliver, _)| deliver(Ok(())));
     if !after_truncation.is_empty() {
-        let truncated = truncate_wal(conn).map_err(|e| e.to_string());
+        let truncated = truncate_for_delivery(conn);
         after_truncation.into_iter().for_each(|(deliver, _)| deliver(truncated.clone()));
     }
 }
@@ -353,6 +354,14 @@ impl From<rusqlite::Error> for StoreError {
 fn truncate_wal(conn: &Connection) -> Result<(), StoreError> {
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(())
+}
+
+/// [`truncate_wal`], its failure as the cause a waiting job is handed.
+fn truncate_for_delivery(conn: &Connection) -> Result<(), String> {
+    truncate_wal(conn).map_err(|e| match e {
+        StoreError::Backend(cause) => cause,
+        other => other.to_string(),
+    })
 }
 
 fn to_sql_version(v: u64) -> Result<i64, StoreError> {
