@@ -78,6 +78,15 @@ impl Chat {
     fn node(&self) -> Option<&str> {
         self.session.node.as_deref()
     }
+
+    /// A parent who picked no signs, now asked for their area.
+    fn at_the_area_question() -> Self {
+        let mut c = Chat::new();
+        for p in ["No", "A parent", "Pick from a list", "Done"] {
+            c.press(p);
+        }
+        c
+    }
 }
 
 #[test]
@@ -213,10 +222,7 @@ fn quick_exit_clears_everything() {
 
 #[test]
 fn area_command_reshows_the_answer_for_the_new_area() {
-    let mut c = Chat::new();
-    for p in ["No", "A parent", "Pick from a list", "Done"] {
-        c.press(p);
-    }
+    let mut c = Chat::at_the_area_question();
     c.say("Luton");
     assert!(c.text().contains("Bedfordshire"), "{}", c.text());
     c.say("/area");
@@ -228,10 +234,7 @@ fn area_command_reshows_the_answer_for_the_new_area() {
 
 #[test]
 fn a_split_postcode_district_asks_one_follow_up() {
-    let mut c = Chat::new();
-    for p in ["No", "A parent", "Pick from a list", "Done"] {
-        c.press(p);
-    }
+    let mut c = Chat::at_the_area_question();
     c.say("PE19 1AA");
     assert_eq!(c.node(), Some("where"));
     assert!(!c.session.area_options.is_empty());
@@ -245,20 +248,14 @@ fn a_split_postcode_district_asks_one_follow_up() {
 /// that place") although the same number pressed a button at every other question.
 #[test]
 fn a_number_typed_at_the_area_question_presses_that_button() {
-    let mut c = Chat::new();
-    for p in ["No", "A parent", "Pick from a list", "Done"] {
-        c.press(p);
-    }
+    let mut c = Chat::at_the_area_question();
     assert_eq!(c.node(), Some("where"));
     let labels: Vec<String> = c.replies()[0].buttons.iter().map(|b| b.label.clone()).collect();
     let second = labels.get(1).cloned().expect("the area question offers areas");
     c.say("2");
     assert_eq!(c.node(), Some("answer"), "{}", c.text());
     assert!(!c.text().contains("couldn't find that place"), "{}", c.text());
-    let mut by_label = Chat::new();
-    for p in ["No", "A parent", "Pick from a list", "Done"] {
-        by_label.press(p);
-    }
+    let mut by_label = Chat::at_the_area_question();
     by_label.press(&second);
     assert_eq!(c.session.area, by_label.session.area, "\"2\" is the same as pressing {second:?}");
     c.say("/area");
