@@ -8,10 +8,9 @@ use std::sync::OnceLock;
 /// A copy of the project's source material (`../shared/content` and `../shared/seeds`), so the
 /// facts are checked on any machine; `the_source_copy_matches_the_shared_sources` keeps it true.
 const SOURCES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sources");
-const CONTACTS_MD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sources/content/contacts.md");
-const SEEDS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sources/seeds");
-const SHARED_DISTRICTS: &str =
-    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sources/content/postcode-districts.txt");
+const CONTACTS_MD: &str = "content/contacts.md";
+const SEEDS_DIR: &str = "seeds";
+const SHARED_DISTRICTS: &str = "content/postcode-districts.txt";
 /// Where the source material lives beside a checkout of this repository.
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
 
@@ -406,9 +405,14 @@ fn peterborough_states_no_council_number() {
 
 // --- Facts against the sources -----------------------------------------------------------------
 
+/// A file or directory of the copy of the sources.
+fn source(path: &str) -> std::path::PathBuf {
+    Path::new(SOURCES).join(path)
+}
+
 fn sources_text() -> String {
-    let mut text = std::fs::read_to_string(CONTACTS_MD).expect("shared/content/contacts.md");
-    for entry in std::fs::read_dir(SEEDS_DIR).expect("shared/seeds") {
+    let mut text = std::fs::read_to_string(source(CONTACTS_MD)).expect("tests/fixtures/sources/content/contacts.md");
+    for entry in std::fs::read_dir(source(SEEDS_DIR)).expect("tests/fixtures/sources/seeds") {
         let path = entry.unwrap().path();
         text.push('\n');
         text.push_str(&std::fs::read_to_string(&path).unwrap());
@@ -459,9 +463,11 @@ fn digit_runs(text: &str) -> Vec<String> {
 
 #[test]
 fn every_contact_names_an_existing_source_and_was_checked() {
-    let seeds: Vec<String> =
-        std::fs::read_dir(SEEDS_DIR).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    let contacts_md = std::fs::read_to_string(CONTACTS_MD).unwrap();
+    let seeds: Vec<String> = std::fs::read_dir(source(SEEDS_DIR))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let contacts_md = std::fs::read_to_string(source(CONTACTS_MD)).unwrap();
     for contact in router().contacts() {
         assert!(!contact.source.is_empty(), "{}", contact.id);
         for word in contact.source.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
@@ -485,7 +491,7 @@ fn every_contact_names_an_existing_source_and_was_checked() {
 fn the_postcode_table_is_a_verbatim_copy_of_the_shared_one() {
     let ours =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/postcode-districts.txt")).unwrap();
-    let shared = std::fs::read_to_string(SHARED_DISTRICTS).unwrap();
+    let shared = std::fs::read_to_string(source(SHARED_DISTRICTS)).unwrap();
     assert_eq!(ours, shared, "config/postcode-districts.txt must be copied verbatim, header included");
 }
 
@@ -515,7 +521,7 @@ fn the_source_copy_matches_the_shared_sources() {
         let ours = files(Path::new(SOURCES));
         assert_eq!(ours, files(shared), "tests/fixtures/sources/{sub} must hold exactly the shared files");
         for name in ours {
-            let a = std::fs::read(Path::new(SOURCES).join(sub).join(&name)).unwrap();
+            let a = std::fs::read(source(sub).join(&name)).unwrap();
             let b = std::fs::read(shared.join(sub).join(&name)).unwrap();
             assert!(a == b, "tests/fixtures/sources/{sub}/{name} differs from the shared one: copy it again");
         }
