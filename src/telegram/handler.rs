@@ -1,7 +1,8 @@
 //! Handles updates: load the chat, let the engine decide, save, then carry out what it decided.
 //!
 //! Order of work for one update in a private chat:
-//! 1. answer the callback query at once, if it is one (the spinner always stops);
+//! 1. answer the callback query at once, if it is one (the spinner always stops), alongside
+//!    the steps below rather than before them;
 //! 2. load the chat's state; an update already handled (`last_update_id`) is a no-op;
 //! 3. `engine::step` (or, for staff, a sandbox command or a sandbox turn), then save with
 //!    compare-and-set, claiming the update. On a conflict (another instance saved first) reload
@@ -200,10 +201,20 @@ impl Handler {
         }
     }
 
-    async fn private(&self, update_id: u32, p: Private) -> anyhow::Result<()> {
-        if let Some(id) = p.callback.clone() {
-            self.answer(id).await;
-        }
+    /// A private turn, with the pressed button's callback (if any) answered at the same time:
+    /// the spinner stops at once, and the answer does not wait for that round trip.
+    async fn private(&self, update_id: u32, mut p: Private) -> anyhow::Result<()> {
+        let callback = p.callback.take();
+        let answering = async {
+            if let Some(id) = callback {
+                self.answer(id).await;
+            }
+        };
+        let ((), turn) = futures::join!(answering, self.turn(update_id, &p));
+        turn
+    }
+
+    async fn turn(&self, update_id: u32, p: &Private) -> anyhow::Result<()> {
         let tag = self.key.tag(p.chat);
         let content = self.content.read().unwrap_or_else(|e| e.into_inner()).clone();
         let input = match &p.input {

@@ -7,7 +7,7 @@
 //! `shipped_content_runs_through_the_adapter` runs the real `flows/` and `config/` when they load.
 
 use crate::support::bot::{fixture_content, root};
-use crate::support::fake_bot_api::{Call, FakeBotApi, BOT_USERNAME, FAILURE_BOUND};
+use crate::support::fake_bot_api::{Call, FakeBotApi, Hold, BOT_USERNAME, FAILURE_BOUND};
 use async_trait::async_trait;
 use serde_json::json;
 use signpost::content::Content;
@@ -158,6 +158,22 @@ async fn a_whole_conversation_by_buttons() {
     assert_eq!(answered, 3, "{:#?}", bot.api.calls_brief());
     // Plain text: no parse mode, so nothing needs escaping.
     assert!(bot.api.delivered("sendMessage").iter().all(|c| c.params.get("parse_mode").is_none()));
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_answer_to_a_press_does_not_wait_for_the_spinner_to_be_stopped() {
+    let bot = RunningBot::start().await;
+    let first = bot.say("/start").await;
+    // Telegram is slow to take the callback answer: the reply goes out anyway, meanwhile.
+    bot.api.hold("answerCallbackQuery", Hold::ProcessedOnArrival);
+    bot.api.press(CHAT, first.message_id(), &first.button("A parent or carer"));
+    bot.api.held(1).await;
+    let pick = bot.api.next("sendMessage").await;
+    assert!(pick.text().starts_with("Tick any signs"), "{}", pick.text());
+    bot.api.release();
+    // And the spinner is still stopped.
+    bot.api.next("answerCallbackQuery").await;
     bot.stop().await;
 }
 
