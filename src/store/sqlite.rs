@@ -71,6 +71,9 @@ type Deliver = Box<dyn FnOnce(Result<(), String>) + Send>;
 enum Mode {
     /// In the batch's transaction.
     Shared,
+    /// A read: in the batch's transaction if one is open (so it sees what the batch wrote before
+    /// it), otherwise on its own, without taking the write lock or committing.
+    Read,
     /// Outside any transaction (purging: it truncates the log itself).
     Alone,
     /// In the batch's transaction; its result is handed over only once the log has been
@@ -170,10 +173,10 @@ impl SqliteStore {
         })
     }
 
-    /// Runs `f` on the connection's thread and waits for its result. Unless [`Mode::Alone`], `f`
-    /// may share a transaction with the operations queued at the same time; its result is handed
-    /// over only once that transaction has committed (and, for [`Mode::ThenTruncate`], the log
-    /// has been truncated).
+    /// Runs `f` on the connection's thread and waits for its result. Unless [`Mode::Alone`] (or a
+    /// [`Mode::Read`] with no transaction open), `f` may share a transaction with the operations
+    /// queued at the same time; its result is handed over only once that transaction has
+    /// committed (and, for [`Mode::ThenTruncate`], the log has been truncated).
     async fn run<T, F>(&self, mode: Mode, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -218,8 +221,13 @@ fn serve(db: &Db, queue: &mpsc::Receiver<Job>) {
                 fail_all(&mut waiting, "sqlite: the transaction was rolled back".to_string());
                 in_transaction = false;
             }
+            if job.mode == Mode::Read && !in_transaction {
+                // Nothing of this batch is waiting to commit, so there is nothing to wait for.
+                (job.work)(db)(Ok(()));
+                continue;
+            }
             if !in_transaction {
-                in_transaction = db.conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+                in_transaction = run_cached(&db.conn, "BEGIN IMMEDIATE").is_ok();
             }
             let deliver = (job.work)(db);
             if in_transaction {
@@ -247,7 +255,7 @@ fn settle(conn: &Connection, in_transaction: &mut bool, waiting: &mut Vec<(Deliv
         fail_all(waiting, "sqlite: the transaction was rolled back".to_string());
         return;
     }
-    if let Err(e) = conn.execute_batch("COMMIT") {
+    if let Err(e) = run_cached(conn, "COMMIT") {
         let _ = conn.execute_batch("ROLLBACK");
         fail_all(waiting, format!("sqlite: committing failed: {e}"));
         return;
@@ -260,6 +268,12 @@ fn settle(conn: &Connection, in_transaction: &mut bool, waiting: &mut Vec<(Deliv
     }
 }
 
+/// A statement with no result, kept prepared: "BEGIN IMMEDIATE" and "COMMIT" run for every
+/// batch, and parsing them each time showed in profiles.
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
+}
+
 fn fail_all(waiting: &mut Vec<(Deliver, Mode)>, cause: String) {
     waiting.drain(..).for_each(|(deliver, _)| deliver(Err(cause.clone())));
 }
@@ -268,7 +282,7 @@ fn fail_all(waiting: &mut Vec<(Deliver, Mode)>, cause: String) {
 impl SessionStore for SqliteStore {
     async fn load(&self, key: &str) -> Result<Option<Versioned<ChatState>>, StoreError> {
         let key = key.to_string();
-        self.run(Mode::Shared, move |db| {
+        self.run(Mode::Read, move |db| {
             let now = (db.clock)();
             let row: Option<(i64, i64, String)> = db
                 .conn

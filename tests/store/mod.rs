@@ -338,6 +338,30 @@ async fn sqlite_two_stores_on_one_file_stay_consistent() {
     check_racing_saves(a, b).await;
 }
 
+/// Another process sharing the file is writing (and holds the write lock for now): reading a
+/// chat does not queue behind it. A load used to take the write lock, and so waited for the
+/// 5-second busy timeout. The bound is the test's failure bound, kept below that timeout.
+#[tokio::test]
+async fn sqlite_a_load_does_not_wait_for_another_process_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let store = SqliteStore::open(&path, TTL).unwrap();
+    store.save("chat", &state_with_node("committed"), None).await.unwrap();
+
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE; UPDATE sessions SET state = 'uncommitted'").unwrap();
+    let loaded = tokio::time::timeout(Duration::from_secs(3), store.load("chat"))
+        .await
+        .expect("the load waited for the other writer")
+        .unwrap()
+        .expect("the chat is stored");
+    assert_eq!(loaded.value, state_with_node("committed"), "only committed state is read");
+    other.execute_batch("ROLLBACK").unwrap();
+
+    // Saving still works once the other writer is done.
+    store.save("chat", &state_with_node("next"), Some(loaded.version)).await.unwrap();
+}
+
 #[tokio::test]
 async fn sqlite_file_is_wal_private_and_has_one_secondary_index() {
     let dir = tempfile::tempdir().unwrap();
