@@ -529,6 +529,9 @@ struct RunResult {
     /// Bot API calls during the measured part (polls included).
     measured_calls: u64,
     db_bytes: Option<u64>,
+    /// The share of the machine's CPU time the hypervisor gave to others during the measured
+    /// part (`steal` in /proc/stat), in percent; `None` where the kernel does not say.
+    steal_pct: Option<f64>,
 }
 
 impl RunResult {
@@ -673,10 +676,17 @@ async fn run_one(args: &E2eArgs, target: &str, content: Arc<Content>) -> anyhow:
     barrier.wait().await;
     let t0 = Instant::now();
     let cpu0 = cpu_ticks(pid);
+    let machine0 = machine_ticks();
     let calls0 = fake.calls.load(Ordering::Relaxed);
     done.wait().await;
     let seconds = t0.elapsed().as_secs_f64();
     let cpu1 = cpu_ticks(pid);
+    let steal_pct = match (machine0, machine_ticks()) {
+        (Some((all0, steal0)), Some((all1, steal1))) if all1 > all0 => {
+            Some(steal1.saturating_sub(steal0) as f64 * 100.0 / (all1 - all0) as f64)
+        }
+        _ => None,
+    };
     let calls1 = fake.calls.load(Ordering::Relaxed);
     let peak_rss_kb = status_kb(pid, "VmHWM:");
     let mut latencies = Vec::new();
@@ -720,6 +730,7 @@ async fn run_one(args: &E2eArgs, target: &str, content: Arc<Content>) -> anyhow:
         calls: fake.calls.load(Ordering::Relaxed),
         measured_calls: calls1 - calls0,
         db_bytes,
+        steal_pct,
     })
 }
 
@@ -744,9 +755,10 @@ fn e2e(args: E2eArgs) -> anyhow::Result<()> {
         count_processes("rustc"),
     );
     println!();
-    println!("| run | target | exchanges/s | ratio to echo | p50 ms | p99 ms | max ms | added p99 ms | errors | cold start ms | peak RSS MB | bot CPU µs/exchange | bot CPU cores | API calls/exchange | bot CPU µs/call | rustc running |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    let mut all: Vec<(usize, RunResult)> = Vec::new();
+    println!("| run | target | exchanges/s | ratio to echo | p50 ms | p99 ms | max ms | added p99 ms | errors | cold start ms | peak RSS MB | bot CPU µs/exchange | bot CPU cores | API calls/exchange | bot CPU µs/call | rustc running | steal % |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    // Each run with its echo baseline from the same round, when there is one.
+    let mut all: Vec<(RunResult, Option<(f64, f64)>)> = Vec::new();
     for r in 1..=args.repeat {
         let mut echo: Option<(f64, f64)> = None;
         for target in &args.targets {
@@ -755,14 +767,14 @@ fn e2e(args: E2eArgs) -> anyhow::Result<()> {
             if target == "echo" {
                 echo = Some((res.rate(), res.p99_ms));
             }
-            let (ratio, added) = match echo {
-                Some((rate, p99)) if target != "echo" => {
-                    (format!("{:.2}", res.rate() / rate), format!("{:+.2}", res.p99_ms - p99))
-                }
-                _ => ("".to_string(), "".to_string()),
+            let baseline = echo.filter(|_| target != "echo");
+            let (ratio, added) = match baseline {
+                Some((rate, p99)) => (format!("{:.2}", res.rate() / rate), format!("{:+.2}", res.p99_ms - p99)),
+                None => ("".to_string(), "".to_string()),
             };
+            let steal = res.steal_pct.map(|p| format!("{p:.1}")).unwrap_or_default();
             println!(
-                "| {r} | {} | {:.0} | {ratio} | {:.2} | {:.2} | {:.2} | {added} | {} | {:.0} | {:.1} | {:.0} | {:.2} | {:.2} | {:.0} | {busy} |",
+                "| {r} | {} | {:.0} | {ratio} | {:.2} | {:.2} | {:.2} | {added} | {} | {:.0} | {:.1} | {:.0} | {:.2} | {:.2} | {:.0} | {busy} | {steal} |",
                 res.name,
                 res.rate(),
                 res.p50_ms,
@@ -780,7 +792,7 @@ fn e2e(args: E2eArgs) -> anyhow::Result<()> {
                 eprintln!("  (sqlite file after the run: {:.1} KB for {} chats)", b as f64 / 1024.0, args.chats);
             }
             eprintln!("  ({} Bot API calls in {:.1} s)", res.calls, res.seconds);
-            all.push((r, res));
+            all.push((res, baseline));
         }
     }
     if args.repeat > 1 {
@@ -788,21 +800,32 @@ fn e2e(args: E2eArgs) -> anyhow::Result<()> {
         println!("Medians over {} runs:", args.repeat);
         println!();
         println!(
-            "| target | exchanges/s | p50 ms | p99 ms | max ms | cold start ms | peak RSS MB | bot CPU µs/exchange | API calls/exchange | bot CPU µs/call |"
+            "| target | exchanges/s | ratio to echo | p50 ms | p99 ms | max ms | added p99 ms | cold start ms | peak RSS MB | bot CPU µs/exchange | API calls/exchange | bot CPU µs/call |"
         );
-        println!("|---|---|---|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
         for target in &args.targets {
-            let of = |f: &dyn Fn(&RunResult) -> f64| {
-                let mut v: Vec<f64> = all.iter().filter(|(_, r)| &r.name == target).map(|(_, r)| f(r)).collect();
+            let runs: Vec<&(RunResult, Option<(f64, f64)>)> = all.iter().filter(|(r, _)| &r.name == target).collect();
+            let median = |mut v: Vec<f64>| -> Option<f64> {
                 v.sort_by(|a, b| a.total_cmp(b));
-                v[v.len() / 2]
+                v.get(v.len() / 2).copied()
+            };
+            let of =
+                |f: &dyn Fn(&RunResult) -> f64| median(runs.iter().map(|(r, _)| f(r)).collect()).unwrap_or(f64::NAN);
+            // Ratio and added p99 are taken in each round against that round's echo, then the
+            // median of those: the machine's noise moves both bots of a round together.
+            let paired = |f: &dyn Fn(&RunResult, f64, f64) -> f64, format: &dyn Fn(f64) -> String| {
+                median(runs.iter().filter_map(|(r, e)| e.map(|(rate, p99)| f(r, rate, p99))).collect())
+                    .map(format)
+                    .unwrap_or_default()
             };
             println!(
-                "| {target} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {:.1} | {:.0} | {:.2} | {:.0} |",
+                "| {target} | {:.0} | {} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.1} | {:.0} | {:.2} | {:.0} |",
                 of(&|r| r.rate()),
+                paired(&|r, rate, _| r.rate() / rate, &|v| format!("{v:.2}")),
                 of(&|r| r.p50_ms),
                 of(&|r| r.p99_ms),
                 of(&|r| r.max_ms),
+                paired(&|r, _, p99| r.p99_ms - p99, &|v| format!("{v:+.2}")),
                 of(&|r| r.cold_start_ms),
                 of(&|r| r.peak_rss_kb as f64 / 1024.0),
                 of(&|r| r.cpu_us_per_exchange),
@@ -956,6 +979,16 @@ fn cpu_ticks(pid: u32) -> u64 {
 fn clock_ticks_per_sec() -> f64 {
     // USER_HZ is 100 on every Linux this runs on.
     100.0
+}
+
+/// The machine's CPU time in all and the part of it stolen by the hypervisor, in clock ticks,
+/// from the first line of /proc/stat (`cpu user nice system idle iowait irq softirq steal ...`).
+fn machine_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> =
+        stat.lines().next()?.split_whitespace().skip(1).take(8).map(|v| v.parse().ok()).collect::<Option<_>>()?;
+    let steal = *fields.get(7)?;
+    Some((fields.iter().sum(), steal))
 }
 
 /// Processes whose name is `name` (for noting concurrent compiles).
