@@ -1,8 +1,10 @@
 //! The embedded default: one SQLite file (WAL mode), one row per chat.
 //!
 //! Owns the schema, expiry by `expires_at`, and compare-and-set by a `version` column. rusqlite
-//! is blocking, so the connection lives on a thread of its own; calls are queued to it, and what
-//! is queued together is committed together (see [`serve`]).
+//! is blocking, so the connection has a thread of its own; calls are queued to it, and what is
+//! queued together is committed together (see [`serve`]). A load that finds the connection idle
+//! reads at once on the caller's thread instead: handing it to a sleeping thread and waking the
+//! caller again cost more than the read (see [`SqliteStore::run`]).
 //!
 //! What a user told the bot must not linger: `secure_delete` zeroes deleted and overwritten rows,
 //! and [`SessionStore::delete`] and [`SqliteStore::purge_expired`] checkpoint and truncate the
@@ -13,7 +15,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The current time in Unix seconds. Injected so tests can move time instead of sleeping.
@@ -44,6 +46,9 @@ pub struct SqliteStore {
 struct Inner {
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// The connection: the thread holds it while it runs a batch; a caller that finds it free
+    /// runs its own operation.
+    db: Arc<Mutex<Db>>,
     path: PathBuf,
     /// Idle time before a session expires, in whole seconds (rounded up).
     ttl_secs: i64,
@@ -130,12 +135,13 @@ impl SqliteStore {
         let ttl_secs = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
         let ttl_secs = i64::try_from(ttl_secs).unwrap_or(i64::MAX);
         let (jobs, queue) = mpsc::channel();
-        let db = Db { conn, ttl_secs, clock };
+        let db = Arc::new(Mutex::new(Db { conn, ttl_secs, clock }));
+        let for_thread = Arc::clone(&db);
         let thread = std::thread::Builder::new()
             .name("signpost-sqlite".to_string())
-            .spawn(move || serve(&db, &queue))
+            .spawn(move || serve(&for_thread, &queue))
             .map_err(|e| fail(&e))?;
-        Ok(SqliteStore { inner: Arc::new(Inner { jobs: Some(jobs), thread: Some(thread), path, ttl_secs }) })
+        Ok(SqliteStore { inner: Arc::new(Inner { jobs: Some(jobs), thread: Some(thread), db, path, ttl_secs }) })
     }
 
     /// The database file.
@@ -173,10 +179,15 @@ impl SqliteStore {
         })
     }
 
-    /// Runs `f` on the connection's thread and waits for its result. Unless [`Mode::Alone`] (or a
+    /// Runs `f` on the connection and waits for its result. Unless [`Mode::Alone`] (or a
     /// [`Mode::Read`] with no transaction open), `f` may share a transaction with the operations
     /// queued at the same time; its result is handed over only once that transaction has
     /// committed (and, for [`Mode::ThenTruncate`], the log has been truncated).
+    ///
+    /// A read that finds the connection free runs here and now (tens of microseconds, without
+    /// the two thread wake-ups a queued call costs); busy, it queues. Writes always queue: a
+    /// commit may checkpoint or wait on another process's lock, which must not hold up the async
+    /// runtime, and queued writes share commits.
     async fn run<T, F>(&self, mode: Mode, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -190,7 +201,20 @@ impl SqliteStore {
             })
         });
         let gone = || StoreError::Backend("the sqlite connection's thread has stopped".to_string());
-        self.inner.jobs.as_ref().ok_or_else(gone)?.send(Job { mode, work }).map_err(|_| gone())?;
+        let job = Job { mode, work };
+        let queued = match mode {
+            Mode::Read => match self.inner.db.try_lock() {
+                Ok(db) => {
+                    run_batch(&db, vec![job]);
+                    None
+                }
+                Err(_) => Some(job),
+            },
+            Mode::Shared | Mode::Alone | Mode::ThenTruncate => Some(job),
+        };
+        if let Some(job) = queued {
+            self.inner.jobs.as_ref().ok_or_else(gone)?.send(job).map_err(|_| gone())?;
+        }
         rx.await.map_err(|_| gone())?
     }
 }
@@ -199,7 +223,7 @@ impl SqliteStore {
 /// transaction, so one commit (one write of each changed page to the log) serves many chats,
 /// and no two threads ever wait on the connection. Each save is still one compare-and-set
 /// statement, checked in order against everything before it.
-fn serve(db: &Db, queue: &mpsc::Receiver<Job>) {
+fn serve(db: &Mutex<Db>, queue: &mpsc::Receiver<Job>) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -208,41 +232,46 @@ fn serve(db: &Db, queue: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let mut waiting: Vec<(Deliver, Mode)> = Vec::new();
-        let mut in_transaction = false;
-        for job in batch {
-            if job.mode == Mode::Alone {
-                settle(&db.conn, &mut in_transaction, &mut waiting);
-                (job.work)(db)(Ok(()));
-                continue;
-            }
-            if in_transaction && db.conn.is_autocommit() {
-                // SQLite rolled the transaction back (disk full, I/O error): what ran in it is lost.
-                fail_all(&mut waiting, "sqlite: the transaction was rolled back".to_string());
-                in_transaction = false;
-            }
-            if job.mode == Mode::Read && !in_transaction {
-                // Nothing of this batch is waiting to commit, so there is nothing to wait for.
-                (job.work)(db)(Ok(()));
-                continue;
-            }
-            if !in_transaction {
-                in_transaction = run_cached(&db.conn, "BEGIN IMMEDIATE").is_ok();
-            }
-            let deliver = (job.work)(db);
-            if in_transaction {
-                waiting.push((deliver, job.mode));
-            } else {
-                // Could not start a transaction: the statement ran (or failed) on its own.
-                let truncated = match job.mode {
-                    Mode::ThenTruncate => truncate_for_delivery(&db.conn),
-                    _ => Ok(()),
-                };
-                deliver(truncated);
-            }
-        }
-        settle(&db.conn, &mut in_transaction, &mut waiting);
+        run_batch(&db.lock().unwrap_or_else(PoisonError::into_inner), batch);
     }
+}
+
+/// Runs `batch` in order, in as few transactions as its modes allow, and hands over each result.
+fn run_batch(db: &Db, batch: Vec<Job>) {
+    let mut waiting: Vec<(Deliver, Mode)> = Vec::new();
+    let mut in_transaction = false;
+    for job in batch {
+        if job.mode == Mode::Alone {
+            settle(&db.conn, &mut in_transaction, &mut waiting);
+            (job.work)(db)(Ok(()));
+            continue;
+        }
+        if in_transaction && db.conn.is_autocommit() {
+            // SQLite rolled the transaction back (disk full, I/O error): what ran in it is lost.
+            fail_all(&mut waiting, "sqlite: the transaction was rolled back".to_string());
+            in_transaction = false;
+        }
+        if job.mode == Mode::Read && !in_transaction {
+            // Nothing of this batch is waiting to commit, so there is nothing to wait for.
+            (job.work)(db)(Ok(()));
+            continue;
+        }
+        if !in_transaction {
+            in_transaction = run_cached(&db.conn, "BEGIN IMMEDIATE").is_ok();
+        }
+        let deliver = (job.work)(db);
+        if in_transaction {
+            waiting.push((deliver, job.mode));
+        } else {
+            // Could not start a transaction: the statement ran (or failed) on its own.
+            let truncated = match job.mode {
+                Mode::ThenTruncate => truncate_for_delivery(&db.conn),
+                _ => Ok(()),
+            };
+            deliver(truncated);
+        }
+    }
+    settle(&db.conn, &mut in_transaction, &mut waiting);
 }
 
 /// Commits the open transaction, if any, and hands over the results that waited on it: at once,
