@@ -220,9 +220,10 @@ impl SqliteStore {
 }
 
 /// The connection's thread: takes what is queued (up to [`MAX_BATCH`]) and runs it in one
-/// transaction, so one commit (one write of each changed page to the log) serves many chats,
-/// and no two threads ever wait on the connection. Each save is still one compare-and-set
-/// statement, checked in order against everything before it.
+/// transaction, so one commit (one write of each changed page to the log) serves many chats.
+/// A caller never waits for the connection (a read takes it only when it is free); this thread
+/// may wait for such a read to finish. Each save is still one compare-and-set statement,
+/// checked in order against everything before it.
 fn serve(db: &Mutex<Db>, queue: &mpsc::Receiver<Job>) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
@@ -303,36 +304,57 @@ fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
+/// What a load's read found.
+enum Found {
+    Missing,
+    Expired,
+    Live { version: i64, state: String },
+}
+
 fn fail_all(waiting: &mut Vec<(Deliver, Mode)>, cause: String) {
     waiting.drain(..).for_each(|(deliver, _)| deliver(Err(cause.clone())));
 }
 
 #[async_trait]
 impl SessionStore for SqliteStore {
+    /// A read, so that it runs at once when the connection is idle; an expired row it finds is
+    /// then deleted by a write of its own, queued like every write.
     async fn load(&self, key: &str) -> Result<Option<Versioned<ChatState>>, StoreError> {
-        let key = key.to_string();
-        self.run(Mode::Read, move |db| {
-            let now = (db.clock)();
-            let row: Option<(i64, i64, String)> = db
-                .conn
-                .prepare_cached("SELECT version, expires_at, state FROM sessions WHERE key = ?1")?
-                .query_row([&key], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-                .optional()?;
-            match row {
-                None => Ok(None),
-                Some((_, expires_at, _)) if expires_at <= now => {
+        let owned = key.to_string();
+        let found = self
+            .run(Mode::Read, move |db| {
+                let now = (db.clock)();
+                let row: Option<(i64, i64, String)> = db
+                    .conn
+                    .prepare_cached("SELECT version, expires_at, state FROM sessions WHERE key = ?1")?
+                    .query_row([&owned], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                    .optional()?;
+                Ok(match row {
+                    None => Found::Missing,
+                    Some((_, expires_at, _)) if expires_at <= now => Found::Expired,
+                    Some((version, _, state)) => Found::Live { version, state },
+                })
+            })
+            .await?;
+        match found {
+            Found::Missing => Ok(None),
+            Found::Expired => {
+                let owned = key.to_string();
+                self.run(Mode::Shared, move |db| {
                     // Only if still expired: another process may have just saved a new state.
+                    let now = (db.clock)();
                     db.conn
                         .prepare_cached("DELETE FROM sessions WHERE key = ?1 AND expires_at <= ?2")?
-                        .execute(params![key, now])?;
-                    Ok(None)
-                }
-                Some((version, _, state)) => {
-                    Ok(Some(Versioned { value: decode(&state)?, version: from_sql_version(version)? }))
-                }
+                        .execute(params![owned, now])?;
+                    Ok(())
+                })
+                .await?;
+                Ok(None)
             }
-        })
-        .await
+            Found::Live { version, state } => {
+                Ok(Some(Versioned { value: decode(&state)?, version: from_sql_version(version)? }))
+            }
+        }
     }
 
     /// Each branch is one statement, so the check and the write are one atomic step.
