@@ -205,7 +205,8 @@ impl SqliteStore {
         let queued = match mode {
             Mode::Read => match self.inner.db.try_lock() {
                 Ok(db) => {
-                    run_batch(&db, vec![job]);
+                    // Idle means no transaction is open: the read runs on its own, as in a batch.
+                    (job.work)(&db)(Ok(()));
                     None
                 }
                 Err(_) => Some(job),
