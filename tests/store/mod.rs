@@ -362,6 +362,59 @@ async fn sqlite_a_load_does_not_wait_for_another_process_writing() {
     store.save("chat", &state_with_node("next"), Some(loaded.version)).await.unwrap();
 }
 
+/// A save that finds the connection idle runs on the caller's thread, but one that would have to
+/// wait for another process's write lock must not wait there: on a one-thread runtime that would
+/// stop every other chat for up to the 5-second busy timeout (and then fail). It waits on the
+/// connection's own thread instead, the runtime carries on, and the save lands once the other
+/// writer is done. The time bound is the failure bound, half the busy timeout, as stalling is
+/// what a user would notice: a save that blocked would still land later.
+#[tokio::test(flavor = "current_thread")]
+async fn sqlite_a_save_waits_for_another_process_off_the_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let store = SqliteStore::open(&path, TTL).unwrap();
+    let v1 = store.save("chat", &state_with_node("committed"), None).await.unwrap();
+
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE; UPDATE sessions SET expires_at = expires_at").unwrap();
+    let saving = {
+        let store = store.clone();
+        tokio::spawn(async move { store.save("chat", &state_with_node("next"), Some(v1)).await })
+    };
+    // The save's task runs first; this task only gets the thread back once that task yields.
+    let started = std::time::Instant::now();
+    tokio::task::yield_now().await;
+    assert!(started.elapsed() < Duration::from_millis(2_500), "the save waited for the lock on the runtime's thread");
+    assert!(!saving.is_finished(), "the save gave up while the other writer held the lock");
+
+    other.execute_batch("ROLLBACK").unwrap();
+    let v2 = saving.await.unwrap().expect("the save lands once the other writer is done");
+    let loaded = store.load("chat").await.unwrap().expect("the chat is stored");
+    assert_eq!((loaded.value, loaded.version), (state_with_node("next"), v2));
+}
+
+/// Saves on an idle connection commit on the caller's thread, where SQLite's own checkpoint is
+/// off; the connection's thread must still copy the log into the database now and then, or the
+/// log (and every old state in it) grows without end.
+#[tokio::test]
+async fn sqlite_the_log_stays_small_when_every_save_is_made_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let store = SqliteStore::open(&path, TTL).unwrap();
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal = PathBuf::from(wal);
+    let state = sample_state();
+    let mut largest = 0;
+    for i in 0..4_000 {
+        store.save(&format!("chat-{i}"), &state, None).await.unwrap();
+        largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+    }
+    // Unchecked, 4,000 commits of two or more 4 KiB pages each come to over 32 MB.
+    assert!(largest < 12_000_000, "the log reached {largest} bytes");
+    assert_eq!(row_count(&path), 4_000);
+}
+
 #[tokio::test]
 async fn sqlite_file_is_wal_private_and_has_one_secondary_index() {
     let dir = tempfile::tempdir().unwrap();
