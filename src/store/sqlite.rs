@@ -2,11 +2,9 @@
 //!
 //! Owns the schema, expiry by `expires_at`, and compare-and-set by a `version` column. rusqlite
 //! is blocking, so the connection has a thread of its own; calls are queued to it, and what is
-//! queued together is committed together (see [`serve`]). A load or save that finds the
-//! connection idle runs at once on the caller's thread instead: handing it to a sleeping thread
-//! and waking the caller again cost more than the statement (see [`SqliteStore::run`]). What
-//! could block for long (a checkpoint's fsyncs, waiting out another process's lock) stays on
-//! the connection's thread.
+//! queued together is committed together (see [`serve`]). A load that finds the connection idle
+//! reads at once on the caller's thread instead: handing it to a sleeping thread and waking the
+//! caller again cost more than the read (see [`SqliteStore::run`]).
 //!
 //! What a user told the bot must not linger: `secure_delete` zeroes deleted and overwritten rows,
 //! and [`SessionStore::delete`] and [`SqliteStore::purge_expired`] checkpoint and truncate the
@@ -15,7 +13,6 @@
 use super::{decode, encode, ChatState, SessionStore, StoreError, Versioned};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
-use std::cell::Cell;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
@@ -57,16 +54,11 @@ struct Inner {
     ttl_secs: i64,
 }
 
-/// The connection and what its statements need, behind the mutex that the connection's thread
-/// and callers running on an idle connection take in turn.
+/// The connection and what its statements need; owned by the connection's thread.
 struct Db {
     conn: Connection,
     ttl_secs: i64,
     clock: UnixClock,
-    /// Writes committed since the log was last checkpointed (see [`CHECKPOINT_AFTER_WRITES`]).
-    writes_since_checkpoint: Cell<u32>,
-    /// A checkpoint has been queued for the connection's thread and has not run yet.
-    checkpoint_queued: Cell<bool>,
 }
 
 /// One operation for the connection's thread.
@@ -97,17 +89,6 @@ enum Mode {
 
 /// The most operations committed in one transaction.
 const MAX_BATCH: usize = 128;
-
-/// How long a statement on the connection's thread waits for another process's lock. A caller
-/// running on an idle connection never waits: it queues instead (see [`SqliteStore::run`]).
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Writes committed between checkpoints of the log into the database. SQLite's own automatic
-/// checkpoint is switched off, because it runs inside whichever commit crosses its threshold,
-/// and that may be a caller's on the async runtime; the connection's thread checkpoints
-/// instead. A write changes a few pages (the row's leaf, the expiry index's leaf), so this keeps
-/// the log near SQLite's default of 1,000 pages.
-const CHECKPOINT_AFTER_WRITES: u32 = 300;
 
 impl Drop for Inner {
     fn drop(&mut self) {
@@ -143,24 +124,18 @@ impl SqliteStore {
         }
         create_private(&path).map_err(|e| fail(&e))?;
         let conn = Connection::open(&path).map_err(|e| fail(&e))?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| fail(&e))?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(|e| fail(&e))?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(|e| fail(&e))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(fail(&format!("could not switch to WAL mode (journal_mode is {mode})")));
         }
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 0;")
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;")
             .and_then(|()| conn.execute_batch(SCHEMA))
             .map_err(|e| fail(&e))?;
         let ttl_secs = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
         let ttl_secs = i64::try_from(ttl_secs).unwrap_or(i64::MAX);
         let (jobs, queue) = mpsc::channel();
-        let db = Arc::new(Mutex::new(Db {
-            conn,
-            ttl_secs,
-            clock,
-            writes_since_checkpoint: Cell::new(0),
-            checkpoint_queued: Cell::new(false),
-        }));
+        let db = Arc::new(Mutex::new(Db { conn, ttl_secs, clock }));
         let for_thread = Arc::clone(&db);
         let thread = std::thread::Builder::new()
             .name("signpost-sqlite".to_string())
@@ -209,13 +184,10 @@ impl SqliteStore {
     /// queued at the same time; its result is handed over only once that transaction has
     /// committed (and, for [`Mode::ThenTruncate`], the log has been truncated).
     ///
-    /// A read or a [`Mode::Shared`] write that finds the connection free runs here and now, in
-    /// a transaction of its own (tens of microseconds, without the two thread wake-ups a queued
-    /// call costs); busy, it queues, and so shares a commit with what is queued with it. Nothing
-    /// run here may block for long, as it holds up the async runtime: a commit here never
-    /// checkpoints (the connection's thread does, see [`CHECKPOINT_AFTER_WRITES`]), and a write
-    /// that would have to wait for another process's lock queues instead of waiting. Quick exit
-    /// and purging always queue: they truncate the log, which fsyncs.
+    /// A read that finds the connection free runs here and now (tens of microseconds, without
+    /// the two thread wake-ups a queued call costs); busy, it queues. Writes always queue: a
+    /// commit may checkpoint or wait on another process's lock, which must not hold up the async
+    /// runtime, and queued writes share commits.
     async fn run<T, F>(&self, mode: Mode, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -231,96 +203,28 @@ impl SqliteStore {
         let gone = || StoreError::Backend("the sqlite connection's thread has stopped".to_string());
         let job = Job { mode, work };
         let queued = match mode {
-            Mode::Read | Mode::Shared => match self.inner.db.try_lock() {
+            Mode::Read => match self.inner.db.try_lock() {
                 Ok(db) => {
-                    let left = run_here(&db, job);
-                    if left.is_none() {
-                        self.queue_checkpoint_if_due(&db);
-                    }
-                    left
+                    // Idle means no transaction is open: the read runs on its own, as in a batch.
+                    (job.work)(&db)(Ok(()));
+                    None
                 }
                 Err(_) => Some(job),
             },
-            Mode::Alone | Mode::ThenTruncate => Some(job),
+            Mode::Shared | Mode::Alone | Mode::ThenTruncate => Some(job),
         };
         if let Some(job) = queued {
             self.inner.jobs.as_ref().ok_or_else(gone)?.send(job).map_err(|_| gone())?;
         }
         rx.await.map_err(|_| gone())?
     }
-
-    /// Asks the connection's thread to checkpoint the log once enough writes have been
-    /// committed on callers' threads, which never checkpoint themselves.
-    fn queue_checkpoint_if_due(&self, db: &Db) {
-        if db.writes_since_checkpoint.get() < CHECKPOINT_AFTER_WRITES || db.checkpoint_queued.get() {
-            return;
-        }
-        let Some(jobs) = self.inner.jobs.as_ref() else { return };
-        let job = Job {
-            mode: Mode::Alone,
-            work: Box::new(|db: &Db| -> Deliver {
-                db.checkpoint_queued.set(false);
-                checkpoint_if_due(db);
-                Box::new(drop)
-            }),
-        };
-        db.checkpoint_queued.set(jobs.send(job).is_ok());
-    }
-}
-
-/// Runs `job` here, on a connection found idle (no transaction open), and hands over its result.
-/// Gives the job back if it has to queue instead: a write whose transaction cannot begin at once
-/// because another process holds the write lock (or is recovering the log), which the
-/// connection's thread will wait for.
-fn run_here(db: &Db, job: Job) -> Option<Job> {
-    if job.mode == Mode::Read {
-        // On its own, as in a batch with nothing waiting to commit.
-        (job.work)(db)(Ok(()));
-        return None;
-    }
-    if !begin_without_waiting(&db.conn) {
-        return Some(job);
-    }
-    let mut waiting = vec![((job.work)(db), job.mode)];
-    settle(&db.conn, &mut true, &mut waiting);
-    count_writes(db, 1);
-    None
-}
-
-/// `BEGIN IMMEDIATE`, failing at once rather than waiting if another process holds the lock.
-fn begin_without_waiting(conn: &Connection) -> bool {
-    if conn.busy_timeout(Duration::ZERO).is_err() {
-        return false;
-    }
-    let began = run_cached(conn, "BEGIN IMMEDIATE").is_ok();
-    // sqlite3_busy_timeout only records the value: setting it back cannot fail.
-    let _ = conn.busy_timeout(BUSY_TIMEOUT);
-    began
-}
-
-fn count_writes(db: &Db, n: u32) {
-    db.writes_since_checkpoint.set(db.writes_since_checkpoint.get().saturating_add(n));
-}
-
-/// Copies the log into the database once [`CHECKPOINT_AFTER_WRITES`] writes have been committed,
-/// as SQLite's automatic checkpoint would (passive: it waits for no other process). Only the
-/// connection's thread calls it: it fsyncs.
-fn checkpoint_if_due(db: &Db) {
-    if db.writes_since_checkpoint.get() < CHECKPOINT_AFTER_WRITES {
-        return;
-    }
-    db.writes_since_checkpoint.set(0);
-    if let Err(e) = db.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-        tracing::warn!(cause = %e, "checkpointing the sqlite log failed");
-    }
 }
 
 /// The connection's thread: takes what is queued (up to [`MAX_BATCH`]) and runs it in one
 /// transaction, so one commit (one write of each changed page to the log) serves many chats.
-/// A caller never waits for the connection (it takes it only when it is free); this thread
-/// may wait for such a caller's statement to finish. Each save is still one compare-and-set
-/// statement, checked in order against everything before it. After each batch the thread
-/// checkpoints the log if it is due.
+/// A caller never waits for the connection (a read takes it only when it is free); this thread
+/// may wait for such a read to finish. Each save is still one compare-and-set statement,
+/// checked in order against everything before it.
 fn serve(db: &Mutex<Db>, queue: &mpsc::Receiver<Job>) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
@@ -358,7 +262,6 @@ fn run_batch(db: &Db, batch: Vec<Job>) {
             in_transaction = run_cached(&db.conn, "BEGIN IMMEDIATE").is_ok();
         }
         let deliver = (job.work)(db);
-        count_writes(db, u32::from(job.mode != Mode::Read));
         if in_transaction {
             waiting.push((deliver, job.mode));
         } else {
@@ -371,7 +274,6 @@ fn run_batch(db: &Db, batch: Vec<Job>) {
         }
     }
     settle(&db.conn, &mut in_transaction, &mut waiting);
-    checkpoint_if_due(db);
 }
 
 /// Commits the open transaction, if any, and hands over the results that waited on it: at once,

@@ -362,12 +362,13 @@ async fn sqlite_a_load_does_not_wait_for_another_process_writing() {
     store.save("chat", &state_with_node("next"), Some(loaded.version)).await.unwrap();
 }
 
-/// A save that finds the connection idle runs on the caller's thread, but one that would have to
-/// wait for another process's write lock must not wait there: on a one-thread runtime that would
-/// stop every other chat for up to the 5-second busy timeout (and then fail). It waits on the
-/// connection's own thread instead, the runtime carries on, and the save lands once the other
-/// writer is done. The time bound is the failure bound, half the busy timeout, as stalling is
-/// what a user would notice: a save that blocked would still land later.
+/// Another process sharing the file holds the write lock. A save has to wait for it, but not on
+/// the async runtime's thread: on a one-thread runtime that would stop every other chat for up
+/// to the 5-second busy timeout. It waits on the connection's own thread, the runtime carries
+/// on, and the save lands once the other writer is done. (Saves made on the caller's thread when
+/// the connection is idle were tried and not kept: BENCHMARKS.md, "Experiments, not kept"; this
+/// guards whatever comes next.) The time bound is the failure bound, half the busy timeout: a
+/// save that blocked would still land, later.
 #[tokio::test(flavor = "current_thread")]
 async fn sqlite_a_save_waits_for_another_process_off_the_runtime() {
     let dir = tempfile::tempdir().unwrap();
@@ -393,9 +394,8 @@ async fn sqlite_a_save_waits_for_another_process_off_the_runtime() {
     assert_eq!((loaded.value, loaded.version), (state_with_node("next"), v2));
 }
 
-/// Saves on an idle connection commit on the caller's thread, where SQLite's own checkpoint is
-/// off; the connection's thread must still copy the log into the database now and then, or the
-/// log (and every old state in it) grows without end.
+/// The log must be copied into the database now and then (SQLite's automatic checkpoint), or it
+/// and every old state in it grow without end, even when every save is a commit of its own.
 #[tokio::test]
 async fn sqlite_the_log_stays_small_when_every_save_is_made_alone() {
     let dir = tempfile::tempdir().unwrap();
