@@ -366,8 +366,8 @@ async fn sqlite_a_load_does_not_wait_for_another_process_writing() {
 /// the async runtime's thread: on a one-thread runtime that would stop every other chat for up
 /// to the 5-second busy timeout. It waits on the connection's own thread, the runtime carries
 /// on, and the save lands once the other writer is done. (Saves made on the caller's thread when
-/// the connection is idle were tried and not kept: BENCHMARKS.md, "Experiments, not kept"; this
-/// guards whatever comes next.) The time bound is the failure bound, half the busy timeout: a
+/// the connection is idle were tried and not kept: BENCHMARKS.md, "Fifth pass"; this guards
+/// whatever comes next.) The time bound is the failure bound, half the busy timeout: a
 /// save that blocked would still land, later.
 #[tokio::test(flavor = "current_thread")]
 async fn sqlite_a_save_waits_for_another_process_off_the_runtime() {
@@ -401,9 +401,7 @@ async fn sqlite_the_log_stays_small_when_every_save_is_made_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     let store = SqliteStore::open(&path, TTL).unwrap();
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    let wal = PathBuf::from(wal);
+    let wal = wal_path(&path);
     let state = sample_state();
     let mut largest = 0;
     for i in 0..4_000 {
@@ -482,10 +480,15 @@ async fn sqlite_purged_state_does_not_linger_in_the_files() {
     assert!(!files_contain(&path, marker), "the expired state is still on disk");
 }
 
-fn files_contain(db: &Path, needle: &str) -> bool {
+/// The database's write-ahead log, beside it.
+fn wal_path(db: &Path) -> PathBuf {
     let mut wal = db.as_os_str().to_owned();
     wal.push("-wal");
-    [db.to_path_buf(), PathBuf::from(wal)].iter().any(|file| {
+    PathBuf::from(wal)
+}
+
+fn files_contain(db: &Path, needle: &str) -> bool {
+    [db.to_path_buf(), wal_path(db)].iter().any(|file| {
         let bytes = std::fs::read(file).unwrap_or_default();
         bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
     })
