@@ -6,13 +6,23 @@
 //! reads at once on the caller's thread instead: handing it to a sleeping thread and waking the
 //! caller again cost more than the read (see [`SqliteStore::run`]).
 //!
+//! Copying the log back into the database (a checkpoint) costs two fsyncs, and on a slow disk
+//! every save queued behind it waited for them. So SQLite's automatic checkpoint is replaced: a
+//! second connection on a thread of its own checkpoints passively, which never blocks a writer,
+//! once the log holds [`CHECKPOINT_FROM`] pages. Only if that cannot keep up (saves arriving
+//! faster than it can finish) does the connection's own thread checkpoint, at
+//! [`CHECKPOINT_HERE_FROM`] pages, so the log stays bounded (see [`serve`]).
+//!
 //! What a user told the bot must not linger: `secure_delete` zeroes deleted and overwritten rows,
 //! and [`SessionStore::delete`] and [`SqliteStore::purge_expired`] checkpoint and truncate the
 //! write-ahead log, so an old state's bytes are not left in either file.
 
 use super::{decode, encode, ChatState, SessionStore, StoreError, Versioned};
 use async_trait::async_trait;
+use rusqlite::hooks::Wal;
 use rusqlite::{params, Connection, OptionalExtension};
+use std::cell::Cell;
+use std::ffi::c_int;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
@@ -41,11 +51,13 @@ pub struct SqliteStore {
     inner: Arc<Inner>,
 }
 
-/// What the handles share. Dropping the last handle stops the connection's thread and waits for
-/// it, so the file is closed (and its log checkpointed) when the store is gone.
+/// What the handles share. Dropping the last handle stops the connection's thread and the
+/// checkpointer's and waits for them, so the file is closed (and its log checkpointed) when the
+/// store is gone.
 struct Inner {
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    checkpointer: Option<std::thread::JoinHandle<()>>,
     /// The connection: the thread holds it while it runs a batch; a caller that finds it free
     /// runs its own operation.
     db: Arc<Mutex<Db>>,
@@ -59,6 +71,9 @@ struct Db {
     conn: Connection,
     ttl_secs: i64,
     clock: UnixClock,
+    /// Held by whichever connection of this store is checkpointing, so the two never wait on
+    /// each other inside SQLite (whose busy handler sleeps in steps of milliseconds).
+    checkpointing: Arc<Mutex<()>>,
 }
 
 /// One operation for the connection's thread.
@@ -90,10 +105,39 @@ enum Mode {
 /// The most operations committed in one transaction.
 const MAX_BATCH: usize = 128;
 
+/// Log pages at which the checkpointer is woken: SQLite's own default for its automatic
+/// checkpoint (about 4 MB).
+const CHECKPOINT_FROM: c_int = 1_000;
+
+/// Log pages added before the checkpointer is woken again, when its last checkpoint did not let
+/// the log start again (a commit came before it finished). Each checkpoint costs two fsyncs
+/// however little it copies; waking it after every commit tripled the store's fsyncs at 1,000
+/// exchanges a second.
+const CHECKPOINT_STEP: c_int = 250;
+
+/// Log pages at which the connection's own thread checkpoints, because the checkpointer has not
+/// managed to (it can only empty the log in a gap between commits).
+const CHECKPOINT_HERE_FROM: c_int = 2_000;
+
+thread_local! {
+    /// Pages in the log after the last commit on this thread (the connection's), as SQLite's
+    /// log hook reports them; 0 once read.
+    static LOG_PAGES: Cell<c_int> = const { Cell::new(0) };
+}
+
+/// SQLite's log hook on the store's connection: it runs in every commit, on the committing
+/// thread. Installing it turns SQLite's automatic checkpoint off.
+#[expect(clippy::unnecessary_wraps, reason = "the hook's signature is rusqlite's")]
+fn note_log_pages(_: &Wal, pages: c_int) -> rusqlite::Result<()> {
+    LOG_PAGES.set(pages);
+    Ok(())
+}
+
 impl Drop for Inner {
     fn drop(&mut self) {
         drop(self.jobs.take());
-        if let Some(thread) = self.thread.take() {
+        // The connection's thread wakes the checkpointer; once it has gone, so does that.
+        for thread in [self.thread.take(), self.checkpointer.take()].into_iter().flatten() {
             let _ = thread.join();
         }
     }
@@ -132,16 +176,30 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;")
             .and_then(|()| conn.execute_batch(SCHEMA))
             .map_err(|e| fail(&e))?;
+        conn.wal_hook(Some(note_log_pages));
+        // The checkpointer's connection only copies pages the other has written, so what
+        // `secure_delete` governs (what a write leaves behind) is not its concern.
+        let second = Connection::open(&path).map_err(|e| fail(&e))?;
+        second.busy_timeout(Duration::from_secs(5)).map_err(|e| fail(&e))?;
+        second.execute_batch("PRAGMA synchronous = NORMAL;").map_err(|e| fail(&e))?;
         let ttl_secs = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
         let ttl_secs = i64::try_from(ttl_secs).unwrap_or(i64::MAX);
+        let checkpointing = Arc::new(Mutex::new(()));
+        let (wake, woken) = mpsc::sync_channel(1);
+        let turn = Arc::clone(&checkpointing);
+        let checkpointer = std::thread::Builder::new()
+            .name("signpost-sqlite-checkpoint".to_string())
+            .spawn(move || checkpoint_when_woken(&second, &woken, &turn))
+            .map_err(|e| fail(&e))?;
         let (jobs, queue) = mpsc::channel();
-        let db = Arc::new(Mutex::new(Db { conn, ttl_secs, clock }));
+        let db = Arc::new(Mutex::new(Db { conn, ttl_secs, clock, checkpointing }));
         let for_thread = Arc::clone(&db);
         let thread = std::thread::Builder::new()
             .name("signpost-sqlite".to_string())
-            .spawn(move || serve(&for_thread, &queue))
+            .spawn(move || serve(&for_thread, &queue, &wake))
             .map_err(|e| fail(&e))?;
-        Ok(SqliteStore { inner: Arc::new(Inner { jobs: Some(jobs), thread: Some(thread), db, path, ttl_secs }) })
+        let (thread, checkpointer) = (Some(thread), Some(checkpointer));
+        Ok(SqliteStore { inner: Arc::new(Inner { jobs: Some(jobs), thread, checkpointer, db, path, ttl_secs }) })
     }
 
     /// The database file.
@@ -155,7 +213,7 @@ impl SqliteStore {
         self.run(Mode::Alone, |db| {
             let now = (db.clock)();
             let n = db.conn.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")?.execute([now])?;
-            truncate_wal(&db.conn)?;
+            truncate_wal(db)?;
             Ok(n)
         })
         .await
@@ -225,7 +283,12 @@ impl SqliteStore {
 /// A caller never waits for the connection (a read takes it only when it is free); this thread
 /// may wait for such a read to finish. Each save is still one compare-and-set statement,
 /// checked in order against everything before it.
-fn serve(db: &Mutex<Db>, queue: &mpsc::Receiver<Job>) {
+///
+/// After each batch it looks at the log's size: from [`CHECKPOINT_FROM`] pages it wakes the
+/// checkpointer (`wake`), without waiting, and again every [`CHECKPOINT_STEP`] pages; from [`CHECKPOINT_HERE_FROM`] it checkpoints itself,
+/// unless the checkpointer is at it just then.
+fn serve(db: &Mutex<Db>, queue: &mpsc::Receiver<Job>, wake: &mpsc::SyncSender<()>) {
+    let mut woken_at: c_int = 0;
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -234,7 +297,43 @@ fn serve(db: &Mutex<Db>, queue: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        run_batch(&db.lock().unwrap_or_else(PoisonError::into_inner), batch);
+        let db = db.lock().unwrap_or_else(PoisonError::into_inner);
+        run_batch(&db, batch);
+        let pages = LOG_PAGES.take();
+        if pages == 0 {
+            continue; // nothing committed (or the log was just truncated)
+        }
+        if pages < woken_at {
+            woken_at = 0; // the log has started again from its beginning
+        }
+        if pages >= CHECKPOINT_HERE_FROM {
+            if let Ok(_turn) = db.checkpointing.try_lock() {
+                checkpoint_passive(&db.conn);
+            }
+        } else if pages >= CHECKPOINT_FROM && pages >= woken_at.saturating_add(CHECKPOINT_STEP) {
+            // Full means it is already woken; it will see this batch's pages too.
+            let _ = wake.try_send(());
+            woken_at = pages;
+        }
+    }
+}
+
+/// The checkpointer's thread: a passive checkpoint on its own connection each time it is woken,
+/// until the connection's thread has gone. A passive checkpoint copies what it can without
+/// waiting for a writer, and a writer never waits for it. The log starts again from its
+/// beginning at the first commit after a checkpoint that copied all of it.
+fn checkpoint_when_woken(conn: &Connection, woken: &mpsc::Receiver<()>, turn: &Mutex<()>) {
+    while woken.recv().is_ok() {
+        let _turn = turn.lock().unwrap_or_else(PoisonError::into_inner);
+        checkpoint_passive(conn);
+    }
+}
+
+/// Copies as much of the log into the database as can be copied without waiting. A failure
+/// loses nothing (the log keeps every page until a checkpoint succeeds), so it is only logged.
+fn checkpoint_passive(conn: &Connection) {
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+        tracing::warn!(cause = %e, "checkpointing the session store's log failed");
     }
 }
 
@@ -244,7 +343,7 @@ fn run_batch(db: &Db, batch: Vec<Job>) {
     let mut in_transaction = false;
     for job in batch {
         if job.mode == Mode::Alone {
-            settle(&db.conn, &mut in_transaction, &mut waiting);
+            settle(db, &mut in_transaction, &mut waiting);
             (job.work)(db)(Ok(()));
             continue;
         }
@@ -267,18 +366,19 @@ fn run_batch(db: &Db, batch: Vec<Job>) {
         } else {
             // Could not start a transaction: the statement ran (or failed) on its own.
             let truncated = match job.mode {
-                Mode::ThenTruncate => truncate_for_delivery(&db.conn),
+                Mode::ThenTruncate => truncate_for_delivery(db),
                 _ => Ok(()),
             };
             deliver(truncated);
         }
     }
-    settle(&db.conn, &mut in_transaction, &mut waiting);
+    settle(db, &mut in_transaction, &mut waiting);
 }
 
 /// Commits the open transaction, if any, and hands over the results that waited on it: at once,
 /// or after one truncation of the log for all the jobs that asked for it.
-fn settle(conn: &Connection, in_transaction: &mut bool, waiting: &mut Vec<(Deliver, Mode)>) {
+fn settle(db: &Db, in_transaction: &mut bool, waiting: &mut Vec<(Deliver, Mode)>) {
+    let conn = &db.conn;
     if !std::mem::take(in_transaction) {
         return;
     }
@@ -294,7 +394,7 @@ fn settle(conn: &Connection, in_transaction: &mut bool, waiting: &mut Vec<(Deliv
     let (after_truncation, now): (Vec<_>, Vec<_>) = waiting.drain(..).partition(|(_, m)| *m == Mode::ThenTruncate);
     now.into_iter().for_each(|(deliver, _)| deliver(Ok(())));
     if !after_truncation.is_empty() {
-        let truncated = truncate_for_delivery(conn);
+        let truncated = truncate_for_delivery(db);
         after_truncation.into_iter().for_each(|(deliver, _)| deliver(truncated.clone()));
     }
 }
@@ -417,14 +517,18 @@ impl From<rusqlite::Error> for StoreError {
 
 /// Copies the log into the database and truncates it. Best effort: with readers in other
 /// processes the log may not be emptied this time, which SQLite reports without an error.
-fn truncate_wal(conn: &Connection) -> Result<(), StoreError> {
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+/// Waits for the checkpointer if it is copying the log just then. Blocks every writer of the
+/// file until done.
+fn truncate_wal(db: &Db) -> Result<(), StoreError> {
+    let _turn = db.checkpointing.lock().unwrap_or_else(PoisonError::into_inner);
+    db.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    LOG_PAGES.set(0);
     Ok(())
 }
 
 /// [`truncate_wal`], its failure as the cause a waiting job is handed.
-fn truncate_for_delivery(conn: &Connection) -> Result<(), String> {
-    truncate_wal(conn).map_err(|e| match e {
+fn truncate_for_delivery(db: &Db) -> Result<(), String> {
+    truncate_wal(db).map_err(|e| match e {
         StoreError::Backend(cause) => cause,
         other => other.to_string(),
     })
@@ -453,5 +557,74 @@ fn create_private(path: &Path) -> std::io::Result<()> {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The most pages the log has held: its file is not shrunk when the log starts again from
+    /// its beginning (4 KiB pages, each with a 24-byte header, after a 32-byte file header).
+    fn log_pages_at_most(db: &Path) -> u64 {
+        std::fs::metadata(log_file(db)).map_or(0, |m| m.len().saturating_sub(32) / (4096 + 24))
+    }
+
+    /// How many times the log has started again from its beginning, from the checkpoint
+    /// sequence number in its header (https://www.sqlite.org/fileformat.html#walformat). Only
+    /// the -wal file is opened: SQLite holds no locks on it that closing it could drop.
+    fn log_restarts(db: &Path) -> u32 {
+        let header = std::fs::read(log_file(db)).unwrap_or_default();
+        header.get(12..16).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn log_file(db: &Path) -> PathBuf {
+        let mut log = db.as_os_str().to_owned();
+        log.push("-wal");
+        PathBuf::from(log)
+    }
+
+    /// A save never waits for a checkpoint. While the checkpointer holds its turn (as if its
+    /// fsyncs were slow), saves carry on past the point where the connection's own thread would
+    /// checkpoint, which skips it rather than wait; once the turn is free, the log is copied back
+    /// and starts again.
+    #[tokio::test]
+    async fn saves_carry_on_while_a_checkpoint_is_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sessions.db");
+        let store = SqliteStore::open(&path, Duration::from_secs(300)).unwrap();
+        let turn = Arc::clone(&store.inner.db.lock().unwrap().checkpointing);
+        let (taken, is_taken) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            let _turn = turn.lock().unwrap();
+            taken.send(()).unwrap();
+            let _ = released.recv();
+        });
+        is_taken.recv().unwrap();
+
+        let state = ChatState { message_ids: (0..200).collect(), ..ChatState::default() };
+        let past_the_limit = u64::try_from(CHECKPOINT_HERE_FROM).unwrap() + 200;
+        let mut saved = 0;
+        let saving = async {
+            while log_pages_at_most(&path) < past_the_limit {
+                assert!(saved < 10_000, "{saved} saves and the log has held only {} pages", log_pages_at_most(&path));
+                store.save(&format!("chat-{saved}"), &state, None).await.unwrap();
+                saved += 1;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), saving).await.expect("a save waited for the running checkpoint");
+        let restarts = log_restarts(&path);
+
+        release.send(()).unwrap();
+        holder.join().unwrap();
+        // Saves go on; with the turn free, the checkpointer (woken long ago) or the connection's
+        // own thread copies the log back, and the next save starts it again.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while log_restarts(&path) == restarts {
+            assert!(std::time::Instant::now() < deadline, "the log never started again");
+            store.save(&format!("chat-{saved}"), &state, None).await.unwrap();
+            saved += 1;
+        }
     }
 }
