@@ -121,7 +121,7 @@ const CHECKPOINT_HERE_FROM: c_int = 2_000;
 
 thread_local! {
     /// Pages in the log after the last commit on this thread (the connection's), as SQLite's
-    /// log hook reports them; 0 once read.
+    /// log hook reports them; 0 once read, and once the log is truncated.
     static LOG_PAGES: Cell<c_int> = const { Cell::new(0) };
 }
 
