@@ -394,8 +394,9 @@ async fn sqlite_a_save_waits_for_another_process_off_the_runtime() {
     assert_eq!((loaded.value, loaded.version), (state_with_node("next"), v2));
 }
 
-/// The log must be copied into the database now and then (SQLite's automatic checkpoint), or it
-/// and every old state in it grow without end, even when every save is a commit of its own.
+/// The log must be copied into the database now and then (by the store's checkpointer, or by the
+/// connection's own thread when that cannot keep up), or it and every old state in it grow
+/// without end, even when every save is a commit of its own.
 #[tokio::test]
 async fn sqlite_the_log_stays_small_when_every_save_is_made_alone() {
     let dir = tempfile::tempdir().unwrap();
