@@ -584,6 +584,37 @@ mod tests {
         PathBuf::from(log)
     }
 
+    /// The checkpointer copies the log back into the database once it holds
+    /// [`CHECKPOINT_FROM`] pages, long before the connection's own thread would.
+    #[tokio::test]
+    async fn the_checkpointer_copies_the_log_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sessions.db");
+        let store = SqliteStore::open(&path, Duration::from_secs(300)).unwrap();
+        // Until a checkpoint, every page is in the log and the database file stays as it is now.
+        let unchecked = std::fs::metadata(&path).unwrap().len();
+        let state = ChatState { message_ids: (0..200).collect(), ..ChatState::default() };
+        let mut saved: i64 = 0;
+        while log_pages_at_most(&path) < u64::try_from(CHECKPOINT_FROM).unwrap() {
+            assert!(saved < 5_000, "{saved} saves and the log has held only {} pages", log_pages_at_most(&path));
+            store.save(&format!("chat-{saved}"), &state, None).await.unwrap();
+            saved += 1;
+        }
+        let pages = log_pages_at_most(&path);
+        assert!(pages < u64::try_from(CHECKPOINT_HERE_FROM).unwrap(), "the log reached {pages} pages");
+        // Nothing is saved from here on, so only the checkpointer can write to the database file:
+        // its size is read until it grows (with a deadline, in case it never does).
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::fs::metadata(&path).unwrap().len() == unchecked {
+            assert!(std::time::Instant::now() < deadline, "nothing was copied back from the log's {pages} pages");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        drop(store);
+        let rows: i64 =
+            Connection::open(&path).unwrap().query_row("SELECT count(*) FROM sessions", [], |row| row.get(0)).unwrap();
+        assert_eq!(rows, saved);
+    }
+
     /// A save never waits for a checkpoint. While the checkpointer holds its turn (as if its
     /// fsyncs were slow), saves carry on past the point where the connection's own thread would
     /// checkpoint, which skips it rather than wait; once the turn is free, the log is copied back

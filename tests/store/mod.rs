@@ -414,35 +414,6 @@ async fn sqlite_the_log_stays_small_when_every_save_is_made_alone() {
     assert_eq!(row_count(&path), 4_000);
 }
 
-/// The store's checkpointer copies the log back into the database once it holds 1,000 pages, on
-/// a connection and thread of its own, long before the connection's own thread would (at 2,000).
-#[tokio::test]
-async fn sqlite_the_checkpointer_copies_the_log_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = db_path(&dir);
-    let store = SqliteStore::open(&path, TTL).unwrap();
-    // Until a checkpoint, every page is in the log and the database file stays as it is now.
-    let unchecked = std::fs::metadata(&path).unwrap().len();
-    let state = sample_state();
-    let mut saved: i64 = 0;
-    while log_pages_at_most(&path) < 1_000 {
-        assert!(saved < 5_000, "5,000 saves and the log has held only {} pages", log_pages_at_most(&path));
-        store.save(&format!("chat-{saved}"), &state, None).await.unwrap();
-        saved += 1;
-    }
-    let pages = log_pages_at_most(&path);
-    assert!(pages < 2_000, "the log reached {pages} pages");
-    // Nothing is saved from here on, so only the checkpointer can write to the database file:
-    // its size is read until it grows (with a deadline, in case it never does).
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while std::fs::metadata(&path).unwrap().len() == unchecked {
-        assert!(std::time::Instant::now() < deadline, "nothing was copied back from the log's {pages} pages");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    drop(store);
-    assert_eq!(row_count(&path), saved);
-}
-
 #[tokio::test]
 async fn sqlite_file_is_wal_private_and_has_one_secondary_index() {
     let dir = tempfile::tempdir().unwrap();
@@ -515,12 +486,6 @@ fn wal_path(db: &Path) -> PathBuf {
     let mut wal = db.as_os_str().to_owned();
     wal.push("-wal");
     PathBuf::from(wal)
-}
-
-/// The most pages the log has held: its file is not shrunk when the log starts again from its
-/// beginning (4 KiB pages, each with a 24-byte header, after a 32-byte file header).
-fn log_pages_at_most(db: &Path) -> u64 {
-    std::fs::metadata(wal_path(db)).map_or(0, |m| m.len().saturating_sub(32) / (4096 + 24))
 }
 
 fn files_contain(db: &Path, needle: &str) -> bool {
