@@ -11,6 +11,7 @@ use super::load::{parse_file, SourceFile};
 use super::raw::{RawAsk, RawChoice, RawCondition, RawFile, RawNode};
 use super::*;
 use crate::diag::{Diagnostic, Location};
+use crate::pattern::Parsed;
 use crate::yaml::{location, Spanned};
 use std::collections::{HashMap, HashSet};
 
@@ -61,6 +62,9 @@ struct Declared<'r> {
     raw: &'r RawNode,
 }
 
+/// Signs' patterns as parsed, in order: (the sign's index, the pattern).
+type SignPatterns = Vec<(usize, Parsed)>;
+
 impl<'c> Validator<'c> {
     fn err(&mut self, loc: Location, msg: impl Into<String>) {
         self.diags.push(loc.error(msg));
@@ -71,7 +75,7 @@ impl<'c> Validator<'c> {
     }
 
     fn build(&mut self, parsed: &[(&SourceFile, RawFile)], files: &[SourceFile]) -> Option<Flows> {
-        let (audiences, categories, signs) = self.catalogue(parsed);
+        let (audiences, categories, signs, parsed_patterns) = self.catalogue(parsed);
         let sign_index: HashMap<String, usize> = signs.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
 
         // Pass 1: declare flows and node ids, so gotos can point forwards and across files.
@@ -195,7 +199,7 @@ impl<'c> Validator<'c> {
             .position(|n| n.flow == main && matches!(n.kind, NodeKind::Area { .. }))
             .or_else(|| nodes.iter().position(|n| matches!(n.kind, NodeKind::Area { .. })));
         let version = version_of(files);
-        let (sign_patterns, pattern_sign) = self.sign_pattern_set(&signs, files);
+        let (sign_patterns, pattern_sign) = self.sign_pattern_set(parsed_patterns, files);
         let flows = Flows {
             version,
             nodes,
@@ -215,10 +219,15 @@ impl<'c> Validator<'c> {
         Some(flows)
     }
 
-    fn catalogue(&mut self, parsed: &[(&SourceFile, RawFile)]) -> (Vec<Audience>, Vec<Category>, Vec<Sign>) {
+    /// The catalogue, and its signs' patterns as parsed.
+    fn catalogue(
+        &mut self,
+        parsed: &[(&SourceFile, RawFile)],
+    ) -> (Vec<Audience>, Vec<Category>, Vec<Sign>, SignPatterns) {
         let mut audiences: Vec<Audience> = Vec::new();
         let mut categories: Vec<Category> = Vec::new();
         let mut signs: Vec<Sign> = Vec::new();
+        let mut parsed_patterns = Vec::new();
         let mut seen: HashMap<(&str, String), Location> = HashMap::new();
         // Categories first: signs refer to them.
         let mut pending_signs = Vec::new();
@@ -251,8 +260,13 @@ impl<'c> Validator<'c> {
                 }
                 found
             });
-            let patterns =
-                s.patterns.iter().filter(|p| self.check_regex_syntax(p, origin)).map(|p| p.to_string()).collect();
+            let mut patterns = Vec::new();
+            for p in &s.patterns {
+                if let Some(ok) = self.parse_pattern(p, origin) {
+                    patterns.push(p.to_string());
+                    parsed_patterns.push((signs.len(), ok));
+                }
+            }
             if s.label.chars().count() > limits::BUTTON_LABEL_CHARS {
                 self.err(
                     location(&s.label, origin),
@@ -271,20 +285,14 @@ impl<'c> Validator<'c> {
                 patterns,
             });
         }
-        (audiences, categories, signs)
+        (audiences, categories, signs, parsed_patterns)
     }
 
-    /// All signs' patterns as one set; each pattern's syntax was checked where it was written.
-    fn sign_pattern_set(&mut self, signs: &[Sign], files: &[SourceFile]) -> (crate::pattern::Set, Vec<usize>) {
-        let mut sources = Vec::new();
-        let mut owner = Vec::new();
-        for (i, s) in signs.iter().enumerate() {
-            for p in &s.patterns {
-                sources.push(p.as_str());
-                owner.push(i);
-            }
-        }
-        match crate::pattern::Set::new(sources) {
+    /// All signs' patterns as one set, compiled from what [`Self::parse_pattern`] parsed where
+    /// each was written; with, for each pattern, the sign it belongs to.
+    fn sign_pattern_set(&mut self, parsed: SignPatterns, files: &[SourceFile]) -> (crate::pattern::Set, Vec<usize>) {
+        let (owner, patterns): (Vec<usize>, Vec<Parsed>) = parsed.into_iter().unzip();
+        match crate::pattern::Set::compile(&patterns) {
             Ok(set) => (set, owner),
             Err(e) => {
                 let origin = files.first().map(|f| f.origin.as_str()).unwrap_or("flows");
@@ -312,13 +320,14 @@ impl<'c> Validator<'c> {
         true
     }
 
-    /// Check a pattern's syntax without compiling it (sign patterns are compiled together).
-    fn check_regex_syntax(&mut self, p: &Spanned<String>, origin: &str) -> bool {
-        match crate::pattern::check(p.as_str()) {
-            Ok(()) => true,
+    /// Parse a pattern without compiling it (sign patterns are compiled together), reporting a
+    /// mistake where it was written.
+    fn parse_pattern(&mut self, p: &Spanned<String>, origin: &str) -> Option<Parsed> {
+        match crate::pattern::parse(p.as_str()) {
+            Ok(parsed) => Some(parsed),
             Err(detail) => {
                 self.err(location(p, origin), format!("pattern \"{}\" is not a valid regex: {detail}", p.as_str()));
-                false
+                None
             }
         }
     }
@@ -893,6 +902,28 @@ mod tests {
         "flow: main\nnodes:\n  start:\n    say: Tell me\n    ask:\n      rules:\n        - match: '(older'\n          goto: done\n      fallback: done\n  done:\n    say: Thanks\n    end: true\n",
         "flows/main.yaml:7:18: pattern \"(older\" is not a valid regex..."
     );
+    #[test]
+    fn a_bad_sign_pattern_is_located_and_the_others_are_matched_by_their_sign() {
+        const MAIN: &str = "flow: main\nnodes:\n  start:\n    say: Hi\n    end: true\n";
+        let signs = |patterns: &str| {
+            format!("signs:\n  gifts:\n    label: Gifts\n    explain: Why.\n    patterns: [{patterns}]\n")
+        };
+        let broken = signs("'new phone', '(older'");
+        let (flows, diags) = run(&[("flows/gifts.yaml", &broken), ("flows/main.yaml", MAIN)]);
+        assert!(flows.is_none());
+        assert_eq!(diags, ["flows/gifts.yaml:5:29: pattern \"(older\" is not a valid regex: error: unclosed group"]);
+
+        let fine = signs("'new (i)?phone', 'older friends?'");
+        let (flows, diags) = run(&[("flows/gifts.yaml", &fine), ("flows/main.yaml", MAIN)]);
+        assert!(diags.is_empty(), "{diags:#?}");
+        let flows = flows.unwrap();
+        let (overnight, gifts) = (flows.sign("overnight").unwrap(), flows.sign("gifts").unwrap());
+        // Each pattern is matched case-insensitively and credited to its own sign.
+        assert_eq!(flows.signs_in("A NEW iPhone from his Older Friend"), vec![gifts]);
+        assert_eq!(flows.signs_in("out OVERNIGHT with a new phone"), [overnight, gifts]);
+        assert!(flows.signs_in("nothing here").is_empty());
+    }
+
     flow_error!(
         unknown_sign_audience_and_area,
         "flow: main\nnodes:\n  start:\n    say: Hi\n    choices:\n      - label: A\n        add_signs: [ovrnight]\n        set_audience: parnet\n        when: {area: [cornwall]}\n        goto: done\n      - label: B\n        goto: done\n  done:\n    say: Hi\n    end: true\n",

@@ -43,11 +43,10 @@ impl DangerDetector {
     pub fn from_str(src: &str, origin: &str) -> Result<Self, Vec<Diagnostic>> {
         let raw: RawDanger = yaml::from_str(src, origin).map_err(|d| vec![d])?;
         let mut errors = Vec::new();
-        let mut sources = Vec::new();
+        let mut parsed = Vec::new();
         for p in &raw.patterns {
-            let normalised = p.trim().to_string();
-            match crate::pattern::check(&normalised) {
-                Ok(()) => sources.push(normalised),
+            match crate::pattern::parse(p.trim()) {
+                Ok(ok) => parsed.push(ok),
                 Err(detail) => {
                     errors.push(
                         yaml::location(p, origin)
@@ -62,7 +61,7 @@ impl DangerDetector {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let set = crate::pattern::Set::new(sources.iter().map(String::as_str))
+        let set = crate::pattern::Set::compile(&parsed)
             .map_err(|e| vec![Location::file(origin).error(format!("danger patterns: {e}"))])?;
         Ok(DangerDetector { set })
     }
