@@ -10,7 +10,7 @@ use regex_automata::{Input, MatchKind, PatternSet};
 use regex_syntax::hir::Hir;
 
 /// One pattern, parsed (case-insensitive) and ready to be compiled into a [`Set`].
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Parsed(Hir);
 
 /// Parse one pattern; on a mistake, the error's last line, which is the useful part for staff.
