@@ -285,8 +285,8 @@ impl SqliteStore {
 /// checked in order against everything before it.
 ///
 /// After each batch it looks at the log's size: from [`CHECKPOINT_FROM`] pages it wakes the
-/// checkpointer (`wake`), without waiting, and again every [`CHECKPOINT_STEP`] pages; from [`CHECKPOINT_HERE_FROM`] it checkpoints itself,
-/// unless the checkpointer is at it just then.
+/// checkpointer (`wake`), without waiting, and again every [`CHECKPOINT_STEP`] pages; from
+/// [`CHECKPOINT_HERE_FROM`] it checkpoints itself, unless the checkpointer is at it just then.
 fn serve(db: &Mutex<Db>, queue: &mpsc::Receiver<Job>, wake: &mpsc::SyncSender<()>) {
     let mut woken_at: c_int = 0;
     while let Ok(first) = queue.recv() {
