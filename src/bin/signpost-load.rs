@@ -156,7 +156,11 @@ struct Fake {
     /// Queued updates: (update id, JSON without the id).
     queue: Mutex<Vec<(i64, String)>>,
     next_update_id: AtomicU64,
-    next_message_id: AtomicI32,
+    /// Telegram numbers a private chat's messages, the user's and the bot's, in one sequence of
+    /// their own (the user's message box), so a conversation's ids mostly follow on from each
+    /// other. One counter per virtual user's chat, as there.
+    next_message_id: Vec<AtomicI32>,
+    next_callback_id: AtomicU64,
     pushed: Notify,
     /// When the first `getUpdates` arrived.
     first_poll: OnceLock<Instant>,
@@ -174,8 +178,16 @@ impl Fake {
         self.pushed.notify_waiters();
     }
 
+    /// The next message id in `chat` (0 for a chat that is not a virtual user's).
+    fn message_id(&self, chat: i64) -> i32 {
+        usize::try_from(chat - CHAT_BASE)
+            .ok()
+            .and_then(|i| self.next_message_id.get(i))
+            .map_or(0, |next| next.fetch_add(1, Ordering::Relaxed))
+    }
+
     fn text(&self, chat: i64, text: &str) {
-        let id = self.next_message_id.fetch_add(1, Ordering::Relaxed);
+        let id = self.message_id(chat);
         let body = serde_json::json!({"message": {
             "message_id": id, "date": 1_790_000_000, "text": text,
             "chat": {"id": chat, "type": "private", "first_name": "Load"},
@@ -185,7 +197,7 @@ impl Fake {
     }
 
     fn press(&self, chat: i64, message_id: i32, data: &str) {
-        let cb = self.next_message_id.fetch_add(1, Ordering::Relaxed);
+        let cb = self.next_callback_id.fetch_add(1, Ordering::Relaxed);
         let body = serde_json::json!({"callback_query": {
             "id": format!("cb{cb}"), "chat_instance": "ci", "data": data,
             "from": {"id": chat, "is_bot": false, "first_name": "Load"},
@@ -261,7 +273,8 @@ async fn fake_method(
             let chat = req.chat_id.unwrap_or(0);
             let id = match (method.as_str(), req.message_id) {
                 ("editmessagetext", Some(id)) => id,
-                _ => fake.next_message_id.fetch_add(1, Ordering::Relaxed),
+                ("deletemessages", _) => 0, // deletes make no message
+                _ => fake.message_id(chat),
             };
             let buttons = req
                 .reply_markup
@@ -561,7 +574,8 @@ async fn run_one(args: &E2eArgs, target: &str, content: Arc<Content>) -> anyhow:
     let fake = Arc::new(Fake {
         queue: Mutex::new(Vec::new()),
         next_update_id: AtomicU64::new(1),
-        next_message_id: AtomicI32::new(1),
+        next_message_id: (0..args.chats).map(|_| AtomicI32::new(1)).collect(),
+        next_callback_id: AtomicU64::new(1),
         pushed: Notify::new(),
         first_poll: OnceLock::new(),
         users: senders,
