@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 pub struct ChatState {
     pub session: Session,
     /// Ids of every message in the conversation, the user's and the bot's, so quick exit can
-    /// delete them all.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// delete them all: at most [`MAX_MESSAGE_IDS`], oldest first. Stored as runs (see [`ids`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "ids")]
     pub message_ids: Vec<i32>,
     /// The last Telegram update id handled for this chat: a redelivered update is a no-op.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,6 +35,12 @@ pub struct ChatState {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outbox: Vec<crate::engine::Reply>,
 }
+
+/// The most message ids kept per chat (the oldest go first: Telegram only lets a bot delete
+/// a user's messages for 48 hours anyway).
+pub const MAX_MESSAGE_IDS: usize = 1000;
+
+mod ids;
 
 /// A stored value and the version it was stored at (for compare-and-set).
 #[derive(Debug, Clone, PartialEq, Eq)]

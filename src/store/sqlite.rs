@@ -593,7 +593,8 @@ mod tests {
         let store = SqliteStore::open(&path, Duration::from_secs(300)).unwrap();
         // Until a checkpoint, every page is in the log and the database file stays as it is now.
         let unchecked = std::fs::metadata(&path).unwrap().len();
-        let state = ChatState { message_ids: (0..200).collect(), ..ChatState::default() };
+        // Ids with gaps between them, so each is written out: a state of about 1 KB.
+        let state = ChatState { message_ids: (0..200).map(|i| i * 3).collect(), ..ChatState::default() };
         let mut saved: i64 = 0;
         while log_pages_at_most(&path) < u64::try_from(CHECKPOINT_FROM).unwrap() {
             assert!(saved < 5_000, "{saved} saves and the log has held only {} pages", log_pages_at_most(&path));
@@ -634,7 +635,8 @@ mod tests {
         });
         is_taken.recv().unwrap();
 
-        let state = ChatState { message_ids: (0..200).collect(), ..ChatState::default() };
+        // Ids with gaps between them, so each is written out: a state of about 1 KB.
+        let state = ChatState { message_ids: (0..200).map(|i| i * 3).collect(), ..ChatState::default() };
         let past_the_limit = u64::try_from(CHECKPOINT_HERE_FROM).unwrap() + 200;
         let mut saved = 0;
         let saving = async {

@@ -27,7 +27,7 @@ use crate::engine::callback::GlobalAction;
 use crate::engine::{self, step, Effect, Input, Reply};
 use crate::privacy::HashKey;
 use crate::sandbox::staff;
-use crate::store::{ChatState, SessionStore, StoreError};
+use crate::store::{ChatState, SessionStore, StoreError, MAX_MESSAGE_IDS};
 use anyhow::Context as _;
 use chrono::Utc;
 use futures::FutureExt as _;
@@ -38,9 +38,6 @@ use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, Messag
 
 /// Times a step is redone after a compare-and-set conflict before giving up.
 const MAX_CONFLICTS: usize = 5;
-/// The most message ids kept per chat (the oldest go first: Telegram only lets a bot delete
-/// a user's messages for 48 hours anyway).
-const MAX_MESSAGE_IDS: usize = 1000;
 /// `deleteMessages` takes at most this many ids.
 const DELETE_CHUNK: usize = 100;
 /// Groups already pointed to a private chat, kept in memory only; forgotten when full.
