@@ -223,8 +223,9 @@ struct Outgoing {
     message_id: Option<i32>,
     #[serde(default)]
     text: Option<String>,
+    /// Kept as it came: Telegram returns a sent message's keyboard in the reply.
     #[serde(default)]
-    reply_markup: Option<Markup>,
+    reply_markup: Option<serde_json::Value>,
     #[serde(default)]
     offset: Option<i64>,
     #[serde(default)]
@@ -278,6 +279,8 @@ async fn fake_method(
             };
             let buttons = req
                 .reply_markup
+                .as_ref()
+                .and_then(|m| Markup::deserialize(m).ok())
                 .map(|m| {
                     m.inline_keyboard
                         .into_iter()
@@ -289,11 +292,15 @@ async fn fake_method(
             let result = if method == "deletemessages" {
                 "true".to_string()
             } else {
-                serde_json::json!({
+                // As Telegram does: the message as sent, its text and its keyboard.
+                let mut message = serde_json::json!({
                     "message_id": id, "date": 1_790_000_000, "text": req.text.unwrap_or_default(),
                     "chat": {"id": chat, "type": "private", "first_name": "Load"}, "from": bot_user(),
-                })
-                .to_string()
+                });
+                if let Some(markup) = req.reply_markup {
+                    message["reply_markup"] = markup;
+                }
+                message.to_string()
             };
             if let Some(user) = usize::try_from(chat - CHAT_BASE).ok().and_then(|i| fake.users.get(i)) {
                 let _ = user.send(Sent { at: Instant::now(), message_id: id, buttons });
