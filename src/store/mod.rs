@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 pub struct ChatState {
     pub session: Session,
     /// Ids of every message in the conversation, the user's and the bot's, so quick exit can
-    /// delete them all: at most [`MAX_MESSAGE_IDS`], oldest first. Stored as runs (see [`ids`]).
+    /// delete them all: at most [`MAX_MESSAGE_IDS`], oldest first. Stored as runs of ids (see
+    /// `store/ids.rs`).
     #[serde(default, skip_serializing_if = "Vec::is_empty", with = "ids")]
     pub message_ids: Vec<i32>,
     /// The last Telegram update id handled for this chat: a redelivered update is a no-op.
