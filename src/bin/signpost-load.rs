@@ -152,6 +152,9 @@ struct Sent {
     buttons: Vec<(String, String)>,
 }
 
+/// A sent message with a keyboard: (id, text, keyboard as sent).
+type KeyboardMessage = (i32, String, serde_json::Value);
+
 struct Fake {
     /// Queued updates: (update id, JSON without the id).
     queue: Mutex<Vec<(i64, String)>>,
@@ -161,6 +164,9 @@ struct Fake {
     /// other. One counter per virtual user's chat, as there.
     next_message_id: Vec<AtomicI32>,
     next_callback_id: AtomicU64,
+    /// Per chat, the last message sent or edited with a keyboard: (id, text, keyboard). A
+    /// button press on it carries it whole, as Telegram's callback queries do.
+    keyboard_message: Vec<Mutex<Option<KeyboardMessage>>>,
     pushed: Notify,
     /// When the first `getUpdates` arrived.
     first_poll: OnceLock<Instant>,
@@ -198,16 +204,27 @@ impl Fake {
 
     fn press(&self, chat: i64, message_id: i32, data: &str) {
         let cb = self.next_callback_id.fetch_add(1, Ordering::Relaxed);
+        let mut message = serde_json::json!({
+            "message_id": message_id, "date": 1_790_000_000, "text": "an earlier message",
+            "chat": {"id": chat, "type": "private", "first_name": "Load"},
+            "from": bot_user(),
+        });
+        if let Some((_, text, markup)) =
+            self.keyboard_message(chat).and_then(|m| m.lock().unwrap().clone()).filter(|(id, ..)| *id == message_id)
+        {
+            message["text"] = text.into();
+            message["reply_markup"] = markup;
+        }
         let body = serde_json::json!({"callback_query": {
             "id": format!("cb{cb}"), "chat_instance": "ci", "data": data,
             "from": {"id": chat, "is_bot": false, "first_name": "Load"},
-            "message": {
-                "message_id": message_id, "date": 1_790_000_000, "text": "an earlier message",
-                "chat": {"id": chat, "type": "private", "first_name": "Load"},
-                "from": bot_user(),
-            },
+            "message": message,
         }});
         self.push(body.to_string());
+    }
+
+    fn keyboard_message(&self, chat: i64) -> Option<&Mutex<Option<KeyboardMessage>>> {
+        usize::try_from(chat - CHAT_BASE).ok().and_then(|i| self.keyboard_message.get(i))
     }
 }
 
@@ -293,11 +310,15 @@ async fn fake_method(
                 "true".to_string()
             } else {
                 // As Telegram does: the message as sent, its text and its keyboard.
+                let text = req.text.unwrap_or_default();
                 let mut message = serde_json::json!({
-                    "message_id": id, "date": 1_790_000_000, "text": req.text.unwrap_or_default(),
+                    "message_id": id, "date": 1_790_000_000, "text": text,
                     "chat": {"id": chat, "type": "private", "first_name": "Load"}, "from": bot_user(),
                 });
                 if let Some(markup) = req.reply_markup {
+                    if let Some(last) = fake.keyboard_message(chat) {
+                        *last.lock().unwrap() = Some((id, text, markup.clone()));
+                    }
                     message["reply_markup"] = markup;
                 }
                 message.to_string()
@@ -583,6 +604,7 @@ async fn run_one(args: &E2eArgs, target: &str, content: Arc<Content>) -> anyhow:
         next_update_id: AtomicU64::new(1),
         next_message_id: (0..args.chats).map(|_| AtomicI32::new(1)).collect(),
         next_callback_id: AtomicU64::new(1),
+        keyboard_message: (0..args.chats).map(|_| Mutex::new(None)).collect(),
         pushed: Notify::new(),
         first_poll: OnceLock::new(),
         users: senders,
