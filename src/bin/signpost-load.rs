@@ -41,7 +41,7 @@ use signpost::telegram::split::split_reply;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Barrier, Notify};
 
@@ -152,8 +152,8 @@ struct Sent {
     buttons: Vec<(String, String)>,
 }
 
-/// A sent message with a keyboard: (id, text, keyboard as sent).
-type KeyboardMessage = (i32, String, serde_json::Value);
+/// A sent message with a keyboard: its id, and its JSON as the fake server returned it.
+type KeyboardMessage = (i32, String);
 
 struct Fake {
     /// Queued updates: (update id, JSON without the id).
@@ -164,8 +164,8 @@ struct Fake {
     /// other. One counter per virtual user's chat, as there.
     next_message_id: Vec<AtomicI32>,
     next_callback_id: AtomicU64,
-    /// Per chat, the last message sent or edited with a keyboard: (id, text, keyboard). A
-    /// button press on it carries it whole, as Telegram's callback queries do.
+    /// Per chat, the last message sent or edited with a keyboard. A button press on it carries
+    /// it whole, text and keyboard, as Telegram's callback queries do.
     keyboard_message: Vec<Mutex<Option<KeyboardMessage>>>,
     pushed: Notify,
     /// When the first `getUpdates` arrived.
@@ -175,6 +175,21 @@ struct Fake {
 }
 
 impl Fake {
+    /// A fake Bot API for one virtual user per sender, in chats `CHAT_BASE`, `CHAT_BASE + 1`...
+    fn new(users: Vec<mpsc::UnboundedSender<Sent>>) -> Fake {
+        Fake {
+            queue: Mutex::new(Vec::new()),
+            next_update_id: AtomicU64::new(1),
+            next_message_id: users.iter().map(|_| AtomicI32::new(1)).collect(),
+            next_callback_id: AtomicU64::new(1),
+            keyboard_message: users.iter().map(|_| Mutex::new(None)).collect(),
+            pushed: Notify::new(),
+            first_poll: OnceLock::new(),
+            users,
+            calls: AtomicU64::new(0),
+        }
+    }
+
     fn push(&self, body: String) {
         {
             let mut q = self.queue.lock().unwrap();
@@ -204,28 +219,34 @@ impl Fake {
 
     fn press(&self, chat: i64, message_id: i32, data: &str) {
         let cb = self.next_callback_id.fetch_add(1, Ordering::Relaxed);
-        let mut message = serde_json::json!({
-            "message_id": message_id, "date": 1_790_000_000, "text": "an earlier message",
-            "chat": {"id": chat, "type": "private", "first_name": "Load"},
-            "from": bot_user(),
-        });
-        if let Some((_, text, markup)) =
-            self.keyboard_message(chat).and_then(|m| m.lock().unwrap().clone()).filter(|(id, ..)| *id == message_id)
-        {
-            message["text"] = text.into();
-            message["reply_markup"] = markup;
-        }
-        let body = serde_json::json!({"callback_query": {
-            "id": format!("cb{cb}"), "chat_instance": "ci", "data": data,
-            "from": {"id": chat, "is_bot": false, "first_name": "Load"},
-            "message": message,
-        }});
-        self.push(body.to_string());
+        // Put together as text: the fake server shares the bot's two cores, and building a JSON
+        // tree for every press cost it more than the press costs the bot.
+        let pressed = self.keyboard_message(chat).and_then(|m| m.lock().unwrap().clone());
+        let message = match pressed {
+            Some((id, message)) if id == message_id => message,
+            _ => message_json(message_id, chat, "an earlier message", None),
+        };
+        let data = serde_json::to_string(data).unwrap();
+        let body = format!(
+            r#"{{"callback_query":{{"id":"cb{cb}","chat_instance":"ci","data":{data},"from":{{"id":{chat},"is_bot":false,"first_name":"Load"}},"message":{message}}}}}"#
+        );
+        self.push(body);
     }
 
     fn keyboard_message(&self, chat: i64) -> Option<&Mutex<Option<KeyboardMessage>>> {
         usize::try_from(chat - CHAT_BASE).ok().and_then(|i| self.keyboard_message.get(i))
     }
+}
+
+/// A message from the bot in `chat`, as JSON.
+fn message_json(id: i32, chat: i64, text: &str, keyboard: Option<&str>) -> String {
+    static BOT: LazyLock<String> = LazyLock::new(|| bot_user().to_string());
+    let text = serde_json::to_string(text).unwrap();
+    let keyboard = keyboard.map(|k| format!(r#","reply_markup":{k}"#)).unwrap_or_default();
+    format!(
+        r#"{{"message_id":{id},"date":1790000000,"text":{text},"chat":{{"id":{chat},"type":"private","first_name":"Load"}},"from":{bot}{keyboard}}}"#,
+        bot = *BOT
+    )
 }
 
 fn bot_user() -> serde_json::Value {
@@ -242,7 +263,7 @@ struct Outgoing {
     text: Option<String>,
     /// Kept as it came: Telegram returns a sent message's keyboard in the reply.
     #[serde(default)]
-    reply_markup: Option<serde_json::Value>,
+    reply_markup: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     offset: Option<i64>,
     #[serde(default)]
@@ -297,7 +318,7 @@ async fn fake_method(
             let buttons = req
                 .reply_markup
                 .as_ref()
-                .and_then(|m| Markup::deserialize(m).ok())
+                .and_then(|m| serde_json::from_str::<Markup>(m.get()).ok())
                 .map(|m| {
                     m.inline_keyboard
                         .into_iter()
@@ -310,18 +331,12 @@ async fn fake_method(
                 "true".to_string()
             } else {
                 // As Telegram does: the message as sent, its text and its keyboard.
-                let text = req.text.unwrap_or_default();
-                let mut message = serde_json::json!({
-                    "message_id": id, "date": 1_790_000_000, "text": text,
-                    "chat": {"id": chat, "type": "private", "first_name": "Load"}, "from": bot_user(),
-                });
-                if let Some(markup) = req.reply_markup {
-                    if let Some(last) = fake.keyboard_message(chat) {
-                        *last.lock().unwrap() = Some((id, text, markup.clone()));
-                    }
-                    message["reply_markup"] = markup;
+                let keyboard = req.reply_markup.as_ref().map(|k| k.get());
+                let message = message_json(id, chat, req.text.as_deref().unwrap_or_default(), keyboard);
+                if let Some(last) = fake.keyboard_message(chat).filter(|_| keyboard.is_some()) {
+                    *last.lock().unwrap() = Some((id, message.clone()));
                 }
-                message.to_string()
+                message
             };
             if let Some(user) = usize::try_from(chat - CHAT_BASE).ok().and_then(|i| fake.users.get(i)) {
                 let _ = user.send(Sent { at: Instant::now(), message_id: id, buttons });
@@ -599,17 +614,7 @@ async fn run_one(args: &E2eArgs, target: &str, content: Arc<Content>) -> anyhow:
         senders.push(tx);
         receivers.push(rx);
     }
-    let fake = Arc::new(Fake {
-        queue: Mutex::new(Vec::new()),
-        next_update_id: AtomicU64::new(1),
-        next_message_id: (0..args.chats).map(|_| AtomicI32::new(1)).collect(),
-        next_callback_id: AtomicU64::new(1),
-        keyboard_message: (0..args.chats).map(|_| Mutex::new(None)).collect(),
-        pushed: Notify::new(),
-        first_poll: OnceLock::new(),
-        users: senders,
-        calls: AtomicU64::new(0),
-    });
+    let fake = Arc::new(Fake::new(senders));
     let app = Router::new().route("/{bot}/{method}", post(fake_method)).with_state(Arc::clone(&fake));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -1041,4 +1046,51 @@ fn count_processes(name: &str) -> usize {
         .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
         .filter(|e| std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == name))
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the bot would see back from `method` with `body`, as JSON.
+    async fn call(fake: &Arc<Fake>, method: &str, body: serde_json::Value) -> serde_json::Value {
+        let path = UrlPath(("bot123:load-test".to_string(), method.to_string()));
+        let response = fake_method(State(Arc::clone(fake)), path, body.to_string().into()).await;
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    fn queued(fake: &Fake) -> Vec<serde_json::Value> {
+        fake.queue.lock().unwrap().iter().map(|(_, body)| serde_json::from_str(body).unwrap()).collect()
+    }
+
+    /// As Telegram does: a sent message comes back with its keyboard, a chat numbers its own
+    /// messages, and a press carries the message it was pressed on, text and keyboard.
+    #[tokio::test]
+    async fn the_fake_answers_as_telegram_does() {
+        let (users, mut sent): (Vec<_>, Vec<_>) = (0..2).map(|_| mpsc::unbounded_channel()).unzip();
+        let fake = Arc::new(Fake::new(users));
+        let keyboard = serde_json::json!({"inline_keyboard": [[{"text": "Yes \"really\"", "callback_data": "y"}]]});
+        let body =
+            serde_json::json!({"chat_id": CHAT_BASE, "text": "Is this right?\n🆘 999", "reply_markup": keyboard});
+        let reply = call(&fake, "SendMessage", body).await;
+        let message = &reply["result"];
+        assert_eq!(message["message_id"], 1);
+        assert_eq!(message["text"], "Is this right?\n🆘 999");
+        assert_eq!(message["reply_markup"], keyboard);
+        let got = sent[0].try_recv().unwrap();
+        assert_eq!(got.buttons, [("Yes \"really\"".to_string(), "y".to_string())]);
+
+        fake.text(CHAT_BASE, "hello");
+        fake.text(CHAT_BASE + 1, "hello");
+        fake.press(CHAT_BASE, 1, "y");
+        fake.press(CHAT_BASE, 7, "old");
+        let updates = queued(&fake);
+        assert_eq!(updates[0]["message"]["message_id"], 2, "the chat's own sequence goes on");
+        assert_eq!(updates[1]["message"]["message_id"], 1, "another chat has a sequence of its own");
+        assert_eq!(updates[2]["callback_query"]["data"], "y");
+        assert_eq!(updates[2]["callback_query"]["message"], *message);
+        assert_eq!(updates[3]["callback_query"]["message"]["text"], "an earlier message");
+        assert!(updates[3]["callback_query"]["message"].get("reply_markup").is_none());
+    }
 }
