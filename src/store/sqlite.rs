@@ -46,21 +46,16 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_expires_at ON sessions (expires_at);
 ";
 
-/// Moves a file made when the table was `WITHOUT ROWID` to [`SCHEMA`]'s layout, every session
-/// kept. Runs in the caller's transaction, after the caller has found the old layout.
-const FROM_WITHOUT_ROWID: &str = "
+/// Moving a file made when the table was `WITHOUT ROWID` to [`SCHEMA`]'s layout, every session
+/// kept: the old table is set aside, [`SCHEMA`] makes the new one, and the rows are copied over.
+const SET_ASIDE_WITHOUT_ROWID: &str = "
 ALTER TABLE sessions RENAME TO sessions_without_rowid;
 DROP INDEX IF EXISTS sessions_expires_at;
-CREATE TABLE sessions (
-    key        TEXT    NOT NULL PRIMARY KEY,
-    version    INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    state      TEXT    NOT NULL
-);
+";
+const COPY_FROM_WITHOUT_ROWID: &str = "
 INSERT INTO sessions (key, version, expires_at, state)
     SELECT key, version, expires_at, state FROM sessions_without_rowid;
 DROP TABLE sessions_without_rowid;
-CREATE INDEX sessions_expires_at ON sessions (expires_at);
 ";
 
 /// Sessions in one SQLite file. Several processes may share the file (WAL, busy timeout), but
@@ -432,11 +427,14 @@ fn create_or_migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let table: Option<String> = tx
         .query_row("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'sessions'", [], |row| row.get(0))
         .optional()?;
-    if table.is_some_and(|sql| sql.to_ascii_uppercase().contains("WITHOUT ROWID")) {
-        tx.execute_batch(FROM_WITHOUT_ROWID)?;
+    let without_rowid = table.is_some_and(|sql| sql.to_ascii_uppercase().contains("WITHOUT ROWID"));
+    if without_rowid {
+        tx.execute_batch(SET_ASIDE_WITHOUT_ROWID)?;
+    }
+    tx.execute_batch(SCHEMA)?;
+    if without_rowid {
+        tx.execute_batch(COPY_FROM_WITHOUT_ROWID)?;
         tracing::info!("the session store's table was moved to the layout with row ids");
-    } else {
-        tx.execute_batch(SCHEMA)?;
     }
     tx.commit()
 }
