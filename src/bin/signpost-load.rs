@@ -119,6 +119,12 @@ struct E2eArgs {
     /// mostly queueing (Little's law: latency = chats / throughput).
     #[arg(long, default_value_t = 0.0)]
     rate: f64,
+    /// Run Signpost with Telegram's rate limits applied, as in production (teloxide's Throttle:
+    /// one message a second and 20 a minute per chat, 30 a second in all), instead of
+    /// `--no-throttle`. This measures how long a user waits for a whole answer, not the bot's
+    /// capacity; offer a human pace with `--rate`. Echo has no Throttle to switch on.
+    #[arg(long)]
+    throttle: bool,
 }
 
 #[derive(clap::Args)]
@@ -635,7 +641,10 @@ async fn run_one(args: &E2eArgs, target: &str, content: Arc<Content>) -> anyhow:
         } else {
             "memory".to_string()
         };
-        c.arg("run").arg("--store").arg(store).arg("--no-throttle");
+        c.arg("run").arg("--store").arg(store);
+        if !args.throttle {
+            c.arg("--no-throttle");
+        }
         c.arg("--flows").arg(&args.flows).arg("--config").arg(&args.config);
         c
     };
