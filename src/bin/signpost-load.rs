@@ -51,6 +51,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Chat ids of the virtual users are `CHAT_BASE + i`.
 const CHAT_BASE: i64 = 1_000_000;
+
+/// The virtual user `i` whose chat is `chat` (the fake server's per-user slots are indexed by it).
+fn user_index(chat: i64) -> Option<usize> {
+    usize::try_from(chat - CHAT_BASE).ok()
+}
 const BOT_ID: i64 = 4242;
 
 #[derive(Parser)]
@@ -207,8 +212,7 @@ impl Fake {
 
     /// The next message id in `chat` (0 for a chat that is not a virtual user's).
     fn message_id(&self, chat: i64) -> i32 {
-        usize::try_from(chat - CHAT_BASE)
-            .ok()
+        user_index(chat)
             .and_then(|i| self.next_message_id.get(i))
             .map_or(0, |next| next.fetch_add(1, Ordering::Relaxed))
     }
@@ -240,7 +244,7 @@ impl Fake {
     }
 
     fn keyboard_message(&self, chat: i64) -> Option<&Mutex<Option<KeyboardMessage>>> {
-        usize::try_from(chat - CHAT_BASE).ok().and_then(|i| self.keyboard_message.get(i))
+        user_index(chat).and_then(|i| self.keyboard_message.get(i))
     }
 }
 
@@ -344,7 +348,7 @@ async fn fake_method(
                 }
                 message
             };
-            if let Some(user) = usize::try_from(chat - CHAT_BASE).ok().and_then(|i| fake.users.get(i)) {
+            if let Some(user) = user_index(chat).and_then(|i| fake.users.get(i)) {
                 let _ = user.send(Sent { at: Instant::now(), message_id: id, buttons });
             }
             ok(&result)
