@@ -230,7 +230,7 @@ impl Fake {
     fn press(&self, chat: i64, message_id: i32, data: &str) {
         let cb = self.next_callback_id.fetch_add(1, Ordering::Relaxed);
         // Put together as text: the fake server shares the bot's two cores, and building a JSON
-        // tree for every press cost it more than the press costs the bot.
+        // tree for every press left the bot one core of the two in saturated runs.
         let pressed = self.keyboard_message(chat).and_then(|m| m.lock().unwrap().clone());
         let message = match pressed {
             Some((id, message)) if id == message_id => message,
