@@ -3,7 +3,7 @@
 //! button's data as text.
 //!
 //! It is built like `signpost run --no-throttle`, so the ratio between them is the cost of
-//! what Signpost adds: the same `teloxide::Bot` client (no Throttle), the same multi-threaded
+//! what Signpost adds: the same `teloxide::Bot` client (no rate limits), the same multi-threaded
 //! tokio runtime, and the same hand-written long-polling loop (a batch's updates are handled
 //! concurrently, and the next `getUpdates` is sent once the whole batch is done).
 //!

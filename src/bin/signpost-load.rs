@@ -124,10 +124,10 @@ struct E2eArgs {
     /// mostly queueing (Little's law: latency = chats / throughput).
     #[arg(long, default_value_t = 0.0)]
     rate: f64,
-    /// Run Signpost with Telegram's rate limits applied, as in production (teloxide's Throttle:
-    /// one message a second and 20 a minute per chat, 30 a second in all), instead of
-    /// `--no-throttle`. This measures how long a user waits for a whole answer, not the bot's
-    /// capacity; offer a human pace with `--rate`. Echo has no Throttle to switch on.
+    /// Run Signpost with Telegram's limits on sending kept, as in production (a burst of five
+    /// messages a chat, then one a second; 30 a second in all), instead of `--no-throttle`.
+    /// This measures how long a user waits for a whole answer, not the bot's capacity; offer a
+    /// human pace with `--rate`. Echo has no limits to switch on.
     #[arg(long)]
     throttle: bool,
 }

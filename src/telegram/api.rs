@@ -1,20 +1,28 @@
 //! The Bot API calls the adapter makes, each with Telegram's limits respected and retried.
 //!
-//! Every call honours `RetryAfter` (HTTP 429: wait the seconds Telegram asks for, then try
-//! again), including edits, callback answers and deletes. Network errors are retried with
-//! bounded exponential backoff, but only when retrying cannot deliver something twice:
+//! New messages wait their turn under Telegram's limits ([`super::limit`]) unless the bot runs
+//! with `--no-throttle`. Every call honours `RetryAfter` (HTTP 429: wait the seconds Telegram
+//! asks for, then try again), including edits, callback answers and deletes. Network errors are
+//! retried with bounded exponential backoff, but only when retrying cannot deliver something
+//! twice:
 //! - idempotent calls (answer a callback, edit, delete, get updates, set commands) retry any
 //!   network error;
 //! - `sendMessage` retries only errors where the request surely never reached Telegram (the
 //!   connection could not be made). A timeout after the request was sent may have delivered
 //!   it, and a second copy of a message is worse than one reported failure.
+//!
+//! Sends and edits read Telegram's answer only as far as Signpost uses it ([`Lean`]).
 
+use super::limit::SendLimits;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize, Serializer};
+use std::marker::PhantomData;
+use std::sync::Arc;
 use std::time::Duration;
-use teloxide::adaptors::throttle::{Limits, Settings};
-use teloxide::adaptors::Throttle;
 use teloxide::payloads::setters::*;
-use teloxide::requests::{Request, Requester};
-use teloxide::types::{BotCommand, CallbackQueryId, ChatId, InlineKeyboardMarkup, Me, Message, MessageId, Update};
+use teloxide::payloads::{EditMessageText, SendMessage};
+use teloxide::requests::{JsonRequest, Payload, Request, Requester};
+use teloxide::types::{BotCommand, CallbackQueryId, ChatId, InlineKeyboardMarkup, Me, MessageId, Update};
 use teloxide::{ApiError, Bot, RequestError};
 
 /// Attempts per call, in all (the first try and the retries).
@@ -24,21 +32,11 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 /// The longest `RetryAfter` honoured; a longer wait fails the call rather than hang the chat.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
-/// The bot, throttled to Telegram's limits or (for load tests against a fake server) not.
+/// The bot, with Telegram's limits kept or (for load tests against a fake server) not.
 #[derive(Clone)]
-pub(crate) enum Api {
-    Direct(Bot),
-    Throttled(Throttle<Bot>),
-}
-
-/// Run `$body` with `$b` bound to whichever bot this is (the request types differ).
-macro_rules! on_bot {
-    ($api:expr, $b:ident => $body:expr) => {
-        match $api {
-            Api::Direct($b) => $body,
-            Api::Throttled($b) => $body,
-        }
-    };
+pub(crate) struct Api {
+    bot: Bot,
+    limits: Option<Arc<SendLimits>>,
 }
 
 /// Whether a call may be repeated after a network error without doing its work twice.
@@ -49,63 +47,86 @@ enum Repeat {
     OnlyIfNotSent,
 }
 
+/// A Bot API call whose answer is read as `O` instead of the call's usual output.
+///
+/// Telegram answers a send or an edit with the whole message, and teloxide parses it into a
+/// `Message`: over a third of the bot's work per exchange, most of it serde trying each kind of
+/// media in turn (BENCHMARKS.md, "What bounds it"). Signpost needs only the id of a message it
+/// sent and nothing from an edit, so it reads just that. The request itself is teloxide's
+/// payload, sent unchanged.
+struct Lean<P, O>(P, PhantomData<fn() -> O>);
+
+impl<P: Serialize, O> Serialize for Lean<P, O> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<P: Payload, O> Payload for Lean<P, O> {
+    type Output = O;
+    const NAME: &'static str = P::NAME;
+
+    fn timeout_hint(&self) -> Option<Duration> {
+        self.0.timeout_hint()
+    }
+}
+
+/// The part of a sent message Signpost keeps.
+#[derive(Deserialize)]
+struct Sent {
+    message_id: i32,
+}
+
 impl Api {
-    /// `throttle`: queue requests to stay inside Telegram's limits (the spawned worker lives as
-    /// long as the bot). Throttle's own retry is off: [`retry`] retries every call the same way.
+    /// `throttle`: keep Telegram's limits on sending (see [`super::limit`]).
     pub(crate) fn new(bot: Bot, throttle: bool) -> Api {
-        if !throttle {
-            return Api::Direct(bot);
-        }
-        let settings = Settings::default().limits(Limits::default()).no_retry();
-        let (bot, worker) = Throttle::with_settings(bot, settings);
-        tokio::spawn(worker);
-        Api::Throttled(bot)
+        Api { bot, limits: throttle.then(|| Arc::new(SendLimits::new())) }
+    }
+
+    fn lean<P: Payload, O>(&self, payload: P) -> JsonRequest<Lean<P, O>> {
+        JsonRequest::new(self.bot.clone(), Lean(payload, PhantomData))
     }
 
     pub(crate) async fn get_me(&self) -> Result<Me, RequestError> {
-        on_bot!(self, b => retry("getMe", Repeat::Idempotent, &b.get_me()).await)
+        retry("getMe", Repeat::Idempotent, &self.bot.get_me()).await
     }
 
     pub(crate) async fn set_commands(&self, commands: Vec<BotCommand>) -> Result<(), RequestError> {
-        on_bot!(self, b => retry("setMyCommands", Repeat::Idempotent, &b.set_my_commands(commands)).await).map(drop)
+        retry("setMyCommands", Repeat::Idempotent, &self.bot.set_my_commands(commands)).await.map(drop)
     }
 
     pub(crate) async fn delete_webhook(&self) -> Result<(), RequestError> {
-        on_bot!(self, b => retry("deleteWebhook", Repeat::Idempotent, &b.delete_webhook()).await).map(drop)
+        retry("deleteWebhook", Repeat::Idempotent, &self.bot.delete_webhook()).await.map(drop)
     }
 
     pub(crate) async fn set_webhook(&self, url: reqwest::Url, secret: &str) -> Result<(), RequestError> {
-        on_bot!(self, b => {
-            let req = b.set_webhook(url).secret_token(secret.to_string());
-            retry("setWebhook", Repeat::Idempotent, &req).await
-        })
-        .map(drop)
+        let req = self.bot.set_webhook(url).secret_token(secret.to_string());
+        retry("setWebhook", Repeat::Idempotent, &req).await.map(drop)
     }
 
     /// One long poll. Not retried here: the polling loop backs off and polls again.
     pub(crate) async fn get_updates(&self, offset: Option<i32>, timeout: u32) -> Result<Vec<Update>, RequestError> {
-        on_bot!(self, b => {
-            let mut req = b.get_updates().timeout(timeout);
-            if let Some(offset) = offset {
-                req = req.offset(offset);
-            }
-            req.send().await
-        })
+        let mut req = self.bot.get_updates().timeout(timeout);
+        if let Some(offset) = offset {
+            req = req.offset(offset);
+        }
+        req.send().await
     }
 
+    /// Send a new message, once it is inside Telegram's limits; returns its id.
     pub(crate) async fn send(
         &self,
         chat: ChatId,
         text: &str,
         keyboard: Option<InlineKeyboardMarkup>,
-    ) -> Result<Message, RequestError> {
-        on_bot!(self, b => {
-            let mut req = b.send_message(chat, text);
-            if let Some(k) = keyboard {
-                req = req.reply_markup(k);
-            }
-            retry("sendMessage", Repeat::OnlyIfNotSent, &req).await
-        })
+    ) -> Result<MessageId, RequestError> {
+        if let Some(limits) = &self.limits {
+            limits.wait_turn(chat.0).await;
+        }
+        let mut payload = SendMessage::new(chat, text);
+        payload.reply_markup = keyboard.map(Into::into);
+        let sent: Sent = retry("sendMessage", Repeat::OnlyIfNotSent, &self.lean(payload)).await?;
+        Ok(MessageId(sent.message_id))
     }
 
     /// Replace a message's text and buttons. "Not modified" counts as done.
@@ -116,11 +137,9 @@ impl Api {
         text: &str,
         keyboard: InlineKeyboardMarkup,
     ) -> Result<(), RequestError> {
-        let res = on_bot!(self, b => {
-            let req = b.edit_message_text(chat, message, text).reply_markup(keyboard);
-            retry("editMessageText", Repeat::Idempotent, &req).await
-        });
-        match res {
+        let mut payload = EditMessageText::new(chat, message, text);
+        payload.reply_markup = Some(keyboard);
+        match retry("editMessageText", Repeat::Idempotent, &self.lean::<_, IgnoredAny>(payload)).await {
             Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
             Err(e) => Err(e),
         }
@@ -128,14 +147,13 @@ impl Api {
 
     /// Stop the button's spinner. Always called for a callback query, whatever it carries.
     pub(crate) async fn answer_callback(&self, id: CallbackQueryId) -> Result<(), RequestError> {
-        on_bot!(self, b => retry("answerCallbackQuery", Repeat::Idempotent, &b.answer_callback_query(id)).await)
-            .map(drop)
+        retry("answerCallbackQuery", Repeat::Idempotent, &self.bot.answer_callback_query(id)).await.map(drop)
     }
 
     /// Delete up to 100 messages (Telegram skips ids it cannot find).
     pub(crate) async fn delete(&self, chat: ChatId, ids: &[i32]) -> Result<(), RequestError> {
         let ids: Vec<MessageId> = ids.iter().map(|&i| MessageId(i)).collect();
-        on_bot!(self, b => retry("deleteMessages", Repeat::Idempotent, &b.delete_messages(chat, ids)).await).map(drop)
+        retry("deleteMessages", Repeat::Idempotent, &self.bot.delete_messages(chat, ids)).await.map(drop)
     }
 }
 

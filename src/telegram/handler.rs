@@ -365,7 +365,7 @@ impl Handler {
         for (i, text) in parts.iter().enumerate() {
             let markup = (i == last && !reply.buttons.is_empty()).then(|| keyboard::keyboard(&reply.buttons));
             let message = self.api.send(chat, text, markup).await.context("sending a reply")?;
-            sent.push(message.id.0);
+            sent.push(message.0);
         }
         Ok(())
     }
@@ -414,7 +414,7 @@ impl Handler {
         let buttons = [engine::global_button(engine::START_AGAIN, GlobalAction::Start), engine::quick_exit()];
         match self.api.send(ChatId(chat), APOLOGY, Some(keyboard::keyboard(&buttons))).await {
             Ok(m) => {
-                let id = m.id.0;
+                let id = m.0;
                 if let Err(e) = self.remember_sent(tag, id).await {
                     tracing::warn!(chat = %tag, cause = %format!("{e:#}"), "recording the apology failed");
                 }

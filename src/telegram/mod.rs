@@ -5,7 +5,7 @@
 //! - [`webhook`]: the same, served over HTTPS by axum, behind a secret token.
 //! - [`handler`]: one update: load, `engine::step`, compare-and-set save, send, record ids.
 //! - [`update`]: sorts updates (private chat, group, ignore).
-//! - [`api`]: the Bot API calls, throttled and retried.
+//! - [`api`]: the Bot API calls, kept inside Telegram's limits ([`limit`]) and retried.
 //! - [`split`]: long texts cut under Telegram's 4096 UTF-16 units.
 //! - [`keyboard`]: engine buttons <-> inline keyboards and callback data.
 //! - [`sandbox`]: the staff sandbox (draft flows, marked messages, `/goto`, `/trace`...).
@@ -17,6 +17,7 @@
 mod api;
 pub mod handler;
 pub mod keyboard;
+mod limit;
 mod polling;
 pub mod reload;
 pub mod sandbox;
@@ -72,7 +73,7 @@ pub struct RunArgs {
     /// Where conversations are kept: memory, sqlite:PATH or redis://HOST:PORT[?prefix=P].
     #[arg(long, value_name = "SPEC", env = "SIGNPOST_STORE", default_value = "sqlite:data/signpost.db")]
     pub store: String,
-    /// Do not queue requests to stay inside Telegram's rate limits. Only for load tests
+    /// Do not keep Telegram's limits on sending (see `telegram::limit`). Only for load tests
     /// against a fake Bot API server: against Telegram this gets the bot rate-limited.
     /// 429 (retry after) is still honoured.
     #[arg(long, env = "SIGNPOST_NO_THROTTLE")]
@@ -95,6 +96,7 @@ pub struct BotConfig {
     pub token: String,
     /// Another Bot API server (self-hosted, or a fake one in tests); `None`: Telegram's.
     pub api_url: Option<reqwest::Url>,
+    /// Keep Telegram's limits on sending; false only with `--no-throttle`.
     pub throttle: bool,
     pub transport: Transport,
     pub hash_key: HashKey,

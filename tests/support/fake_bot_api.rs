@@ -28,7 +28,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify};
 
 /// How long a test waits for something that should happen before it fails.
@@ -75,6 +75,8 @@ pub struct Call {
     pub ok: bool,
     /// The fault injected into this call, if any.
     pub fault: Option<Fault>,
+    /// When the fake received it.
+    pub at: Instant,
 }
 
 impl Call {
@@ -416,26 +418,29 @@ async fn method(
     // Faults before the call is processed: nothing is delivered.
     match fault {
         Some(Fault::RetryAfter(secs)) => {
-            record(&shared, Call { method, params, ok: false, fault });
+            record(&shared, Call { method, params, ok: false, fault, at: Instant::now() });
             tokio::time::sleep(delay).await;
             let body = json!({"ok": false, "error_code": 429, "description": format!("Too Many Requests: retry after {secs}"), "parameters": {"retry_after": secs}});
             return (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
         }
         Some(Fault::Reset) => {
-            record(&shared, Call { method, params, ok: false, fault });
+            record(&shared, Call { method, params, ok: false, fault, at: Instant::now() });
             close_without_response();
         }
         _ => {}
     }
     if hold == Some(Hold::NotProcessed) {
         park(&shared).await;
-        record(&shared, Call { method, params, ok: false, fault: None });
+        record(&shared, Call { method, params, ok: false, fault: None, at: Instant::now() });
         close_without_response();
     }
 
     let response = if method == "getupdates" {
         if fault.is_some() {
-            record(&shared, Call { method: method.clone(), params: params.clone(), ok: true, fault });
+            record(
+                &shared,
+                Call { method: method.clone(), params: params.clone(), ok: true, fault, at: Instant::now() },
+            );
         }
         get_updates(&shared, &params).await
     } else {
@@ -522,7 +527,7 @@ fn process(shared: &Shared, method: String, mut params: Value, fault: Option<Fau
             }
             _ => ok(json!(true)),
         };
-        inner.calls.push(Call { method, params, ok: true, fault });
+        inner.calls.push(Call { method, params, ok: true, fault, at: Instant::now() });
         response
     };
     shared.calls.send_modify(|n| *n += 1);

@@ -34,8 +34,8 @@ impl RunningBot {
         RunningBot::start_with(fixture_content(), None, |_| Transport::Polling).await
     }
 
-    /// As `signpost run` does by default: requests queued to stay inside Telegram's limits
-    /// (one message a second per chat, so slower).
+    /// As `signpost run` does by default: new messages kept inside Telegram's limits (a chat
+    /// gets a whole answer at once, then one message a second).
     async fn start_throttled() -> RunningBot {
         RunningBot::launch(fixture_content(), None, Transport::Polling, true).await
     }
@@ -344,6 +344,34 @@ async fn a_429_on_send_message_is_retried_and_delivered_once() {
     assert_eq!(calls.len(), 2, "one refused, one delivered: {:#?}", bot.api.calls_brief());
     assert!(!calls[0].ok && calls[1].ok);
     assert_eq!(bot.api.delivered("sendMessage").len(), 1, "delivered exactly once");
+    bot.stop().await;
+}
+
+/// With Telegram's limits kept, as in production: a chat asking for more than a whole answer's
+/// worth of messages at once is paced, nothing is dropped, and other chats are not held up.
+#[tokio::test]
+async fn limits_pace_a_busy_chat_without_holding_up_another() {
+    const OTHER: i64 = CHAT + 1;
+    let api = FakeBotApi::start().await;
+    // One batch: a chat starts over seven times, then another chat starts once.
+    for _ in 0..7 {
+        api.user_text(CHAT, "/start");
+    }
+    api.user_text(OTHER, "/start");
+    let bot = RunningBot::launch_on(api, fixture_content(), None, Transport::Polling, true).await;
+    let sent = bot.api.next_messages(8).await;
+    for call in &sent {
+        assert!(call.text().starts_with("Hello. Who are you?"), "{}", call.text());
+        assert_offers_999(call);
+    }
+    let busy: Vec<&Call> = sent.iter().filter(|c| c.chat_id() == CHAT).collect();
+    let other: Vec<&Call> = sent.iter().filter(|c| c.chat_id() == OTHER).collect();
+    assert_eq!((busy.len(), other.len()), (7, 1), "{:#?}", bot.api.calls_brief());
+    // Five go at once; after that one a second, so the seventh is two seconds after the first
+    // (checked with a second's allowance for a slow machine).
+    let paced = busy[6].at.duration_since(busy[0].at);
+    assert!(paced >= Duration::from_secs(1), "seven messages in one chat within {paced:?}");
+    assert!(other[0].at < busy[5].at, "the other chat waited for the busy one's pace");
     bot.stop().await;
 }
 
