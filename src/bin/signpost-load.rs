@@ -114,7 +114,8 @@ struct E2eArgs {
     /// Give up waiting for an answer after this many seconds (counted as an error).
     #[arg(long, default_value_t = 15)]
     timeout_secs: u64,
-    /// Print each exchange of chat 0 (to check the script follows the flows).
+    /// Print each exchange of chat 0, with how long its answer took (to check the script
+    /// follows the flows, and to find which exchange is slow).
     #[arg(long)]
     trace: bool,
     /// Offered load in exchanges per second, spread evenly over the chats (each chat sends
@@ -530,12 +531,14 @@ impl User {
                 }
             }
         }
+        let took = last.duration_since(started);
         if self.trace {
             let labels: Vec<&str> =
                 self.keyboard.as_ref().map(|(_, b)| b.iter().map(|(l, _)| l.as_str()).collect()).unwrap_or_default();
-            eprintln!("{what} -> {expected} message(s); buttons {labels:?}");
+            let ms = took.as_secs_f64() * 1e3;
+            eprintln!("{what} -> {expected} message(s) in {ms:.2} ms; buttons {labels:?}");
         }
-        Some(last.duration_since(started).as_micros() as u64)
+        Some(took.as_micros() as u64)
     }
 
     /// The button to press: (message id, data, label).
