@@ -13,7 +13,7 @@
 //! Only new messages are limited, as `Throttle` did: edits, callback answers and deletes are
 //! not counted by Telegram's published limits.
 
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::{Clock, MonotonicClock};
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DashMapStateStore;
 use governor::state::{InMemoryState, NotKeyed};
@@ -42,7 +42,7 @@ type Keyed<C> = RateLimiter<i64, DashMapStateStore<i64>, C, NoOpMiddleware<<C as
 type Direct<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
 
 /// Telegram's limits for every chat this bot sends to.
-pub(crate) struct SendLimits<C: Clock = DefaultClock> {
+pub(crate) struct SendLimits<C: Clock = MonotonicClock> {
     clock: C,
     chat: Keyed<C>,
     group: Keyed<C>,
@@ -59,8 +59,10 @@ fn paced(period: Duration, burst: u32) -> Quota {
 }
 
 impl SendLimits {
+    /// On `std::time::Instant`, the clock `tokio::time::sleep` keeps too, so a wait the limits
+    /// name is the wait slept.
     pub(crate) fn new() -> SendLimits {
-        SendLimits::with_clock(DefaultClock::default())
+        SendLimits::with_clock(MonotonicClock)
     }
 
     /// Wait until a message to `chat` may go. Sleeping here is keeping Telegram's limits.
