@@ -52,6 +52,9 @@ pub enum Fault {
     /// Processed, then the status line, headers and part of the body are sent and the
     /// connection is dropped.
     DropMidResponse,
+    /// HTTP 400 "message is not modified", as Telegram answers an edit that changes nothing.
+    /// Not processed.
+    NotModified,
 }
 
 /// How a call parked by [`FakeBotApi::hold`] counts.
@@ -426,6 +429,11 @@ async fn method(
         Some(Fault::Reset) => {
             record(&shared, Call { method, params, ok: false, fault, at: Instant::now() });
             close_without_response();
+        }
+        Some(Fault::NotModified) => {
+            record(&shared, Call { method, params, ok: false, fault, at: Instant::now() });
+            let body = json!({"ok": false, "error_code": 400, "description": "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"});
+            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
         }
         _ => {}
     }

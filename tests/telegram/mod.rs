@@ -7,7 +7,7 @@
 //! `shipped_content_runs_through_the_adapter` runs the real `flows/` and `config/` when they load.
 
 use crate::support::bot::{fixture_content, root};
-use crate::support::fake_bot_api::{Call, FakeBotApi, Hold, BOT_USERNAME, FAILURE_BOUND};
+use crate::support::fake_bot_api::{Call, FakeBotApi, Fault, Hold, BOT_USERNAME, FAILURE_BOUND};
 use async_trait::async_trait;
 use serde_json::json;
 use signpost::content::Content;
@@ -395,6 +395,23 @@ async fn a_429_on_callback_answers_edits_and_deletes_is_retried() {
     bot.api.confirmed(update).await;
     assert_eq!(bot.api.calls("deleteMessages").len(), 2);
     assert_eq!(bot.api.delivered("deleteMessages").len(), 1);
+    bot.stop().await;
+}
+
+/// Telegram refuses an edit that changes nothing; the press still counts as answered in place,
+/// with no second copy of the message and no apology.
+#[tokio::test]
+async fn an_edit_that_changes_nothing_counts_as_done() {
+    let bot = RunningBot::start().await;
+    let first = bot.say("/start").await;
+    let pick = bot.press(&first, "A parent or carer").await;
+    bot.api.inject("editMessageText", Fault::NotModified, 1);
+    let update = bot.api.press(CHAT, pick.message_id(), &pick.button("New gifts"));
+    bot.api.confirmed(update).await;
+    let edits = bot.api.calls("editMessageText");
+    assert_eq!(edits.len(), 1, "not retried: {:#?}", bot.api.calls_brief());
+    assert_eq!(edits[0].fault, Some(Fault::NotModified));
+    assert_eq!(bot.api.delivered("sendMessage").len(), 2, "nothing sent instead: {:#?}", bot.api.calls_brief());
     bot.stop().await;
 }
 
