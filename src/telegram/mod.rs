@@ -18,6 +18,7 @@ mod api;
 pub mod handler;
 pub mod keyboard;
 mod limit;
+pub use limit::CHAT_BURST;
 mod polling;
 pub mod reload;
 pub mod sandbox;

@@ -1,11 +1,14 @@
 //! Property tests: random sequences of typed text, button presses (valid, stale and forged),
 //! commands, unreadable messages and restarts never dead-end. Every message offers 999, the last
-//! reply of every turn has a way forward, and the session never keeps what was typed.
+//! reply of every turn has a way forward, a turn's messages fit the per-chat burst, and the
+//! session never keeps what was typed.
 
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use signpost::content::Content;
 use signpost::engine::{step, Effect, Input, Session};
+use signpost::telegram::split::split_reply;
+use signpost::telegram::CHAT_BURST;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -95,6 +98,14 @@ fn walk(content: &Content, acts: &[Act]) -> Result<(), TestCaseError> {
         session = next;
         prop_assert!(!effects.is_empty(), "every input gets an answer: {a:?}");
         let cleared = effects.contains(&Effect::ClearChat);
+        // A whole answer goes at once only if it fits the per-chat burst; past it, each message
+        // waits a second, and in polling mode every other chat waits with it.
+        let messages: usize = effects.iter().filter_map(Effect::reply).map(|r| split_reply(&r.text).len()).sum();
+        prop_assert!(
+            messages <= CHAT_BURST as usize,
+            "an answer of {messages} messages after {a:?}: longer than the burst Telegram's limits allow a chat at once \
+             ({CHAT_BURST}, src/telegram/limit.rs); shorten it or raise the burst"
+        );
         for r in effects.iter().filter_map(Effect::reply) {
             prop_assert!(r.text.contains("999"), "a message without 999 after {a:?}: {r:#?}");
             prop_assert!(r.text.chars().count() <= 4096, "too long for Telegram after {a:?}");

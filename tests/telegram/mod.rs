@@ -13,7 +13,7 @@ use serde_json::json;
 use signpost::content::Content;
 use signpost::privacy::HashKey;
 use signpost::store::{ChatState, MemoryStore, SessionStore, StoreError, Versioned};
-use signpost::telegram::{serve, BotConfig, SharedContent, Transport};
+use signpost::telegram::{serve, BotConfig, SharedContent, Transport, CHAT_BURST};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -352,26 +352,29 @@ async fn a_429_on_send_message_is_retried_and_delivered_once() {
 #[tokio::test]
 async fn limits_pace_a_busy_chat_without_holding_up_another() {
     const OTHER: i64 = CHAT + 1;
+    // Two past a whole answer's worth.
+    let asked = CHAT_BURST as usize + 2;
     let api = FakeBotApi::start().await;
-    // One batch: a chat starts over seven times, then another chat starts once.
-    for _ in 0..7 {
+    // One batch: a chat starts over that many times, then another chat starts once.
+    for _ in 0..asked {
         api.user_text(CHAT, "/start");
     }
     api.user_text(OTHER, "/start");
     let bot = RunningBot::launch_on(api, fixture_content(), None, Transport::Polling, true).await;
-    let sent = bot.api.next_messages(8).await;
+    let sent = bot.api.next_messages(asked + 1).await;
     for call in &sent {
         assert!(call.text().starts_with("Hello. Who are you?"), "{}", call.text());
         assert_offers_999(call);
     }
     let busy: Vec<&Call> = sent.iter().filter(|c| c.chat_id() == CHAT).collect();
     let other: Vec<&Call> = sent.iter().filter(|c| c.chat_id() == OTHER).collect();
-    assert_eq!((busy.len(), other.len()), (7, 1), "{:#?}", bot.api.calls_brief());
-    // Five go at once; after that one a second, so the seventh is two seconds after the first
-    // (checked with a second's allowance for a slow machine).
-    let paced = busy[6].at.duration_since(busy[0].at);
-    assert!(paced >= Duration::from_secs(1), "seven messages in one chat within {paced:?}");
-    assert!(other[0].at < busy[5].at, "the other chat waited for the busy one's pace");
+    assert_eq!((busy.len(), other.len()), (asked, 1), "{:#?}", bot.api.calls_brief());
+    // A burst goes at once; after that one a second, so the last is two seconds after the
+    // first (checked with a second's allowance for a slow machine).
+    let paced = busy[asked - 1].at.duration_since(busy[0].at);
+    assert!(paced >= Duration::from_secs(1), "{asked} messages in one chat within {paced:?}");
+    let first_paced = busy[CHAT_BURST as usize];
+    assert!(other[0].at < first_paced.at, "the other chat waited for the busy one's pace");
     bot.stop().await;
 }
 
