@@ -44,7 +44,6 @@ type Direct<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Cl
 
 /// Telegram's limits for every chat this bot sends to.
 pub(crate) struct SendLimits<C: Clock = MonotonicClock> {
-    clock: C,
     chat: Keyed<C>,
     group: Keyed<C>,
     overall: Direct<C>,
@@ -80,8 +79,7 @@ impl<C: Clock + Clone> SendLimits<C> {
         SendLimits {
             chat: RateLimiter::dashmap_with_clock(paced(CHAT_PERIOD, CHAT_BURST), clock.clone()),
             group: RateLimiter::dashmap_with_clock(paced(GROUP_PERIOD, GROUP_BURST), clock.clone()),
-            overall: RateLimiter::direct_with_clock(Quota::per_second(nonzero(OVERALL_PER_SECOND)), clock.clone()),
-            clock,
+            overall: RateLimiter::direct_with_clock(Quota::per_second(nonzero(OVERALL_PER_SECOND)), clock),
             since_forget: AtomicU32::new(0),
         }
     }
@@ -132,13 +130,11 @@ impl<C: Clock> Turn<'_, C> {
         let limits = self.limits;
         loop {
             let passed = match self.gate {
-                Gate::Chat => limits.chat.check_key(&self.chat).map_err(|n| n.wait_time_from(limits.clock.now())),
+                Gate::Chat => limits.chat.check_key(&self.chat),
                 // Telegram numbers groups and channels below zero, private chats above.
-                Gate::Group if self.chat < 0 => {
-                    limits.group.check_key(&self.chat).map_err(|n| n.wait_time_from(limits.clock.now()))
-                }
+                Gate::Group if self.chat < 0 => limits.group.check_key(&self.chat),
                 Gate::Group => Ok(()),
-                Gate::Overall => limits.overall.check().map_err(|n| n.wait_time_from(limits.clock.now())),
+                Gate::Overall => limits.overall.check(),
                 Gate::Through => return None,
             };
             match passed {
@@ -149,7 +145,8 @@ impl<C: Clock> Turn<'_, C> {
                         Gate::Overall | Gate::Through => Gate::Through,
                     }
                 }
-                Err(wait) => return Some(wait),
+                // The three limiters share one clock.
+                Err(not_until) => return Some(not_until.wait_time_from(limits.overall.clock().now())),
             }
         }
     }
