@@ -6,6 +6,7 @@
 
 pub mod load;
 pub mod raw;
+pub mod turn;
 pub mod validate;
 
 use crate::diag::Location;
@@ -20,7 +21,7 @@ pub use validate::{validate, ValidateContext};
 pub type NodeIdx = usize;
 
 /// Where a button or rule leads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Target {
     Node(NodeIdx),
     /// Back to the node after the `call:` that entered this sub-flow (or the main start).
@@ -182,6 +183,11 @@ pub mod limits {
     pub const MAX_BUTTONS: usize = 12;
     /// Characters in a button label before a phone cuts it off.
     pub const BUTTON_LABEL_CHARS: usize = 40;
+    /// Flow messages one turn may send (see [`super::turn`]): a chat gets this many at once, and
+    /// one more for a note of the engine's; past that each waits a second. The shipped flows'
+    /// longest turn is 9 (an answer for someone at work in Cambridgeshire, with online and
+    /// missing signs and an injury).
+    pub const TURN_MESSAGES: usize = 9;
 }
 
 impl Flows {

@@ -216,6 +216,7 @@ impl<'c> Validator<'c> {
         };
         self.check_graph(&flows, &declared);
         self.check_rendering(&flows, &declared);
+        self.check_turns(&flows, &declared);
         Some(flows)
     }
 
@@ -701,6 +702,21 @@ impl<'c> Validator<'c> {
             }
         }
     }
+
+    /// The longest turn, if it sends more than a chat gets at once.
+    fn check_turns(&mut self, flows: &Flows, declared: &[Declared]) {
+        if let Some((i, n)) = turn::longest(flows).filter(|&(_, n)| n > limits::TURN_MESSAGES) {
+            self.warn(
+                declared[i].loc.clone(),
+                format!(
+                    "going to node \"{}\" can send {n} messages before the user answers; a chat gets {} at \
+                     once and the rest a second apart. Put a button between them",
+                    flows.nodes[i].id,
+                    limits::TURN_MESSAGES
+                ),
+            );
+        }
+    }
 }
 
 struct Lookups<'a> {
@@ -1007,6 +1023,44 @@ mod tests {
         };
         assert_eq!(choices[0].goto, Target::Emergency);
         assert_eq!(choices[1].goto, Target::Node(flows.node("done").unwrap()));
+    }
+
+    /// A main flow and a sub-flow: "a" sends a message, a branch picks the longer arm, the
+    /// sub-flow's message and its return carry on to a question.
+    const TURNS: &str = "flow: main\nnodes:\n  start:\n    say: Who?\n    choices:\n      - label: Go\n        goto: a\n  a:\n    say: One\n    next: b\n  b:\n    branch:\n      - if: {audience: [parent]}\n        goto: c\n      - goto: d\n  c:\n    say: Two\n    next: c_call\n  c_call:\n    call: sub\n    next: e\n  d:\n    say: Short way\n    end: true\n  e:\n    say: Last, with buttons\n    end: true\n";
+    const SUB: &str = "flow: sub\nnodes:\n  s1:\n    say: From the sub-flow\n    next: return\n";
+
+    #[test]
+    fn a_turn_is_counted_through_branches_calls_and_returns() {
+        let (flows, diags) = run(&[("flows/main.yaml", TURNS), ("flows/sub.yaml", SUB)]);
+        let flows = flows.unwrap_or_else(|| panic!("{diags:#?}"));
+        let at = |id: &str| turn::messages_from(&flows, flows.node(id).unwrap());
+        assert_eq!(at("a"), 4, "One, Two, the sub-flow's message, Last");
+        assert_eq!(at("d"), 1);
+        assert_eq!(at("start"), 1, "a question waits");
+        // Entered on its own, the sub-flow returns to where its caller carries on.
+        assert_eq!(at("s1"), 2);
+        assert_eq!(turn::longest(&flows), Some((flows.node("a").unwrap(), 4)));
+        assert!(diags.iter().all(|d| !d.contains("messages before the user answers")), "{diags:#?}");
+    }
+
+    #[test]
+    fn a_turn_longer_than_a_chat_gets_at_once_is_a_warning() {
+        let mut src = String::from(
+            "flow: main\nnodes:\n  start:\n    say: Who?\n    choices:\n      - label: Go\n        goto: m0\n",
+        );
+        for i in 0..limits::TURN_MESSAGES {
+            src.push_str(&format!("  m{i}:\n    say: Message {i}\n    next: m{}\n", i + 1));
+        }
+        src.push_str(&format!("  m{}:\n    say: The question\n    end: true\n", limits::TURN_MESSAGES));
+        let (flows, diags) = run(&[("flows/main.yaml", &src)]);
+        assert!(flows.is_some(), "a warning, not an error: {diags:#?}");
+        let want = format!(
+            "flows/main.yaml:8:3: warning: going to node \"m0\" can send {} messages before the user answers; a chat gets {} at once and the rest a second apart. Put a button between them",
+            limits::TURN_MESSAGES + 1,
+            limits::TURN_MESSAGES
+        );
+        assert!(diags.contains(&want), "wanted {want:?}\n got {diags:#?}");
     }
 
     #[test]

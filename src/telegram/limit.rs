@@ -22,11 +22,11 @@ use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-/// Messages a private chat may receive at once before the one-a-second pace applies: the
-/// longest answer the shipped flows give (7 messages, an answer for someone at work, found in
-/// 100,000 random walks; `tests/property` checks every turn it walks), so a whole answer
-/// arrives together, its contacts last. A longer run is paced at one a second.
-pub const CHAT_BURST: u32 = 7;
+/// Messages a private chat may receive at once before the one-a-second pace applies: the most
+/// a turn of the flows may send ([`crate::flow::limits::TURN_MESSAGES`], which the validator
+/// warns past and the shipped flows keep to), and one note of the engine's before them. So a
+/// whole answer arrives together, its contacts last.
+pub const CHAT_BURST: u32 = crate::flow::limits::TURN_MESSAGES as u32 + 1;
 /// A private chat's pace once its burst is spent.
 const CHAT_PERIOD: Duration = Duration::from_secs(1);
 /// Messages a group may receive at once; after that one every [`GROUP_PERIOD`] (20 a minute).

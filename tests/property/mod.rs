@@ -7,6 +7,8 @@ use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use signpost::content::Content;
 use signpost::engine::{step, Effect, Input, Session};
+use signpost::flow::limits::TURN_MESSAGES;
+use signpost::flow::turn::longest;
 use signpost::telegram::split::split_reply;
 use signpost::telegram::CHAT_BURST;
 use std::path::Path;
@@ -124,6 +126,19 @@ fn walk(content: &Content, acts: &[Act]) -> Result<(), TestCaseError> {
         prop_assert!(!json.contains(typed_marker), "the session kept typed text: {json}");
     }
     Ok(())
+}
+
+/// Beside the walks, which can miss a rare path: no turn of the shipped flows, counted from the
+/// graph, sends more than a chat gets at once.
+#[test]
+fn no_turn_of_the_shipped_flows_outruns_a_chats_burst() {
+    let flows = &shipped().expect("the shipped flows must load").flows;
+    let (node, most) = longest(flows).expect("the flows have nodes");
+    assert!(
+        most <= TURN_MESSAGES && most < CHAT_BURST as usize,
+        "going to node {:?} can send {most} messages; a turn may send {TURN_MESSAGES} (a chat gets {CHAT_BURST} at once, one kept for a note)",
+        flows.nodes[node].id
+    );
 }
 
 proptest! {
