@@ -125,7 +125,7 @@ struct E2eArgs {
     /// mostly queueing (Little's law: latency = chats / throughput).
     #[arg(long, default_value_t = 0.0)]
     rate: f64,
-    /// Run Signpost with Telegram's limits on sending kept, as in production (a burst of seven
+    /// Run Signpost with Telegram's limits on sending kept, as in production (a burst of ten
     /// messages a chat, then one a second; 30 a second in all), instead of `--no-throttle`.
     /// This measures how long a user waits for a whole answer, not the bot's capacity; offer a
     /// human pace with `--rate`. Echo has no limits to switch on.
