@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 ///
 /// Every arm of a branch is taken to be possible, so where two branches' conditions exclude
 /// each other this over-counts, never under-counts. A `return` with nothing called in this turn
-/// may go back to wherever a `call:` of its flow returns to (the main start when none does). A
+/// may go back to wherever a `call:` of its flow returns to, or to the main start. A
 /// loop of messages without a button (which the engine cuts short) counts as no more than the
 /// way to it.
 pub fn messages_from(flows: &Flows, start: NodeIdx) -> usize {
@@ -64,12 +64,12 @@ impl<'a> Walk<'a> {
             Target::Node(i) => self.node(i, stack),
             Target::Return => match stack.pop() {
                 Some((back, caller)) => self.target(back, caller, stack),
-                None => match self.callers.get(&flow).cloned() {
-                    Some(backs) => {
-                        backs.into_iter().map(|(t, caller)| self.target(t, caller, Vec::new())).max().unwrap_or(0)
-                    }
-                    None => self.node(self.flows.main_start(), Vec::new()),
-                },
+                None => {
+                    // Back to any caller, or (with nothing on the session's stack) the start.
+                    let backs = self.callers.get(&flow).cloned().unwrap_or_default();
+                    let start = self.node(self.flows.main_start(), Vec::new());
+                    backs.into_iter().map(|(t, caller)| self.target(t, caller, Vec::new())).fold(start, usize::max)
+                }
             },
         }
     }
