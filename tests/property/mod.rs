@@ -106,7 +106,7 @@ fn walk(content: &Content, acts: &[Act]) -> Result<(), TestCaseError> {
         prop_assert!(
             messages <= CHAT_BURST as usize,
             "an answer of {messages} messages after {a:?}: longer than the burst Telegram's limits allow a chat at once \
-             ({CHAT_BURST}, src/telegram/limit.rs); shorten it or raise the burst"
+             ({CHAT_BURST}); shorten it or raise flow::limits::TURN_MESSAGES"
         );
         for r in effects.iter().filter_map(Effect::reply) {
             prop_assert!(r.text.contains("999"), "a message without 999 after {a:?}: {r:#?}");

@@ -83,6 +83,11 @@ pub struct Call {
 }
 
 impl Call {
+    /// A call received now.
+    fn now(method: String, params: Value, ok: bool, fault: Option<Fault>) -> Call {
+        Call { method, params, ok, fault, at: Instant::now() }
+    }
+
     pub fn text(&self) -> &str {
         self.params["text"].as_str().unwrap_or("")
     }
@@ -421,17 +426,17 @@ async fn method(
     // Faults before the call is processed: nothing is delivered.
     match fault {
         Some(Fault::RetryAfter(secs)) => {
-            record(&shared, Call { method, params, ok: false, fault, at: Instant::now() });
+            record(&shared, Call::now(method, params, false, fault));
             tokio::time::sleep(delay).await;
             let body = json!({"ok": false, "error_code": 429, "description": format!("Too Many Requests: retry after {secs}"), "parameters": {"retry_after": secs}});
             return (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
         }
         Some(Fault::Reset) => {
-            record(&shared, Call { method, params, ok: false, fault, at: Instant::now() });
+            record(&shared, Call::now(method, params, false, fault));
             close_without_response();
         }
         Some(Fault::NotModified) => {
-            record(&shared, Call { method, params, ok: false, fault, at: Instant::now() });
+            record(&shared, Call::now(method, params, false, fault));
             let body = json!({"ok": false, "error_code": 400, "description": "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"});
             return (StatusCode::BAD_REQUEST, Json(body)).into_response();
         }
@@ -439,16 +444,13 @@ async fn method(
     }
     if hold == Some(Hold::NotProcessed) {
         park(&shared).await;
-        record(&shared, Call { method, params, ok: false, fault: None, at: Instant::now() });
+        record(&shared, Call::now(method, params, false, None));
         close_without_response();
     }
 
     let response = if method == "getupdates" {
         if fault.is_some() {
-            record(
-                &shared,
-                Call { method: method.clone(), params: params.clone(), ok: true, fault, at: Instant::now() },
-            );
+            record(&shared, Call::now(method.clone(), params.clone(), true, fault));
         }
         get_updates(&shared, &params).await
     } else {
@@ -535,7 +537,7 @@ fn process(shared: &Shared, method: String, mut params: Value, fault: Option<Fau
             }
             _ => ok(json!(true)),
         };
-        inner.calls.push(Call { method, params, ok: true, fault, at: Instant::now() });
+        inner.calls.push(Call::now(method, params, true, fault));
         response
     };
     shared.calls.send_modify(|n| *n += 1);
