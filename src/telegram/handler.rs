@@ -31,7 +31,7 @@ use crate::store::{ChatState, SessionStore, StoreError, MAX_MESSAGE_IDS};
 use anyhow::Context as _;
 use chrono::Utc;
 use futures::FutureExt as _;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, Update};
@@ -42,8 +42,6 @@ const MAX_CONFLICTS: usize = 5;
 const DELETE_CHUNK: usize = 100;
 /// Groups already pointed to a private chat, kept in memory only; forgotten when full.
 const MAX_GROUPS_REMEMBERED: usize = 10_000;
-/// Locks that keep each chat's updates in order (a chat always takes the same one).
-const CHAT_LOCKS: usize = 64;
 
 pub const APOLOGY: &str =
     "Sorry, something went wrong on our side. If a child is in danger now, call 999.\n\nYou can start again below.";
@@ -61,7 +59,7 @@ pub struct Handler {
     /// Without `@`: recognises commands and mentions in groups, and links to a private chat.
     bot_username: String,
     groups_answered: Mutex<HashSet<String>>,
-    chat_locks: Vec<tokio::sync::Mutex<()>>,
+    chat_locks: ChatLocks,
     /// Long polling: only one process can poll a bot, so replies found undelivered on a
     /// redelivered update belong to a process that has stopped, and are sent at once. With
     /// webhooks several instances may be alive; see [`CLAIM_LEASE`].
@@ -95,34 +93,8 @@ impl Handler {
             sandbox,
             bot_username,
             groups_answered: Mutex::new(HashSet::new()),
-            chat_locks: (0..CHAT_LOCKS).map(|_| tokio::sync::Mutex::new(())).collect(),
+            chat_locks: ChatLocks::default(),
             exclusive,
-        }
-    }
-
-    /// Handle a batch from `getUpdates`: each chat's updates in order, chats concurrently.
-    /// Returns when every update has been handled (or has failed and been apologised for).
-    pub async fn handle_batch(self: &Arc<Self>, updates: Vec<Update>) {
-        let mut by_chat: indexmap::IndexMap<Option<i64>, Vec<Update>> = indexmap::IndexMap::new();
-        for u in updates {
-            by_chat.entry(u.chat().map(|c| c.id.0)).or_default().push(u);
-        }
-        let mut tasks = tokio::task::JoinSet::new();
-        for (_, updates) in by_chat {
-            let handler = Arc::clone(self);
-            tasks.spawn(async move {
-                for u in updates {
-                    // Boxed: the handling future is large, and a task's future is copied when
-                    // the task is made and again when its output is taken.
-                    handler.handle(u).boxed().await;
-                }
-            });
-        }
-        while let Some(done) = tasks.join_next().await {
-            if let Err(e) = done {
-                // `handle` catches its own panics; this is a bug in the loop itself.
-                tracing::error!(cause = %e, "chat task failed");
-            }
         }
     }
 
@@ -136,7 +108,7 @@ impl Handler {
         let chat = update.chat().map(|c| c.id.0);
         let tag = chat.map(|c| self.key.tag(c)).unwrap_or_default();
         let _in_order = match chat {
-            Some(c) => Some(self.chat_locks[c.unsigned_abs() as usize % CHAT_LOCKS].lock().await),
+            Some(c) => Some(self.chat_locks.lock(c).await),
             None => None,
         };
         let private = incoming.private_chat();
@@ -461,6 +433,49 @@ impl Handler {
     }
 }
 
+/// One lock per chat with an update in hand, so that a chat's updates are handled one at a time
+/// and in the order they arrived, and a chat that is waiting (on Telegram's limits, a 429 or a
+/// slow answer) holds up no other chat. A chat's lock is forgotten when nobody holds or awaits it.
+#[derive(Default)]
+struct ChatLocks(Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>);
+
+impl ChatLocks {
+    /// Wait for `chat`'s turn. Waiters are served first come, first served.
+    async fn lock(&self, chat: i64) -> ChatTurn<'_> {
+        let lock = Arc::clone(self.0.lock().unwrap_or_else(|e| e.into_inner()).entry(chat).or_default());
+        // Made before waiting, so the entry is tidied away even if the wait is cancelled.
+        let mut turn = ChatTurn { locks: self, chat, lock: Some(Arc::clone(&lock)), held: None };
+        turn.held = Some(lock.lock_owned().await);
+        turn
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+/// A chat's turn: ends when dropped.
+struct ChatTurn<'a> {
+    locks: &'a ChatLocks,
+    chat: i64,
+    lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    held: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for ChatTurn<'_> {
+    fn drop(&mut self) {
+        let mut locks = self.locks.0.lock().unwrap_or_else(|e| e.into_inner());
+        self.held = None;
+        self.lock = None;
+        // Only the map's own reference left: nobody holds or awaits this chat's lock. Anyone
+        // about to takes the map's lock first, so this cannot race with them.
+        if locks.get(&self.chat).is_some_and(|l| Arc::strong_count(l) == 1) {
+            locks.remove(&self.chat);
+        }
+    }
+}
+
 /// Add `ids` to `list`, keeping each once and at most [`MAX_MESSAGE_IDS`] (newest kept).
 fn remember(list: &mut Vec<i32>, ids: &[i32]) {
     for &id in ids {
@@ -477,6 +492,32 @@ fn remember(list: &mut Vec<i32>, ids: &[i32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_chat_waits_only_for_itself_and_its_lock_is_forgotten_after() {
+        let locks = ChatLocks::default();
+        let first = locks.lock(1).await;
+        // Another chat, even one that a fixed set of 64 locks would have shared with chat 1.
+        let other = tokio::time::timeout(Duration::from_secs(5), locks.lock(65)).await;
+        assert!(other.is_ok(), "chat 65 waited for chat 1");
+        drop(other);
+        // The same chat waits for its turn.
+        let mut second = Box::pin(locks.lock(1));
+        assert!((&mut second).now_or_never().is_none(), "two turns of one chat at once");
+        drop(first);
+        let second = second.await;
+        assert_eq!(locks.len(), 1);
+        drop(second);
+        assert_eq!(locks.len(), 0, "a lock nobody holds is forgotten");
+        // A wait given up is tidied away too.
+        let held = locks.lock(2).await;
+        let mut given_up = Box::pin(locks.lock(2));
+        assert!((&mut given_up).now_or_never().is_none());
+        drop(given_up);
+        drop(held);
+        assert_eq!(locks.len(), 0);
+    }
 
     #[test]
     fn remembers_each_id_once_and_keeps_the_newest() {

@@ -2,30 +2,175 @@
 //! Telegram (the offset moves past it) only after it has been handled and its chat saved.
 //! Until then a crash means Telegram sends it again, and the chat's `last_update_id` makes the
 //! repeat a no-op.
+//!
+//! A chat that has to wait (Telegram's limits, a 429, a slow answer) must not hold up anyone
+//! else. Each chat's updates go to a worker of its own, one at a time and in order. Once updates
+//! have been in hand for [`POLL_WHILE_BUSY`], the loop polls again without waiting for them.
+//! The offset it sends stops at the oldest update still in hand, so nothing unfinished is
+//! confirmed. Telegram sends the updates in hand again, and the [`Ledger`] skips them.
+//!
+//! Telegram sends at most 100 updates at a time, so past 100 updates behind one that is still in
+//! hand, newer ones wait for it. Signpost cannot answer that many in that time anyway: Telegram
+//! lets a bot send only about 30 messages a second.
 
 use super::api::Api;
 use super::handler::Handler;
+use futures::FutureExt as _;
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
+use teloxide::types::Update;
+use tokio::sync::mpsc;
 
 /// How long one `getUpdates` waits for something to arrive, in seconds (teloxide's HTTP client
 /// gives up after 17).
 const POLL_TIMEOUT_SECS: u32 = 10;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// With updates in hand for this long, poll again without waiting for them. Messages from other
+/// chats are then picked up this often while someone waits.
+pub(crate) const POLL_WHILE_BUSY: Duration = Duration::from_millis(200);
 
-/// Poll and handle until `shutdown` completes. A batch in hand is always finished first.
+/// Which updates are in hand, and so which offset confirms only finished ones.
+#[derive(Debug, Default)]
+struct Ledger {
+    in_hand: BTreeSet<u32>,
+    /// Finished while an older update is still in hand: Telegram sends these again.
+    finished: BTreeSet<u32>,
+    /// The newest update taken since the ledger was last idle.
+    newest: Option<u32>,
+}
+
+impl Ledger {
+    /// True for an update not seen before, now in hand; false for a repeat.
+    fn take(&mut self, id: u32) -> bool {
+        if self.in_hand.contains(&id) || self.finished.contains(&id) {
+            return false;
+        }
+        // From idle, the count starts again from this update: Telegram numbers them at random
+        // after a week without any, maybe below the last.
+        self.newest = match self.newest {
+            Some(n) if self.busy() => Some(n.max(id)),
+            _ => Some(id),
+        };
+        self.in_hand.insert(id);
+        true
+    }
+
+    fn finish(&mut self, id: u32) {
+        self.in_hand.remove(&id);
+        match self.in_hand.first() {
+            None => self.finished.clear(),
+            Some(&oldest) => {
+                self.finished.insert(id);
+                // Below the offset: Telegram will not send these again.
+                self.finished = self.finished.split_off(&oldest);
+            }
+        }
+    }
+
+    fn busy(&self) -> bool {
+        !self.in_hand.is_empty()
+    }
+
+    /// Confirms every update before the oldest in hand, or everything seen when none is.
+    fn offset(&self) -> Option<i32> {
+        let next = match self.in_hand.first() {
+            Some(&oldest) => oldest,
+            None => self.newest?.saturating_add(1),
+        };
+        Some(i32::try_from(next).unwrap_or(i32::MAX))
+    }
+}
+
+/// Chats are keyed by id; updates without a chat share one worker.
+type ChatKey = Option<i64>;
+
+/// A chat's worker: its queue, and how many of its updates are in hand.
+struct Worker {
+    queue: mpsc::UnboundedSender<Update>,
+    in_hand: usize,
+}
+
+/// The updates in hand, by chat.
+struct Workers {
+    handler: Arc<Handler>,
+    chats: HashMap<ChatKey, Worker>,
+    done: mpsc::UnboundedSender<(ChatKey, u32)>,
+}
+
+impl Workers {
+    /// Queue `update` behind its chat's others, starting a worker if the chat has none.
+    fn dispatch(&mut self, update: Update) {
+        let key = update.chat().map(|c| c.id.0);
+        let worker = self.chats.entry(key).or_insert_with(|| {
+            let (queue, mut updates) = mpsc::unbounded_channel::<Update>();
+            let (handler, done) = (Arc::clone(&self.handler), self.done.clone());
+            tokio::spawn(async move {
+                while let Some(update) = updates.recv().await {
+                    let id = update.id.0;
+                    // `handle` catches its own panics; this is in case of a bug outside that, so
+                    // the update is still counted finished and the offset can move on.
+                    // Boxed: the handling future is large.
+                    if AssertUnwindSafe(handler.handle(update).boxed()).catch_unwind().await.is_err() {
+                        tracing::error!(update = id, "handling an update panicked");
+                    }
+                    if done.send((key, id)).is_err() {
+                        break;
+                    }
+                }
+            });
+            Worker { queue, in_hand: 0 }
+        });
+        worker.in_hand += 1;
+        // The worker ends only once the queue is dropped, below, so it is there to receive.
+        let _ = worker.queue.send(update);
+    }
+
+    /// A worker finished an update of `key`'s; a chat with nothing left in hand stops its worker.
+    fn finished(&mut self, key: ChatKey) {
+        if let Some(worker) = self.chats.get_mut(&key) {
+            worker.in_hand -= 1;
+            if worker.in_hand == 0 {
+                self.chats.remove(&key);
+            }
+        }
+    }
+}
+
+/// Poll and handle until `shutdown` completes. Updates in hand are always finished first.
 pub async fn poll(api: Api, handler: Arc<Handler>, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
-    let mut offset: Option<i32> = None;
+    let (done, mut finished) = mpsc::unbounded_channel();
+    let mut workers = Workers { handler, chats: HashMap::new(), done };
+    let mut ledger = Ledger::default();
     let mut backoff = Duration::from_millis(500);
-    loop {
+    'polling: loop {
+        // With updates in hand, wait until they are finished or have been in hand a while.
+        if ledger.busy() {
+            let again = tokio::time::sleep(POLL_WHILE_BUSY);
+            tokio::pin!(again);
+            while ledger.busy() {
+                tokio::select! {
+                    biased;
+                    () = &mut shutdown => break 'polling,
+                    Some((key, id)) = finished.recv() => {
+                        ledger.finish(id);
+                        workers.finished(key);
+                    }
+                    () = &mut again => break,
+                }
+            }
+        }
+        // Nothing in hand: a long poll. Otherwise the updates in hand come back at once.
+        let timeout = if ledger.busy() { 0 } else { POLL_TIMEOUT_SECS };
         let fetched = tokio::select! {
             biased;
             () = &mut shutdown => break,
-            r = api.get_updates(offset, POLL_TIMEOUT_SECS) => r,
+            r = api.get_updates(ledger.offset(), timeout) => r,
         };
-        let updates = match fetched {
+        let mut updates = match fetched {
             Ok(u) => {
                 backoff = Duration::from_millis(500);
                 u
@@ -45,19 +190,28 @@ pub async fn poll(api: Api, handler: Arc<Handler>, shutdown: impl Future<Output 
                 continue;
             }
         };
-        let Some(last) = updates.iter().map(|u| u.id.0).max() else {
-            continue;
-        };
-        tracing::debug!(count = updates.len(), "handling a batch");
-        handler.handle_batch(updates).await;
-        offset = Some(i32::try_from(last).unwrap_or(i32::MAX).saturating_add(1));
+        updates.sort_by_key(|u| u.id.0);
+        let before = ledger.in_hand.len();
+        for update in updates {
+            if ledger.take(update.id.0) {
+                workers.dispatch(update);
+            }
+        }
+        if ledger.in_hand.len() > before {
+            tracing::debug!(count = ledger.in_hand.len() - before, "new updates in hand");
+        }
     }
-    // Confirm the last batch, so a restart does not fetch it again. If this fails, the repeats
-    // are no-ops anyway.
-    if let Some(offset) = offset {
+    // Finish what is in hand, then confirm it, so a restart does not fetch it again. If the
+    // confirmation fails, the repeats are no-ops anyway.
+    while ledger.busy() {
+        let Some((key, id)) = finished.recv().await else { break };
+        ledger.finish(id);
+        workers.finished(key);
+    }
+    if let Some(offset) = ledger.offset() {
         let confirm = api.get_updates(Some(offset), 0);
         if tokio::time::timeout(Duration::from_secs(5), confirm).await.is_err() {
-            tracing::debug!("confirming the last batch timed out");
+            tracing::debug!("confirming the last updates timed out");
         }
     }
     tracing::info!("polling stopped");
@@ -68,5 +222,46 @@ async fn wait_or_stop(wait: Duration, shutdown: &mut std::pin::Pin<&mut impl Fut
     tokio::select! {
         () = shutdown => true,
         () = tokio::time::sleep(wait) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_offset_never_passes_an_update_in_hand() {
+        let mut ledger = Ledger::default();
+        assert_eq!(ledger.offset(), None, "nothing seen: Telegram's own start");
+        assert!(ledger.take(10) && ledger.take(11) && ledger.take(12));
+        assert_eq!(ledger.offset(), Some(10));
+        // 11 and 12 finish first: 10 is still in hand, so nothing is confirmed.
+        ledger.finish(12);
+        ledger.finish(11);
+        assert_eq!(ledger.offset(), Some(10));
+        assert!(ledger.busy());
+        // Telegram sends 10 to 12 again, with 13: only 13 is new.
+        let new: Vec<u32> = [10, 11, 12, 13].into_iter().filter(|&id| ledger.take(id)).collect();
+        assert_eq!(new, [13]);
+        ledger.finish(10);
+        assert_eq!(ledger.offset(), Some(13), "10 to 12 are confirmed, 13 is still in hand");
+        ledger.finish(13);
+        assert_eq!(ledger.offset(), Some(14));
+        assert!(!ledger.busy());
+        assert!(ledger.finished.is_empty(), "nothing is kept once everything is confirmed");
+    }
+
+    #[test]
+    fn an_update_numbered_below_the_last_is_still_new() {
+        // Telegram numbers updates at random again after a week without any.
+        let mut ledger = Ledger::default();
+        assert!(ledger.take(500));
+        ledger.finish(500);
+        assert!(ledger.take(20), "a lower id never seen is new");
+        assert!(ledger.take(21));
+        assert_eq!(ledger.offset(), Some(20));
+        ledger.finish(20);
+        ledger.finish(21);
+        assert_eq!(ledger.offset(), Some(22), "the next after the new numbering, not after 500");
     }
 }

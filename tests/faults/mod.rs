@@ -237,7 +237,7 @@ async fn a_send_that_times_out_is_never_lost() {
     let bot = Serving::polling(&api, memory());
     api.inject("sendMessage", Fault::Timeout, 1);
     let work = push_workload(&api, 7_500_010, 2);
-    // The timed-out send holds its chat (and the batch) for teloxide's 17 s client timeout.
+    // The timed-out send holds its chat for teloxide's 17 s client timeout.
     api.confirmed_within(work.last, FAILURE_BOUND + CLIENT_TIMEOUT_EXCEEDED).await;
     let figures = Figures::count(&api, work.updates, &work.expected);
     let line = figures.report("send_message_timeout");

@@ -378,6 +378,65 @@ async fn limits_pace_a_busy_chat_without_holding_up_another() {
     bot.stop().await;
 }
 
+/// Ids a fixed set of 64 chat locks would have put on the same lock.
+const SAME_OLD_LOCK: i64 = CHAT + 64;
+
+/// A chat whose answer is waiting on Telegram (here held by the fake server; in production a
+/// 429, the pace past a chat's burst, or a slow answer) holds up no other chat. And nothing is
+/// confirmed to Telegram while it waits, so a crash now would lose nothing.
+#[tokio::test]
+async fn a_chat_waiting_on_telegram_does_not_hold_up_other_chats() {
+    let bot = RunningBot::start().await;
+    bot.api.hold("sendMessage", Hold::ProcessedOnArrival);
+    let (waiting, _) = bot.api.user_text(CHAT, "/start");
+    bot.api.held(1).await;
+    let held = bot.api.next("sendMessage").await;
+    assert_eq!(held.chat_id(), CHAT);
+
+    // Written after the held chat's update was fetched, so it comes in another getUpdates.
+    let (other, _) = bot.api.user_text(SAME_OLD_LOCK, "/start");
+    let answer = bot.api.next("sendMessage").await;
+    assert_eq!(answer.chat_id(), SAME_OLD_LOCK, "{:#?}", bot.api.calls_brief());
+    assert!(answer.text().starts_with("Hello. Who are you?"));
+    assert_offers_999(&answer);
+    assert_eq!(bot.api.unconfirmed(), 2, "an update was confirmed while an older one was in hand");
+
+    bot.api.release();
+    bot.api.confirmed(other).await;
+    assert!(other > waiting);
+    let sent: Vec<i64> = bot.api.delivered("sendMessage").iter().map(Call::chat_id).collect();
+    assert_eq!(sent, [CHAT, SAME_OLD_LOCK], "each chat answered once");
+    bot.stop().await;
+}
+
+/// The same with a webhook, where each update is its own request.
+#[tokio::test]
+async fn a_webhook_request_waiting_on_telegram_does_not_hold_up_another_chat() {
+    let (bot, url) = webhook_bot().await;
+    bot.api.hold("sendMessage", Hold::ProcessedOnArrival);
+    let post = |update: serde_json::Value| {
+        let url = url.clone();
+        async move {
+            let client = reqwest::Client::new();
+            let sent = client.post(url).header("X-Telegram-Bot-Api-Secret-Token", "s3cret_token").json(&update);
+            tokio::time::timeout(FAILURE_BOUND, sent.send())
+                .await
+                .expect("the webhook did not answer")
+                .expect("webhook request")
+                .status()
+        }
+    };
+    let waiting = tokio::spawn(post(chat_text_update(CHAT, 1, 1, "/start")));
+    bot.api.held(1).await;
+    assert_eq!(post(chat_text_update(SAME_OLD_LOCK, 2, 2, "/start")).await, 200);
+    let sent: Vec<i64> = bot.api.delivered("sendMessage").iter().map(Call::chat_id).collect();
+    assert_eq!(sent, [CHAT, SAME_OLD_LOCK], "{:#?}", bot.api.calls_brief());
+    assert!(!waiting.is_finished(), "Telegram got its 200 before the held reply was sent");
+    bot.api.release();
+    assert_eq!(waiting.await.unwrap(), 200);
+    bot.stop().await;
+}
+
 #[tokio::test]
 async fn a_429_on_callback_answers_edits_and_deletes_is_retried() {
     let bot = RunningBot::start().await;
@@ -540,8 +599,12 @@ async fn webhook_bot() -> (RunningBot, reqwest::Url) {
 }
 
 fn text_update(id: i64, message_id: i64, text: &str) -> serde_json::Value {
+    chat_text_update(CHAT, id, message_id, text)
+}
+
+fn chat_text_update(chat: i64, id: i64, message_id: i64, text: &str) -> serde_json::Value {
     json!({"update_id": id, "message": {"message_id": message_id, "date": 1_790_000_000, "text": text,
-        "chat": {"id": CHAT, "type": "private", "first_name": "T"}, "from": {"id": CHAT, "is_bot": false, "first_name": "T"}}})
+        "chat": {"id": chat, "type": "private", "first_name": "T"}, "from": {"id": chat, "is_bot": false, "first_name": "T"}}})
 }
 
 #[tokio::test]
