@@ -4,7 +4,7 @@
 //! repeat a no-op.
 //!
 //! A chat that has to wait (Telegram's limits, a 429, a slow answer) must not hold up anyone
-//! else. Each chat's updates go to a worker of its own, one at a time and in order. Once updates
+//! else. Each chat's updates run one at a time and in order, each chat beside the others. Once updates
 //! have been in hand for [`POLL_WHILE_BUSY`], the loop polls again without waiting for them.
 //! The offset it sends stops at the oldest update still in hand, so nothing unfinished is
 //! confirmed. Telegram sends the updates in hand again, and the [`Ledger`] skips them.
@@ -16,7 +16,7 @@
 use super::api::Api;
 use super::handler::Handler;
 use futures::FutureExt as _;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -84,58 +84,57 @@ impl Ledger {
     }
 }
 
-/// Chats are keyed by id; updates without a chat share one worker.
+/// Chats are keyed by id; updates without a chat take turns as one.
 type ChatKey = Option<i64>;
 
-/// A chat's worker: its queue, and how many of its updates are in hand.
-struct Worker {
-    queue: mpsc::UnboundedSender<Update>,
-    in_hand: usize,
-}
-
-/// The updates in hand, by chat.
+/// The updates in hand, by chat: one runs, the rest wait their turn behind it.
 struct Workers {
     handler: Arc<Handler>,
-    chats: HashMap<ChatKey, Worker>,
+    /// A chat is here while one of its updates is running; the queue holds the ones behind it.
+    chats: HashMap<ChatKey, VecDeque<Update>>,
     done: mpsc::UnboundedSender<(ChatKey, u32)>,
 }
 
 impl Workers {
-    /// Queue `update` behind its chat's others, starting a worker if the chat has none.
+    /// Run `update` now, or after its chat's others.
     fn dispatch(&mut self, update: Update) {
         let key = update.chat().map(|c| c.id.0);
-        let worker = self.chats.entry(key).or_insert_with(|| {
-            let (queue, mut updates) = mpsc::unbounded_channel::<Update>();
-            let (handler, done) = (Arc::clone(&self.handler), self.done.clone());
-            tokio::spawn(async move {
-                while let Some(update) = updates.recv().await {
-                    let id = update.id.0;
-                    // `handle` catches its own panics; this is in case of a bug outside that, so
-                    // the update is still counted finished and the offset can move on.
-                    // Boxed: the handling future is large.
-                    if AssertUnwindSafe(handler.handle(update).boxed()).catch_unwind().await.is_err() {
-                        tracing::error!(update = id, "handling an update panicked");
-                    }
-                    if done.send((key, id)).is_err() {
-                        break;
-                    }
-                }
-            });
-            Worker { queue, in_hand: 0 }
-        });
-        worker.in_hand += 1;
-        // The worker ends only once the queue is dropped, below, so it is there to receive.
-        let _ = worker.queue.send(update);
+        match self.chats.get_mut(&key) {
+            Some(behind) => behind.push_back(update),
+            None => {
+                self.chats.insert(key, VecDeque::new());
+                self.run(key, update);
+            }
+        }
     }
 
-    /// A worker finished an update of `key`'s; a chat with nothing left in hand stops its worker.
+    /// An update of `key`'s finished: run the next one behind it, if any.
     fn finished(&mut self, key: ChatKey) {
-        if let Some(worker) = self.chats.get_mut(&key) {
-            worker.in_hand -= 1;
-            if worker.in_hand == 0 {
+        let next = match self.chats.get_mut(&key) {
+            Some(behind) => behind.pop_front(),
+            None => return,
+        };
+        match next {
+            Some(update) => self.run(key, update),
+            None => {
                 self.chats.remove(&key);
             }
         }
+    }
+
+    fn run(&self, key: ChatKey, update: Update) {
+        let (handler, done) = (Arc::clone(&self.handler), self.done.clone());
+        tokio::spawn(async move {
+            let id = update.id.0;
+            // `handle` catches its own panics; this is in case of a bug outside that, so the
+            // update still counts as finished and the offset can move on. Boxed: the handling
+            // future is large, and a task's future is moved when the task is made.
+            if AssertUnwindSafe(handler.handle(update).boxed()).catch_unwind().await.is_err() {
+                tracing::error!(update = id, "handling an update panicked");
+            }
+            // Fails only once polling has stopped waiting, and then nobody needs to know.
+            let _ = done.send((key, id));
+        });
     }
 }
 
