@@ -24,6 +24,7 @@ use teloxide::payloads::{EditMessageText, SendMessage};
 use teloxide::requests::{JsonRequest, Payload, Request, Requester};
 use teloxide::types::{BotCommand, CallbackQueryId, ChatId, InlineKeyboardMarkup, Me, MessageId, Update};
 use teloxide::{ApiError, Bot, RequestError};
+use tokio::sync::Semaphore;
 
 /// Attempts per call, in all (the first try and the retries).
 const MAX_ATTEMPTS: u32 = 6;
@@ -31,12 +32,17 @@ const MAX_ATTEMPTS: u32 = 6;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 /// The longest `RetryAfter` honoured; a longer wait fails the call rather than hang the chat.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// Bot API requests on the wire at once, over all chats (the long poll aside). Each is a
+/// connection with its buffers; past this many, more in flight only cost memory and CPU.
+/// Waits (limits, `retry_after`, backoff) hold no place.
+pub const MAX_IN_FLIGHT: usize = 64;
 
 /// The bot, with Telegram's limits kept or (for load tests against a fake server) not.
 #[derive(Clone)]
 pub(crate) struct Api {
     bot: Bot,
     limits: Option<Arc<SendLimits>>,
+    in_flight: Arc<Semaphore>,
 }
 
 /// Whether a call may be repeated after a network error without doing its work twice.
@@ -80,7 +86,11 @@ struct Sent {
 impl Api {
     /// `throttle`: keep Telegram's limits on sending (see [`super::limit`]).
     pub(crate) fn new(bot: Bot, throttle: bool) -> Api {
-        Api { bot, limits: throttle.then(|| Arc::new(SendLimits::new())) }
+        Api {
+            bot,
+            limits: throttle.then(|| Arc::new(SendLimits::new())),
+            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+        }
     }
 
     fn lean<P: Payload, O>(&self, payload: P) -> JsonRequest<Lean<P, O>> {
@@ -88,20 +98,20 @@ impl Api {
     }
 
     pub(crate) async fn get_me(&self) -> Result<Me, RequestError> {
-        retry("getMe", Repeat::Idempotent, &self.bot.get_me()).await
+        retry(&self.in_flight, "getMe", Repeat::Idempotent, &self.bot.get_me()).await
     }
 
     pub(crate) async fn set_commands(&self, commands: Vec<BotCommand>) -> Result<(), RequestError> {
-        retry("setMyCommands", Repeat::Idempotent, &self.bot.set_my_commands(commands)).await.map(drop)
+        retry(&self.in_flight, "setMyCommands", Repeat::Idempotent, &self.bot.set_my_commands(commands)).await.map(drop)
     }
 
     pub(crate) async fn delete_webhook(&self) -> Result<(), RequestError> {
-        retry("deleteWebhook", Repeat::Idempotent, &self.bot.delete_webhook()).await.map(drop)
+        retry(&self.in_flight, "deleteWebhook", Repeat::Idempotent, &self.bot.delete_webhook()).await.map(drop)
     }
 
     pub(crate) async fn set_webhook(&self, url: reqwest::Url, secret: &str) -> Result<(), RequestError> {
         let req = self.bot.set_webhook(url).secret_token(secret.to_string());
-        retry("setWebhook", Repeat::Idempotent, &req).await.map(drop)
+        retry(&self.in_flight, "setWebhook", Repeat::Idempotent, &req).await.map(drop)
     }
 
     /// One long poll. Not retried here: the polling loop backs off and polls again.
@@ -125,7 +135,7 @@ impl Api {
         }
         let mut payload = SendMessage::new(chat, text);
         payload.reply_markup = keyboard.map(Into::into);
-        let sent: Sent = retry("sendMessage", Repeat::OnlyIfNotSent, &self.lean(payload)).await?;
+        let sent: Sent = retry(&self.in_flight, "sendMessage", Repeat::OnlyIfNotSent, &self.lean(payload)).await?;
         Ok(MessageId(sent.message_id))
     }
 
@@ -139,7 +149,8 @@ impl Api {
     ) -> Result<(), RequestError> {
         let mut payload = EditMessageText::new(chat, message, text);
         payload.reply_markup = Some(keyboard);
-        match retry("editMessageText", Repeat::Idempotent, &self.lean::<_, IgnoredAny>(payload)).await {
+        match retry(&self.in_flight, "editMessageText", Repeat::Idempotent, &self.lean::<_, IgnoredAny>(payload)).await
+        {
             Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
             Err(e) => Err(e),
         }
@@ -147,26 +158,41 @@ impl Api {
 
     /// Stop the button's spinner. Always called for a callback query, whatever it carries.
     pub(crate) async fn answer_callback(&self, id: CallbackQueryId) -> Result<(), RequestError> {
-        retry("answerCallbackQuery", Repeat::Idempotent, &self.bot.answer_callback_query(id)).await.map(drop)
+        retry(&self.in_flight, "answerCallbackQuery", Repeat::Idempotent, &self.bot.answer_callback_query(id))
+            .await
+            .map(drop)
     }
 
     /// Delete up to 100 messages (Telegram skips ids it cannot find).
     pub(crate) async fn delete(&self, chat: ChatId, ids: &[i32]) -> Result<(), RequestError> {
         let ids: Vec<MessageId> = ids.iter().map(|&i| MessageId(i)).collect();
-        retry("deleteMessages", Repeat::Idempotent, &self.bot.delete_messages(chat, ids)).await.map(drop)
+        retry(&self.in_flight, "deleteMessages", Repeat::Idempotent, &self.bot.delete_messages(chat, ids))
+            .await
+            .map(drop)
     }
 }
 
-/// Send `req`, retrying as the module docs describe. Sleeping here is honouring Telegram's
-/// `retry_after` or backing off from a failing network, never waiting for a test.
-async fn retry<R>(method: &'static str, repeat: Repeat, req: &R) -> Result<teloxide::requests::Output<R>, RequestError>
+/// Send `req`, retrying as the module docs describe, with at most [`MAX_IN_FLIGHT`] requests
+/// on the wire. Sleeping here is honouring Telegram's `retry_after` or backing off from a
+/// failing network, never waiting for a test.
+async fn retry<R>(
+    in_flight: &Semaphore,
+    method: &'static str,
+    repeat: Repeat,
+    req: &R,
+) -> Result<teloxide::requests::Output<R>, RequestError>
 where
     R: Request<Err = RequestError> + Sync,
 {
     let mut backoff = FIRST_BACKOFF;
     let mut attempt = 1;
     loop {
-        let err = match req.send_ref().await {
+        let sent = {
+            // Never closed, so the permit always comes.
+            let _place = in_flight.acquire().await;
+            req.send_ref().await
+        };
+        let err = match sent {
             Ok(out) => return Ok(out),
             Err(e) => e,
         };

@@ -15,6 +15,7 @@
 //! text, never a raw chat or user id.
 
 mod api;
+pub use api::MAX_IN_FLIGHT;
 pub mod handler;
 pub mod keyboard;
 mod limit;

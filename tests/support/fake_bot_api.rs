@@ -27,6 +27,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify};
@@ -134,6 +135,8 @@ struct Inner {
     faults: HashMap<String, VecDeque<Fault>>,
     /// Per method, a parked next call.
     holds: HashMap<String, Hold>,
+    /// Per method, every call parked, until `stop_holding`.
+    holding: HashMap<String, Hold>,
     /// Added to every response.
     delay: Duration,
     /// Per method, how many successful calls the test has already taken with `next`.
@@ -152,6 +155,26 @@ struct Shared {
     held: watch::Sender<usize>,
     /// Bumped by `release`: parked calls go on.
     released: watch::Sender<u64>,
+    /// Calls other than `getUpdates` being answered now, and the most there have been at once.
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+}
+
+/// Counts a call in flight until dropped (also when the handler unwinds to close a connection).
+struct InFlight<'a>(&'a Shared);
+
+impl<'a> InFlight<'a> {
+    fn new(shared: &'a Shared) -> InFlight<'a> {
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 pub struct FakeBotApi {
@@ -176,6 +199,8 @@ impl FakeBotApi {
             confirmed: watch::channel(0).0,
             held: watch::channel(0).0,
             released: watch::channel(0).0,
+            in_flight: AtomicUsize::new(0),
+            most_in_flight: AtomicUsize::new(0),
         });
         let app = Router::new().route("/{bot}/{method}", post(method)).with_state(Arc::clone(&shared));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the fake Bot API");
@@ -307,6 +332,22 @@ impl FakeBotApi {
         self.inner().holds.insert(method.to_ascii_lowercase(), how);
     }
 
+    /// Park every call of `method` from now on, until [`FakeBotApi::stop_holding`]; parked calls
+    /// go on at [`FakeBotApi::release`].
+    pub fn hold_every(&self, method: &str, how: Hold) {
+        self.inner().holding.insert(method.to_ascii_lowercase(), how);
+    }
+
+    /// Park no more calls of `method` (those parked stay parked until `release`).
+    pub fn stop_holding(&self, method: &str) {
+        self.inner().holding.remove(&method.to_ascii_lowercase());
+    }
+
+    /// The most calls (other than `getUpdates`) the fake has had in hand at once.
+    pub fn most_in_flight(&self) -> usize {
+        self.shared.most_in_flight.load(Ordering::SeqCst)
+    }
+
     /// Wait until `n` calls in all have been parked by `hold`.
     pub async fn held(&self, n: usize) {
         let mut rx = self.shared.held.subscribe();
@@ -411,6 +452,7 @@ async fn method(
     body: axum::body::Bytes,
 ) -> Response {
     let method = method.to_ascii_lowercase();
+    let _counted = (method != "getupdates").then(|| InFlight::new(&shared));
     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
     let params: Value = match content_type.split_once("boundary=") {
         Some((_, boundary)) => multipart_fields(&body, boundary.trim_matches('"')),
@@ -419,7 +461,10 @@ async fn method(
     let (fault, hold, delay) = {
         let mut inner = shared.inner.lock().unwrap();
         let fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
-        let hold = if fault.is_none() { inner.holds.remove(&method) } else { None };
+        let hold = match fault {
+            None => inner.holds.remove(&method).or_else(|| inner.holding.get(&method).copied()),
+            Some(_) => None,
+        };
         (fault, hold, inner.delay)
     };
 

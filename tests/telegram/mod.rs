@@ -13,7 +13,7 @@ use serde_json::json;
 use signpost::content::Content;
 use signpost::privacy::HashKey;
 use signpost::store::{ChatState, MemoryStore, SessionStore, StoreError, Versioned};
-use signpost::telegram::{serve, BotConfig, SharedContent, Transport, CHAT_BURST};
+use signpost::telegram::{serve, BotConfig, SharedContent, Transport, CHAT_BURST, MAX_IN_FLIGHT};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -434,6 +434,61 @@ async fn a_webhook_request_waiting_on_telegram_does_not_hold_up_another_chat() {
     assert!(!waiting.is_finished(), "Telegram got its 200 before the held reply was sent");
     bot.api.release();
     assert_eq!(waiting.await.unwrap(), 200);
+    bot.stop().await;
+}
+
+/// A memory store that counts saves, so a test can wait until every chat's answer is decided
+/// (each is saved before it is sent).
+struct CountsSaves {
+    inner: MemoryStore,
+    saves: tokio::sync::watch::Sender<usize>,
+}
+
+#[async_trait]
+impl SessionStore for CountsSaves {
+    async fn load(&self, key: &str) -> Result<Option<Versioned<ChatState>>, StoreError> {
+        self.inner.load(key).await
+    }
+
+    async fn save(&self, key: &str, state: &ChatState, expected: Option<u64>) -> Result<u64, StoreError> {
+        let saved = self.inner.save(key, state, expected).await;
+        if saved.is_ok() {
+            self.saves.send_modify(|n| *n += 1);
+        }
+        saved
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.delete(key).await
+    }
+}
+
+/// However many chats write at once, at most `MAX_IN_FLIGHT` requests are on the wire (each is
+/// a connection with its buffers), and every chat is still answered.
+#[tokio::test]
+async fn requests_on_the_wire_at_once_are_bounded_however_many_chats_write() {
+    let (saves, mut saved) = tokio::sync::watch::channel(0);
+    let store = Arc::new(CountsSaves { inner: MemoryStore::new(Duration::from_secs(3600)), saves });
+    let api = FakeBotApi::start().await;
+    api.hold_every("sendMessage", Hold::ProcessedOnArrival);
+    let chats = MAX_IN_FLIGHT + 16;
+    for i in 0..chats {
+        api.user_text(CHAT + 1 + i as i64, "/start");
+    }
+    let bot = RunningBot::launch_on(api, fixture_content(), Some(store), Transport::Polling, false).await;
+    bot.api.held(MAX_IN_FLIGHT).await;
+    // Every answer decided: a send past the bound would be on its way to the fake by now.
+    tokio::time::timeout(FAILURE_BOUND, saved.wait_for(|n| *n >= chats))
+        .await
+        .expect("not every chat's answer was decided")
+        .unwrap();
+    bot.api.stop_holding("sendMessage");
+    bot.api.release();
+    let sent = bot.api.next_messages(chats).await;
+    assert!(sent.iter().all(|c| c.text().starts_with("Hello. Who are you?")));
+    let chats_answered: std::collections::BTreeSet<i64> = sent.iter().map(Call::chat_id).collect();
+    assert_eq!(chats_answered.len(), chats, "each chat answered");
+    assert_eq!(bot.api.most_in_flight(), MAX_IN_FLIGHT, "requests on the wire at once");
     bot.stop().await;
 }
 
