@@ -10,8 +10,7 @@
 //! confirmed. Telegram sends the updates in hand again, and the [`Ledger`] skips them.
 //!
 //! Telegram sends at most 100 updates at a time, so past 100 updates behind one that is still in
-//! hand, newer ones wait for it. Signpost cannot answer that many in that time anyway: Telegram
-//! lets a bot send only about 30 messages a second.
+//! hand, newer ones wait for it (SAFETY.md H7 weighs this).
 
 use super::api::Api;
 use super::handler::Handler;
