@@ -131,6 +131,12 @@ struct E2eArgs {
     /// human pace with `--rate`. Echo has no limits to switch on.
     #[arg(long)]
     throttle: bool,
+    /// Make Telegram slow for chat 0 only: the fake holds each of its `sendMessage` and
+    /// `editMessageText` calls this long before it delivers and answers (as a slow answer, or a
+    /// wait for `retry_after`, would). Chat 0's own exchanges are then left out of the figures,
+    /// which show whether the other chats were held up behind it. 0: off.
+    #[arg(long, default_value_t = 0)]
+    slow_chat_ms: u64,
 }
 
 #[derive(clap::Args)]
@@ -184,11 +190,13 @@ struct Fake {
     first_poll: OnceLock<Instant>,
     users: Vec<mpsc::UnboundedSender<Sent>>,
     calls: AtomicU64,
+    /// Held this long before a message is sent or edited in chat 0 (`--slow-chat-ms`).
+    slow_chat: Duration,
 }
 
 impl Fake {
     /// A fake Bot API for one virtual user per sender, in chats `CHAT_BASE`, `CHAT_BASE + 1`...
-    fn new(users: Vec<mpsc::UnboundedSender<Sent>>) -> Fake {
+    fn new(users: Vec<mpsc::UnboundedSender<Sent>>, slow_chat: Duration) -> Fake {
         Fake {
             queue: Mutex::new(Vec::new()),
             next_update_id: AtomicU64::new(1),
@@ -199,6 +207,7 @@ impl Fake {
             first_poll: OnceLock::new(),
             users,
             calls: AtomicU64::new(0),
+            slow_chat,
         }
     }
 
@@ -321,6 +330,9 @@ async fn fake_method(
         }
         "sendmessage" | "editmessagetext" | "deletemessages" => {
             let chat = req.chat_id.unwrap_or(0);
+            if chat == CHAT_BASE && method != "deletemessages" && !fake.slow_chat.is_zero() {
+                tokio::time::sleep(fake.slow_chat).await;
+            }
             let id = match (method.as_str(), req.message_id) {
                 ("editmessagetext", Some(id)) => id,
                 ("deletemessages", _) => 0, // deletes make no message
@@ -627,7 +639,7 @@ async fn run_one(args: &E2eArgs, target: &str, content: Arc<Content>) -> anyhow:
         senders.push(tx);
         receivers.push(rx);
     }
-    let fake = Arc::new(Fake::new(senders));
+    let fake = Arc::new(Fake::new(senders, Duration::from_millis(args.slow_chat_ms)));
     let app = Router::new().route("/{bot}/{method}", post(fake_method)).with_state(Arc::clone(&fake));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -734,7 +746,7 @@ async fn run_one(args: &E2eArgs, target: &str, content: Arc<Content>) -> anyhow:
                 }
             }
             done.wait().await;
-            c
+            (i, c)
         });
     }
     barrier.wait().await;
@@ -756,7 +768,11 @@ async fn run_one(args: &E2eArgs, target: &str, content: Arc<Content>) -> anyhow:
     let mut latencies = Vec::new();
     let mut errors = 0;
     while let Some(c) = tasks.join_next().await {
-        let c = c?;
+        let (i, c) = c?;
+        if i == 0 && args.slow_chat_ms > 0 {
+            // The slow chat: the figures are the others'.
+            continue;
+        }
         latencies.extend(c.latencies);
         errors += c.errors;
     }
@@ -1085,7 +1101,7 @@ mod tests {
     #[tokio::test]
     async fn the_fake_answers_as_telegram_does() {
         let (users, mut sent): (Vec<_>, Vec<_>) = (0..2).map(|_| mpsc::unbounded_channel()).unzip();
-        let fake = Arc::new(Fake::new(users));
+        let fake = Arc::new(Fake::new(users, Duration::ZERO));
         let keyboard = serde_json::json!({"inline_keyboard": [[{"text": "Yes \"really\"", "callback_data": "y"}]]});
         let body =
             serde_json::json!({"chat_id": CHAT_BASE, "text": "Is this right?\n🆘 999", "reply_markup": keyboard});
@@ -1108,5 +1124,19 @@ mod tests {
         assert_eq!(updates[2]["callback_query"]["message"], *message);
         assert_eq!(updates[3]["callback_query"]["message"]["text"], "an earlier message");
         assert!(updates[3]["callback_query"]["message"].get("reply_markup").is_none());
+    }
+
+    /// `--slow-chat-ms`: chat 0's messages are held that long, everyone else's are not.
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_chat_is_slow_alone() {
+        let (users, mut sent): (Vec<_>, Vec<_>) = (0..2).map(|_| mpsc::unbounded_channel()).unzip();
+        let fake = Arc::new(Fake::new(users, Duration::from_secs(3)));
+        let start = tokio::time::Instant::now();
+        call(&fake, "SendMessage", serde_json::json!({"chat_id": CHAT_BASE + 1, "text": "hi"})).await;
+        assert_eq!(start.elapsed(), Duration::ZERO, "another chat is not held");
+        assert!(sent[1].try_recv().is_ok());
+        call(&fake, "SendMessage", serde_json::json!({"chat_id": CHAT_BASE, "text": "hi"})).await;
+        assert!(start.elapsed() >= Duration::from_secs(3), "chat 0 is held");
+        assert!(sent[0].try_recv().is_ok());
     }
 }
