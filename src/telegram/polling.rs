@@ -4,9 +4,9 @@
 //! repeat a no-op.
 //!
 //! A chat that has to wait (Telegram's limits, a 429, a slow answer) must not hold up anyone
-//! else. Each chat's updates run one at a time and in order, each chat beside the others. Once updates
-//! have been in hand for [`POLL_WHILE_BUSY`], the loop polls again without waiting for them.
-//! The offset it sends stops at the oldest update still in hand, so nothing unfinished is
+//! else. Each chat's updates run one at a time and in order, each chat beside the others. Once
+//! updates have been in hand for [`POLL_WHILE_BUSY`], the loop polls again without waiting for
+//! them. The offset it sends stops at the oldest update still in hand, so nothing unfinished is
 //! confirmed. Telegram sends the updates in hand again, and the [`Ledger`] skips them.
 //!
 //! Telegram sends at most 100 updates at a time, so past 100 updates behind one that is still in
@@ -29,7 +29,7 @@ const POLL_TIMEOUT_SECS: u32 = 10;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// With updates in hand for this long, poll again without waiting for them. Messages from other
 /// chats are then picked up this often while someone waits.
-pub(crate) const POLL_WHILE_BUSY: Duration = Duration::from_millis(200);
+const POLL_WHILE_BUSY: Duration = Duration::from_millis(200);
 
 /// Which updates are in hand, and so which offset confirms only finished ones.
 #[derive(Debug, Default)]
