@@ -98,20 +98,20 @@ impl Api {
     }
 
     pub(crate) async fn get_me(&self) -> Result<Me, RequestError> {
-        retry(&self.in_flight, "getMe", Repeat::Idempotent, &self.bot.get_me()).await
+        self.retry("getMe", Repeat::Idempotent, &self.bot.get_me()).await
     }
 
     pub(crate) async fn set_commands(&self, commands: Vec<BotCommand>) -> Result<(), RequestError> {
-        retry(&self.in_flight, "setMyCommands", Repeat::Idempotent, &self.bot.set_my_commands(commands)).await.map(drop)
+        self.retry("setMyCommands", Repeat::Idempotent, &self.bot.set_my_commands(commands)).await.map(drop)
     }
 
     pub(crate) async fn delete_webhook(&self) -> Result<(), RequestError> {
-        retry(&self.in_flight, "deleteWebhook", Repeat::Idempotent, &self.bot.delete_webhook()).await.map(drop)
+        self.retry("deleteWebhook", Repeat::Idempotent, &self.bot.delete_webhook()).await.map(drop)
     }
 
     pub(crate) async fn set_webhook(&self, url: reqwest::Url, secret: &str) -> Result<(), RequestError> {
         let req = self.bot.set_webhook(url).secret_token(secret.to_string());
-        retry(&self.in_flight, "setWebhook", Repeat::Idempotent, &req).await.map(drop)
+        self.retry("setWebhook", Repeat::Idempotent, &req).await.map(drop)
     }
 
     /// One long poll. Not retried here: the polling loop backs off and polls again.
@@ -135,7 +135,7 @@ impl Api {
         }
         let mut payload = SendMessage::new(chat, text);
         payload.reply_markup = keyboard.map(Into::into);
-        let sent: Sent = retry(&self.in_flight, "sendMessage", Repeat::OnlyIfNotSent, &self.lean(payload)).await?;
+        let sent: Sent = self.retry("sendMessage", Repeat::OnlyIfNotSent, &self.lean(payload)).await?;
         Ok(MessageId(sent.message_id))
     }
 
@@ -149,8 +149,7 @@ impl Api {
     ) -> Result<(), RequestError> {
         let mut payload = EditMessageText::new(chat, message, text);
         payload.reply_markup = Some(keyboard);
-        match retry(&self.in_flight, "editMessageText", Repeat::Idempotent, &self.lean::<_, IgnoredAny>(payload)).await
-        {
+        match self.retry("editMessageText", Repeat::Idempotent, &self.lean::<_, IgnoredAny>(payload)).await {
             Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
             Err(e) => Err(e),
         }
@@ -158,56 +157,52 @@ impl Api {
 
     /// Stop the button's spinner. Always called for a callback query, whatever it carries.
     pub(crate) async fn answer_callback(&self, id: CallbackQueryId) -> Result<(), RequestError> {
-        retry(&self.in_flight, "answerCallbackQuery", Repeat::Idempotent, &self.bot.answer_callback_query(id))
-            .await
-            .map(drop)
+        self.retry("answerCallbackQuery", Repeat::Idempotent, &self.bot.answer_callback_query(id)).await.map(drop)
     }
 
     /// Delete up to 100 messages (Telegram skips ids it cannot find).
     pub(crate) async fn delete(&self, chat: ChatId, ids: &[i32]) -> Result<(), RequestError> {
         let ids: Vec<MessageId> = ids.iter().map(|&i| MessageId(i)).collect();
-        retry(&self.in_flight, "deleteMessages", Repeat::Idempotent, &self.bot.delete_messages(chat, ids))
-            .await
-            .map(drop)
+        self.retry("deleteMessages", Repeat::Idempotent, &self.bot.delete_messages(chat, ids)).await.map(drop)
     }
-}
 
-/// Send `req`, retrying as the module docs describe, with at most [`MAX_IN_FLIGHT`] requests
-/// on the wire. Sleeping here is honouring Telegram's `retry_after` or backing off from a
-/// failing network, never waiting for a test.
-async fn retry<R>(
-    in_flight: &Semaphore,
-    method: &'static str,
-    repeat: Repeat,
-    req: &R,
-) -> Result<teloxide::requests::Output<R>, RequestError>
-where
-    R: Request<Err = RequestError> + Sync,
-{
-    let mut backoff = FIRST_BACKOFF;
-    let mut attempt = 1;
-    loop {
-        let sent = {
-            // Never closed, so the permit always comes.
-            let _place = in_flight.acquire().await;
-            req.send_ref().await
-        };
-        let err = match sent {
-            Ok(out) => return Ok(out),
-            Err(e) => e,
-        };
-        if attempt >= MAX_ATTEMPTS {
-            return Err(err);
+    /// Send `req`, retrying as the module docs describe, with at most [`MAX_IN_FLIGHT`] requests
+    /// on the wire. Sleeping here is honouring Telegram's `retry_after` or backing off from a
+    /// failing network, never waiting for a test.
+    async fn retry<R>(
+        &self,
+        method: &'static str,
+        repeat: Repeat,
+        req: &R,
+    ) -> Result<teloxide::requests::Output<R>, RequestError>
+    where
+        R: Request<Err = RequestError> + Sync,
+    {
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 1;
+        loop {
+            let sent = {
+                // Never closed, so the permit always comes.
+                let _place = self.in_flight.acquire().await;
+                req.send_ref().await
+            };
+            let err = match sent {
+                Ok(out) => return Ok(out),
+                Err(e) => e,
+            };
+            if attempt >= MAX_ATTEMPTS {
+                return Err(err);
+            }
+            let wait = match &err {
+                RequestError::RetryAfter(s) if s.duration() <= MAX_RETRY_AFTER => s.duration(),
+                RequestError::Network(e) if repeat == Repeat::Idempotent || e.is_connect() => backoff,
+                RequestError::Io(_) | RequestError::InvalidJson { .. } if repeat == Repeat::Idempotent => backoff,
+                _ => return Err(err),
+            };
+            tracing::warn!(method, attempt, wait_ms = wait.as_millis() as u64, cause = %err, "Bot API call failed; retrying");
+            tokio::time::sleep(wait).await;
+            backoff = backoff.saturating_mul(2);
+            attempt += 1;
         }
-        let wait = match &err {
-            RequestError::RetryAfter(s) if s.duration() <= MAX_RETRY_AFTER => s.duration(),
-            RequestError::Network(e) if repeat == Repeat::Idempotent || e.is_connect() => backoff,
-            RequestError::Io(_) | RequestError::InvalidJson { .. } if repeat == Repeat::Idempotent => backoff,
-            _ => return Err(err),
-        };
-        tracing::warn!(method, attempt, wait_ms = wait.as_millis() as u64, cause = %err, "Bot API call failed; retrying");
-        tokio::time::sleep(wait).await;
-        backoff = backoff.saturating_mul(2);
-        attempt += 1;
     }
 }
