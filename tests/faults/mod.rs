@@ -12,7 +12,9 @@
 //! (reset, timeout, a response cut short), the reply is not sent again: the turn stops there and
 //! the user gets the apology (999 and "Start again"). The tests pin exactly that.
 
-use crate::support::bot::{first_line, Figures, Serving, EMERGENCY_REPLY, HELP_REPLY, PICK_REPLY, START_REPLY};
+use crate::support::bot::{
+    first_line, saves, CountsSaves, Figures, Serving, EMERGENCY_REPLY, HELP_REPLY, PICK_REPLY, START_REPLY,
+};
 use crate::support::fake_bot_api::{FakeBotApi, Fault, Hold, CLIENT_TIMEOUT_EXCEEDED, FAILURE_BOUND};
 use signpost::store::{MemoryStore, SessionStore, SqliteStore};
 use std::collections::BTreeMap;
@@ -322,4 +324,48 @@ async fn killed_between_save_and_send_and_restarted_loses_nothing() {
     let figures = kill_mid_batch_and_restart(Hold::NotProcessed, 1, "kill_between_save_and_send").await;
     let line = figures.to_string();
     assert_eq!((figures.lost, figures.duplicates), (0, 0), "{line}");
+}
+
+/// The crash window the polling loop opened by not waiting for a whole batch: one chat's send is
+/// held, another chat writes afterwards and is answered in full, and then the bot is killed.
+/// Nothing was confirmed past the held update, so after a restart Telegram sends both again: the
+/// held chat gets its answer and the answered chat is not answered twice.
+#[tokio::test]
+async fn killed_while_one_chat_waits_and_another_was_answered_loses_and_repeats_nothing() {
+    const WAITING: i64 = 7_800_010;
+    const ANSWERED: i64 = 7_800_011;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let api = FakeBotApi::start().await;
+    api.hold("sendMessage", Hold::NotProcessed);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (store, mut saved) = CountsSaves::wrap(Arc::new(SqliteStore::open(&path, Duration::from_secs(3600)).unwrap()));
+    let first = {
+        let _on_it = runtime.enter();
+        Serving::polling(&api, store)
+    };
+    api.user_text(WAITING, "/start");
+    api.held(1).await;
+    let (answered, _) = api.user_text(ANSWERED, "/help");
+    let reply = api.next("sendMessage").await;
+    assert_eq!((reply.chat_id(), first_line(&reply).starts_with(HELP_REPLY)), (ANSWERED, true));
+    // Saved three times: the waiting chat's decision, and the answered chat's decision and then
+    // its answer marked delivered. The answered chat's turn is over.
+    saves(&mut saved, 3).await;
+    assert_eq!(api.unconfirmed(), 2, "nothing is confirmed past the update still in hand");
+    drop(first);
+    runtime.shutdown_background();
+    api.release();
+
+    let store: Arc<dyn SessionStore> = Arc::new(SqliteStore::open(&path, Duration::from_secs(3600)).unwrap());
+    let second = Serving::polling(&api, store);
+    api.confirmed(answered).await;
+    let mut expected = BTreeMap::new();
+    expected.insert(WAITING, vec![START_REPLY]);
+    expected.insert(ANSWERED, vec![HELP_REPLY]);
+    let figures = Figures::count(&api, 2, &expected);
+    let line = figures.report("kill_while_one_chat_waits");
+    assert_eq!((figures.lost, figures.duplicates, figures.apologies, figures.unexpected), (0, 0, 0, 0), "{line}");
+    second.stop().await;
 }

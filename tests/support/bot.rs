@@ -7,17 +7,18 @@
 #![allow(dead_code)] // Each test uses a different part.
 
 use super::fake_bot_api::{Call, FakeBotApi, FAILURE_BOUND};
+use async_trait::async_trait;
 use signpost::content::{ConfigSources, Content};
 use signpost::flow::SourceFile;
 use signpost::privacy::HashKey;
-use signpost::store::SessionStore;
+use signpost::store::{ChatState, SessionStore, StoreError, Versioned};
 use signpost::telegram::handler::APOLOGY;
 use signpost::telegram::{serve, BotConfig, SharedContent, Transport};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 /// The hash-key secret every test bot uses, so a restarted bot finds the same sessions.
 pub const HASH_SECRET: &str = "tests";
@@ -96,6 +97,48 @@ impl Serving {
     pub fn is_running(&self) -> bool {
         !self.task.is_finished()
     }
+}
+
+/// A store that counts its successful saves, so a test can wait for a turn to be decided (its
+/// first save, before anything is sent) or finished (its last, once the answer is delivered).
+pub struct CountsSaves {
+    inner: Arc<dyn SessionStore>,
+    saves: watch::Sender<usize>,
+}
+
+impl CountsSaves {
+    /// `inner`, counting; the receiver sees the number of saves so far.
+    pub fn wrap(inner: Arc<dyn SessionStore>) -> (Arc<dyn SessionStore>, watch::Receiver<usize>) {
+        let (saves, saved) = watch::channel(0);
+        (Arc::new(CountsSaves { inner, saves }), saved)
+    }
+}
+
+#[async_trait]
+impl SessionStore for CountsSaves {
+    async fn load(&self, key: &str) -> Result<Option<Versioned<ChatState>>, StoreError> {
+        self.inner.load(key).await
+    }
+
+    async fn save(&self, key: &str, state: &ChatState, expected: Option<u64>) -> Result<u64, StoreError> {
+        let saved = self.inner.save(key, state, expected).await;
+        if saved.is_ok() {
+            self.saves.send_modify(|n| *n += 1);
+        }
+        saved
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.delete(key).await
+    }
+}
+
+/// Wait until `saved` has counted at least `n` saves.
+pub async fn saves(saved: &mut watch::Receiver<usize>, n: usize) {
+    tokio::time::timeout(FAILURE_BOUND, saved.wait_for(|count| *count >= n))
+        .await
+        .unwrap_or_else(|_| panic!("fewer than {n} saves"))
+        .expect("store gone");
 }
 
 /// Every message delivered, per chat, in order, by first line.
