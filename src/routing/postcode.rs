@@ -111,6 +111,16 @@ pub fn parse_postcode(typed: &str) -> Option<PostcodeInput> {
     None
 }
 
+/// A full postcode among other words ("my postcode is PE1 1AA please", "Luton LU4 9AA"): only a
+/// full one, as a district alone among words may be something else ("on the M1").
+pub fn find_postcode(typed: &str) -> Option<PostcodeInput> {
+    let tokens: Vec<&str> = typed.split_whitespace().collect();
+    [2, 1].into_iter().flat_map(|n| tokens.windows(n)).find_map(|words| match parse_postcode(&words.join(" ")) {
+        Some(full @ PostcodeInput::Full(_)) => Some(full),
+        _ => None,
+    })
+}
+
 /// Which forces a district touches, from the ONS-derived table. `?NaN` entries (postcodes with no
 /// local authority) are dropped when reading: they say nothing about where anyone lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,6 +274,24 @@ mod tests {
         ];
         for (typed, want) in cases {
             assert_eq!(&parse_postcode(typed), want, "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn a_full_postcode_is_found_among_other_words() {
+        use PostcodeInput::*;
+        let cases: &[(&str, Option<PostcodeInput>)] = &[
+            ("my postcode is pe1 1aa", Some(Full(district("PE1")))),
+            ("pe1 1aa please", Some(Full(district("PE1")))),
+            ("pe1 1aa peterborough", Some(Full(district("PE1")))),
+            ("luton lu4 9aa", Some(Full(district("LU4")))),
+            ("it is cb41ab i think", Some(Full(district("CB4")))),
+            ("she was on the m1", None),
+            ("she is 14 and lives near here", None),
+            ("st neots", None),
+        ];
+        for (typed, want) in cases {
+            assert_eq!(&find_postcode(typed), want, "{typed:?}");
         }
     }
 

@@ -13,7 +13,7 @@ use super::config::{self, RoutingSources, SourceFile};
 use super::contact::{Contact, ContactBook};
 use super::hours::{describe_uk, uk_local, BankHolidays};
 use super::place::{normalise, strip_fillers, NameEntry, NameIndex, NameKind, Target};
-use super::postcode::{parse_postcode, DistrictTable, PostcodeDistrict, PostcodeInput};
+use super::postcode::{find_postcode, parse_postcode, DistrictTable, PostcodeDistrict, PostcodeInput};
 use crate::diag::{Diagnostic, Location};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
@@ -232,6 +232,9 @@ impl Router {
             if let Some(postcode) = parse_postcode(text) {
                 return self.route_postcode(postcode);
             }
+        }
+        if let Some(postcode) = find_postcode(&normal) {
+            return self.route_postcode(postcode);
         }
         if normal.chars().any(|c| c.is_ascii_digit()) {
             return (RouteDecision::NotUnderstood, "has digits but is not a postcode".to_string());
@@ -470,6 +473,10 @@ mod tests {
             ("kings lynn", out("King's Lynn")),
             ("cambs", area("cambridgeshire")),
             ("i live in cambridge", area("cambridgeshire")),
+            // Regression: a postcode with any other words was not understood.
+            ("my postcode is PE1 1AA", area("peterborough")),
+            ("cb4 1ab, please", area("cambridgeshire")),
+            ("on the M1", RouteDecision::NotUnderstood),
             ("elsewhere", area("elsewhere")),
             ("Elsewhere in England", area("elsewhere")),
             ("", RouteDecision::NotUnderstood),
