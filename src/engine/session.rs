@@ -26,9 +26,14 @@ pub struct Session {
     /// Sign ids found in the user's own words, waiting for them to confirm.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<String>,
-    /// Area ids offered by a follow-up question (a postcode district split between forces).
+    /// Area ids offered by a follow-up question (a postcode district split between forces, a
+    /// name shared by several places, a likely typo).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub area_options: Vec<String>,
+    /// That question, in the router's words (which name the place or district it is about),
+    /// kept while it is asked. Empty in sessions saved before it was kept.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub area_question: String,
     /// After `/area`, the node to show again for the new area.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub area_return: Option<String>,

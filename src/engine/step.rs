@@ -52,6 +52,7 @@ pub fn jump(content: &Content, session: &Session, node: &str, now: DateTime<Utc>
     turn.s.version = content.flows.version.clone();
     turn.s.last_seen = Some(now.timestamp());
     turn.s.area_options.clear();
+    turn.s.area_question.clear();
     turn.go(Target::Node(idx));
     Some((turn.s, turn.out))
 }
@@ -145,6 +146,7 @@ impl Turn<'_> {
                 self.s.stack.clear();
                 self.s.area_return = None;
                 self.s.area_options.clear();
+                self.s.area_question.clear();
                 self.note = Some(MOVED);
             }
         }
@@ -213,6 +215,7 @@ impl Turn<'_> {
                     self.s.area_return = here;
                 }
                 self.s.area_options.clear();
+                self.s.area_question.clear();
                 self.go(Target::Node(area));
             }
             None => self.show_current(),
@@ -294,12 +297,15 @@ impl Turn<'_> {
         self.push(text, buttons, Some(node.id.clone()), ReplyKind::Flow);
     }
 
+    /// The router's follow-up question (it says which place or district it is about, and for a
+    /// split district asks which side the user is on, never which is nearest), then the way out.
     fn area_question(&self) -> String {
-        let labels: Vec<&str> =
-            self.s.area_options.iter().filter_map(|a| self.c.router.area(a)).map(|a| a.label.as_str()).collect();
+        let question = match self.s.area_question.as_str() {
+            "" => "Which of these areas is it in?",
+            q => q,
+        };
         format!(
-            "That postcode area covers more than one place. Which is nearest: {}? If you're not sure, tap \"{}\" and I'll give you contacts that work anywhere in England.",
-            labels.join(", "),
+            "{question} If you're not sure, tap \"{}\" and I'll give you contacts that work anywhere in England.",
             render::DONT_KNOW_AREA
         )
     }
@@ -334,8 +340,9 @@ impl Turn<'_> {
                 let next = *next;
                 match self.c.router.route(text) {
                     RouteDecision::Area(id) => self.area_chosen(id.as_str(), next),
-                    RouteDecision::Ask { options, .. } => {
+                    RouteDecision::Ask { question, options } => {
                         self.s.area_options = options.iter().map(|a| a.to_string()).collect();
+                        self.s.area_question = question;
                         self.s.misses = 0;
                         self.show(idx);
                     }
@@ -411,6 +418,7 @@ impl Turn<'_> {
     fn area_chosen(&mut self, area: &str, next: Target) {
         self.s.area = Some(area.to_string());
         self.s.area_options.clear();
+        self.s.area_question.clear();
         match self.s.area_return.take().and_then(|n| self.c.flows.node(&n)) {
             Some(back) => self.go(Target::Node(back)),
             None => self.go(next),

@@ -238,10 +238,35 @@ fn a_split_postcode_district_asks_one_follow_up() {
     c.say("PE19 1AA");
     assert_eq!(c.node(), Some("where"));
     assert!(!c.session.area_options.is_empty());
+    // It asks which side of the boundary the user is on, in the router's words: "which is
+    // nearest" would send someone just over the line to the wrong council.
+    assert!(c.text().starts_with("PE19 is partly in Cambridgeshire and partly in Bedfordshire."), "{}", c.text());
+    assert!(!c.text().contains("nearest"), "{}", c.text());
     let labels: Vec<String> = c.replies()[0].buttons.iter().map(|b| b.label.clone()).collect();
     assert!(labels.iter().any(|l| l.contains("don't know")), "{labels:?}");
     c.press(&labels[0]);
     assert_eq!(c.node(), Some("answer"));
+}
+
+/// Regression: every follow-up question said "That postcode area covers more than one place",
+/// even for a town name shared by two areas or a likely typo, where the router had asked the
+/// right question.
+#[test]
+fn a_follow_up_area_question_says_what_it_is_about() {
+    for (typed, question) in [
+        ("Gillingham", "There is more than one place called Gillingham. Which area is it in?"),
+        ("Cambrige", "Did you mean Cambridge, in Cambridgeshire?"),
+    ] {
+        let mut c = Chat::at_the_area_question();
+        c.say(typed);
+        assert_eq!(c.node(), Some("where"), "{typed}");
+        assert!(c.text().starts_with(question), "{typed}: {}", c.text());
+        assert!(!c.text().contains("postcode area"), "{typed}: {}", c.text());
+        // Answered, the question is not kept.
+        let first = c.replies()[0].buttons[0].label.clone();
+        c.press(&first);
+        assert!(c.session.area_question.is_empty(), "{typed}");
+    }
 }
 
 /// Regression: at the area question a typed number went to the place finder ("couldn't find

@@ -31,6 +31,7 @@ fn sample_state() -> ChatState {
             signs: vec!["missing_episodes".to_string(), "new_phone".to_string()],
             pending: vec!["unexplained_gifts".to_string()],
             area_options: vec!["cambridgeshire".to_string(), "norfolk".to_string()],
+            area_question: "CB8 is partly in Cambridgeshire and partly in a neighbouring county.".to_string(),
             area_return: Some("parent_contacts".to_string()),
             misses: 2,
             last_seen: Some(1_795_430_000),
@@ -764,6 +765,9 @@ fn chat_state_json_holds_only_known_fields() {
         "signs",
         "pending",
         "area_options",
+        // The router's own question, naming a place or district from config/, never the
+        // user's words.
+        "area_question",
         "area_return",
         "misses",
         "last_seen",
