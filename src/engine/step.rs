@@ -366,7 +366,9 @@ impl Turn<'_> {
         }
     }
 
-    /// A typed answer that names a button (its words, or its number) presses it.
+    /// A typed answer that names a button (its words, or its number) presses it. So does a
+    /// plain yes or no, when exactly one button begins with that word: "yes" at "is a child in
+    /// danger right now?" must reach the emergency message as surely as the button does.
     fn typed_button(&self, idx: NodeIdx, text: &str) -> Option<String> {
         let buttons = render::buttons(self.c, &self.s, idx);
         let key = render::label_key(text);
@@ -376,7 +378,15 @@ impl Turn<'_> {
         if let Ok(n) = key.parse::<usize>() {
             return buttons.get(n.checked_sub(1)?).map(|b| b.data.clone());
         }
-        buttons.into_iter().find(|b| render::label_key(&b.label) == key).map(|b| b.data)
+        if let Some(b) = buttons.iter().find(|b| render::label_key(&b.label) == key) {
+            return Some(b.data.clone());
+        }
+        let answer = yes_or_no(&key)?;
+        let mut starting = buttons.iter().filter(|b| first_word(&b.label).as_deref() == Some(answer));
+        match (starting.next(), starting.next()) {
+            (Some(b), None) => Some(b.data.clone()),
+            _ => None,
+        }
     }
 
     fn miss(&mut self, idx: NodeIdx, sorry: &str) {
@@ -522,4 +532,22 @@ impl Turn<'_> {
         }
         true
     }
+}
+
+/// "yes" or "no", when that is all a typed answer says (a yes may say a little more: "yes she
+/// is"; a no must be plain, as "no idea" is not a no).
+fn yes_or_no(key: &str) -> Option<&'static str> {
+    const YES: [&str; 8] = ["yes", "y", "yeah", "yep", "yup", "yea", "ye", "yess"];
+    const NO: [&str; 6] = ["no", "n", "nope", "nah", "no thanks", "no thank you"];
+    let words: Vec<&str> = key.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let first = *words.first()?;
+    if YES.contains(&first) && words.len() <= 6 {
+        return Some("yes");
+    }
+    NO.contains(&words.join(" ").as_str()).then_some("no")
+}
+
+/// A button label's first word, in lower case ("Yes, a child is in danger now" -> "yes").
+fn first_word(label: &str) -> Option<String> {
+    render::label_key(label).split(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty()).map(str::to_string)
 }

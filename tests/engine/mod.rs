@@ -248,6 +248,30 @@ fn a_split_postcode_district_asks_one_follow_up() {
     assert_eq!(c.node(), Some("answer"));
 }
 
+/// Regression: "yes" typed at "is a child in danger right now?" was not a button's whole label,
+/// so it got "Sorry, I didn't understand" instead of the emergency message.
+#[test]
+fn a_typed_yes_or_no_presses_the_one_button_that_begins_with_it() {
+    for typed in ["yes", "Yes!", "y", "yeah", "yes she is"] {
+        let mut c = Chat::new();
+        c.say(typed);
+        assert!(c.replies().iter().any(|r| r.kind == ReplyKind::Emergency), "{typed:?}: {}", c.text());
+    }
+    for typed in ["no", "Nope", "n"] {
+        let mut c = Chat::new();
+        c.say(typed);
+        assert_eq!(c.node(), Some("who"), "{typed:?}: {}", c.text());
+    }
+    // Not a plain no, and no button here begins with yes or no: asked again.
+    let mut c = Chat::new();
+    c.say("no idea");
+    assert_eq!(c.node(), Some("danger"), "{}", c.text());
+    c.press("No");
+    c.say("yes");
+    assert_eq!(c.node(), Some("who"), "{}", c.text());
+    assert!(c.text().contains("didn't understand"), "{}", c.text());
+}
+
 /// Regression: every follow-up question said "That postcode area covers more than one place",
 /// even for a town name shared by two areas or a likely typo, where the router had asked the
 /// right question.
