@@ -23,6 +23,9 @@ pub enum Input<'a> {
     Button(&'a str),
     /// Something the bot cannot read: a photo, voice note, sticker, location, contact, document.
     Unsupported,
+    /// The user changed a message they had already sent. The flow has moved on from it, so it
+    /// is not read as an answer; an adapter sends edits that hold a danger phrase as `Text`.
+    Edited,
 }
 
 /// What the adapter must do, in order.

@@ -20,6 +20,7 @@ const MOVED: &str =
     "These questions have been updated since your last message, so I've taken you back to the start of your questions.";
 const STALE: &str = "That button is from an earlier message. Here is where you are now:";
 const UNSUPPORTED: &str = "I can only read typed messages and button presses, not photos, voice notes, stickers, files or locations. Please type or tap an answer below.";
+const EDITED: &str = "I saw that you changed a message you had sent. I only read new messages, so if you meant to change your answer, please send it again.";
 const RE_ASK: &str =
     "Sorry, I didn't understand that. Please tap one of the buttons below, or type the words on one of them.";
 const RE_ASK_AREA: &str =
@@ -119,6 +120,10 @@ impl Turn<'_> {
             Input::Button(data) => self.button(data),
             Input::Unsupported => {
                 self.notice_only(UNSUPPORTED);
+                self.show_current();
+            }
+            Input::Edited => {
+                self.notice_only(EDITED);
                 self.show_current();
             }
         }

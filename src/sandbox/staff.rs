@@ -164,6 +164,7 @@ impl SandboxState {
             },
             Input::Text(text) => format!("typed ({} chars)", text.chars().count()),
             Input::Unsupported => "sent something unreadable (photo, sticker...)".to_string(),
+            Input::Edited => "changed a message sent earlier".to_string(),
         };
         self.record(entry);
     }

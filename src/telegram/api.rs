@@ -12,17 +12,23 @@
 //!   it, and a second copy of a message is worse than one reported failure.
 //!
 //! Sends and edits read Telegram's answer only as far as Signpost uses it ([`Lean`]).
+//!
+//! A failed call comes back as [`CallFailed`], whose text is safe to log: teloxide's own can
+//! hold a raw chat id (a group that became a supergroup) or part of Telegram's answer.
 
 use super::limit::SendLimits;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize, Serializer};
+use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 use teloxide::payloads::setters::*;
 use teloxide::payloads::{EditMessageText, SendMessage};
 use teloxide::requests::{JsonRequest, Payload, Request, Requester};
-use teloxide::types::{BotCommand, CallbackQueryId, ChatId, InlineKeyboardMarkup, Me, MessageId, Update};
+use teloxide::types::{
+    AllowedUpdate, BotCommand, CallbackQueryId, ChatId, InlineKeyboardMarkup, Me, MessageId, ThreadId, Update,
+};
 use teloxide::{ApiError, Bot, RequestError};
 use tokio::sync::Semaphore;
 
@@ -36,6 +42,67 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// connection with its buffers; past this many, more in flight only cost memory and CPU.
 /// Waits (limits, `retry_after`, backoff) hold no place.
 pub const MAX_IN_FLIGHT: usize = 64;
+
+/// The updates Signpost reads, asked for by name: otherwise Telegram keeps whatever an earlier
+/// `getUpdates` or `setWebhook` for this token asked for, which could leave out button presses.
+pub(crate) const ALLOWED_UPDATES: [AllowedUpdate; 4] =
+    [AllowedUpdate::Message, AllowedUpdate::EditedMessage, AllowedUpdate::CallbackQuery, AllowedUpdate::MyChatMember];
+
+/// Telegram's answers to a server error (HTTP 5xx sent as JSON). Telegram did not do the work,
+/// so an idempotent call is tried again, as after a network error.
+const SERVER_ERRORS: [&str; 4] = ["Internal Server Error", "Bad Gateway", "Service Unavailable", "Gateway Timeout"];
+
+/// A Bot API call that failed. It prints only what is safe to log.
+#[derive(Clone)]
+pub(crate) struct CallFailed(pub(crate) RequestError);
+
+impl CallFailed {
+    /// The chat can no longer be written to (the user blocked the bot, deleted their account,
+    /// or the bot left the group): nothing sent later will arrive either.
+    pub(crate) fn chat_unreachable(&self) -> bool {
+        matches!(
+            self.0,
+            RequestError::Api(
+                ApiError::BotBlocked
+                    | ApiError::UserDeactivated
+                    | ApiError::ChatNotFound
+                    | ApiError::CantInitiateConversation
+                    | ApiError::BotKicked
+                    | ApiError::BotKickedFromSupergroup
+                    | ApiError::BotKickedFromChannel
+                    | ApiError::GroupDeactivated
+                    | ApiError::NotEnoughRightsToPostMessages
+            )
+        )
+    }
+}
+
+impl fmt::Display for CallFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            // Telegram's descriptions are fixed phrases about the request, never its content.
+            RequestError::Api(e) => write!(f, "Telegram refused it: {e}"),
+            // teloxide prints the supergroup's id.
+            RequestError::MigrateToChatId(_) => f.write_str("the group is now a supergroup, with a new id"),
+            RequestError::RetryAfter(s) => write!(f, "Telegram asked to wait {} s", s.seconds()),
+            // teloxide removes the URL (and so the token) from network errors.
+            RequestError::Network(e) => write!(f, "network: {e}"),
+            RequestError::Io(e) => write!(f, "i/o: {}", e.kind()),
+            // teloxide prints the answer, which can hold messages, and serde's message can
+            // quote a value from it.
+            RequestError::InvalidJson { .. } => f.write_str("Telegram's answer could not be read"),
+        }
+    }
+}
+
+impl fmt::Debug for CallFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// No source: an error chain printed with `{:#}` stops here, before teloxide's own text.
+impl std::error::Error for CallFailed {}
 
 /// The bot, with Telegram's limits kept or (for load tests against a fake server) not.
 #[derive(Clone)]
@@ -97,30 +164,30 @@ impl Api {
         JsonRequest::new(self.bot.clone(), Lean(payload, PhantomData))
     }
 
-    pub(crate) async fn get_me(&self) -> Result<Me, RequestError> {
+    pub(crate) async fn get_me(&self) -> Result<Me, CallFailed> {
         self.retry("getMe", Repeat::Idempotent, &self.bot.get_me()).await
     }
 
-    pub(crate) async fn set_commands(&self, commands: Vec<BotCommand>) -> Result<(), RequestError> {
+    pub(crate) async fn set_commands(&self, commands: Vec<BotCommand>) -> Result<(), CallFailed> {
         self.retry("setMyCommands", Repeat::Idempotent, &self.bot.set_my_commands(commands)).await.map(drop)
     }
 
-    pub(crate) async fn delete_webhook(&self) -> Result<(), RequestError> {
+    pub(crate) async fn delete_webhook(&self) -> Result<(), CallFailed> {
         self.retry("deleteWebhook", Repeat::Idempotent, &self.bot.delete_webhook()).await.map(drop)
     }
 
-    pub(crate) async fn set_webhook(&self, url: reqwest::Url, secret: &str) -> Result<(), RequestError> {
-        let req = self.bot.set_webhook(url).secret_token(secret.to_string());
+    pub(crate) async fn set_webhook(&self, url: reqwest::Url, secret: &str) -> Result<(), CallFailed> {
+        let req = self.bot.set_webhook(url).secret_token(secret.to_string()).allowed_updates(ALLOWED_UPDATES);
         self.retry("setWebhook", Repeat::Idempotent, &req).await.map(drop)
     }
 
     /// One long poll. Not retried here: the polling loop backs off and polls again.
-    pub(crate) async fn get_updates(&self, offset: Option<i32>, timeout: u32) -> Result<Vec<Update>, RequestError> {
-        let mut req = self.bot.get_updates().timeout(timeout);
+    pub(crate) async fn get_updates(&self, offset: Option<i32>, timeout: u32) -> Result<Vec<Update>, CallFailed> {
+        let mut req = self.bot.get_updates().timeout(timeout).allowed_updates(ALLOWED_UPDATES);
         if let Some(offset) = offset {
             req = req.offset(offset);
         }
-        req.send().await
+        req.send().await.map_err(CallFailed)
     }
 
     /// Send a new message, once it is inside Telegram's limits; returns its id.
@@ -129,12 +196,24 @@ impl Api {
         chat: ChatId,
         text: &str,
         keyboard: Option<InlineKeyboardMarkup>,
-    ) -> Result<MessageId, RequestError> {
+    ) -> Result<MessageId, CallFailed> {
+        self.send_in(chat, None, text, keyboard).await
+    }
+
+    /// [`Api::send`], into a forum topic of a group when `thread` says which.
+    pub(crate) async fn send_in(
+        &self,
+        chat: ChatId,
+        thread: Option<ThreadId>,
+        text: &str,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Result<MessageId, CallFailed> {
         if let Some(limits) = &self.limits {
             limits.wait_turn(chat.0).await;
         }
         let mut payload = SendMessage::new(chat, text);
         payload.reply_markup = keyboard.map(Into::into);
+        payload.message_thread_id = thread;
         let sent: Sent = self.retry("sendMessage", Repeat::OnlyIfNotSent, &self.lean(payload)).await?;
         Ok(MessageId(sent.message_id))
     }
@@ -146,22 +225,22 @@ impl Api {
         message: MessageId,
         text: &str,
         keyboard: InlineKeyboardMarkup,
-    ) -> Result<(), RequestError> {
+    ) -> Result<(), CallFailed> {
         let mut payload = EditMessageText::new(chat, message, text);
         payload.reply_markup = Some(keyboard);
         match self.retry("editMessageText", Repeat::Idempotent, &self.lean::<_, IgnoredAny>(payload)).await {
-            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+            Ok(_) | Err(CallFailed(RequestError::Api(ApiError::MessageNotModified))) => Ok(()),
             Err(e) => Err(e),
         }
     }
 
     /// Stop the button's spinner. Always called for a callback query, whatever it carries.
-    pub(crate) async fn answer_callback(&self, id: CallbackQueryId) -> Result<(), RequestError> {
+    pub(crate) async fn answer_callback(&self, id: CallbackQueryId) -> Result<(), CallFailed> {
         self.retry("answerCallbackQuery", Repeat::Idempotent, &self.bot.answer_callback_query(id)).await.map(drop)
     }
 
     /// Delete up to 100 messages (Telegram skips ids it cannot find).
-    pub(crate) async fn delete(&self, chat: ChatId, ids: &[i32]) -> Result<(), RequestError> {
+    pub(crate) async fn delete(&self, chat: ChatId, ids: &[i32]) -> Result<(), CallFailed> {
         let ids: Vec<MessageId> = ids.iter().map(|&i| MessageId(i)).collect();
         self.retry("deleteMessages", Repeat::Idempotent, &self.bot.delete_messages(chat, ids)).await.map(drop)
     }
@@ -174,7 +253,7 @@ impl Api {
         method: &'static str,
         repeat: Repeat,
         req: &R,
-    ) -> Result<teloxide::requests::Output<R>, RequestError>
+    ) -> Result<teloxide::requests::Output<R>, CallFailed>
     where
         R: Request<Err = RequestError> + Sync,
     {
@@ -190,13 +269,19 @@ impl Api {
                 Ok(out) => return Ok(out),
                 Err(e) => e,
             };
+            let err = CallFailed(err);
             if attempt >= MAX_ATTEMPTS {
                 return Err(err);
             }
-            let wait = match &err {
+            let wait = match &err.0 {
                 RequestError::RetryAfter(s) if s.duration() <= MAX_RETRY_AFTER => s.duration(),
                 RequestError::Network(e) if repeat == Repeat::Idempotent || e.is_connect() => backoff,
                 RequestError::Io(_) | RequestError::InvalidJson { .. } if repeat == Repeat::Idempotent => backoff,
+                RequestError::Api(ApiError::Unknown(d))
+                    if repeat == Repeat::Idempotent && SERVER_ERRORS.iter().any(|s| d.contains(s)) =>
+                {
+                    backoff
+                }
                 _ => return Err(err),
             };
             tracing::warn!(method, attempt, wait_ms = wait.as_millis() as u64, cause = %err, "Bot API call failed; retrying");
@@ -204,5 +289,30 @@ impl Api {
             backoff = backoff.saturating_mul(2);
             attempt += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_call_prints_no_chat_id_and_none_of_telegrams_answer() {
+        let moved = CallFailed(RequestError::MigrateToChatId(ChatId(-1_001_234_567_890)));
+        assert!(!moved.to_string().contains("1234567890"), "{moved}");
+        assert!(!format!("{moved:?}").contains("1234567890"), "{moved:?}");
+        let raw = r#"{"ok":true,"result":[{"message":{"chat":{"id":5550001},"text":"my secret"}}]}"#;
+        let source = serde_json::from_str::<u8>("\"my secret\"").unwrap_err();
+        let unreadable = CallFailed(RequestError::InvalidJson { source: Arc::new(source), raw: raw.into() });
+        let chain = format!("{:#}", anyhow::Error::new(unreadable.clone()).context("sending a reply"));
+        for secret in ["my secret", "5550001"] {
+            assert!(!chain.contains(secret), "{chain}");
+            assert!(!format!("{unreadable:?}").contains(secret));
+        }
+        // Telegram's own reasons are kept: they say what went wrong.
+        let blocked = CallFailed(RequestError::Api(ApiError::BotBlocked));
+        assert!(blocked.to_string().contains("blocked"), "{blocked}");
+        assert!(blocked.chat_unreachable());
+        assert!(!moved.chat_unreachable());
     }
 }

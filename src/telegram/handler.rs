@@ -8,7 +8,9 @@
 //!    compare-and-set, claiming the update. On a conflict (another instance saved first) reload
 //!    and redo: nothing has been sent yet;
 //! 4. send the replies (or, on quick exit, delete the conversation and forget it);
-//! 5. save the ids of the messages sent, merging with whatever is stored by then.
+//! 5. save the ids of the messages sent, merging with whatever is stored by then, and what is
+//!    still to send: a reply that failed and every reply after it go out with the chat's next
+//!    update (unless the chat can no longer be reached, when they are dropped).
 //!
 //! Staff on the list (see [`super::sandbox`]) may switch their own chat into the sandbox. For
 //! everyone else a sandbox command is text like any other: it goes to the engine unchanged, and
@@ -17,7 +19,7 @@
 //! A panic or an error while handling an update is caught and logged (never with message content
 //! or raw ids) and the user is sent an apology that offers 999, and the chat carries on.
 
-use super::api::Api;
+use super::api::{Api, CallFailed};
 use super::keyboard;
 use super::sandbox::Sandbox;
 use super::split::split_reply;
@@ -31,17 +33,22 @@ use crate::store::{ChatState, SessionStore, StoreError, MAX_MESSAGE_IDS};
 use anyhow::Context as _;
 use chrono::Utc;
 use futures::FutureExt as _;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
-use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, Update};
+use std::time::{Duration, Instant};
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ThreadId, Update};
+use teloxide::{ApiError, RequestError};
 
 /// Times a step is redone after a compare-and-set conflict before giving up.
 const MAX_CONFLICTS: usize = 5;
 /// `deleteMessages` takes at most this many ids.
 const DELETE_CHUNK: usize = 100;
-/// Groups already pointed to a private chat, kept in memory only; forgotten when full.
+/// Groups recently pointed to a private chat, kept in memory only.
 const MAX_GROUPS_REMEMBERED: usize = 10_000;
+/// A group is pointed to a private chat at most this often, so that the bot does not fill it:
+/// the last pointer is still there to read. A danger phrase written to the bot always gets one.
+const GROUP_POINTER_EVERY: Duration = Duration::from_secs(5 * 60);
 
 pub const APOLOGY: &str =
     "Sorry, something went wrong on our side. If a child is in danger now, call 999.\n\nYou can start again below.";
@@ -58,7 +65,7 @@ pub struct Handler {
     sandbox: Arc<Sandbox>,
     /// Without `@`: recognises commands and mentions in groups, and links to a private chat.
     bot_username: String,
-    groups_answered: Mutex<HashSet<String>>,
+    groups_answered: Mutex<GroupPointers>,
     chat_locks: ChatLocks,
     /// Long polling: only one process can poll a bot, so replies found undelivered on a
     /// redelivered update belong to a process that has stopped, and are sent at once. With
@@ -92,7 +99,7 @@ impl Handler {
             key,
             sandbox,
             bot_username,
-            groups_answered: Mutex::new(HashSet::new()),
+            groups_answered: Mutex::new(GroupPointers::default()),
             chat_locks: ChatLocks::default(),
             exclusive,
         }
@@ -142,7 +149,7 @@ impl Handler {
     async fn dispatch(&self, update_id: u32, incoming: Incoming) -> anyhow::Result<()> {
         match incoming {
             Incoming::Private(p) => self.private(update_id, p).await,
-            Incoming::Group { chat, callback, addressed, as_private } => match as_private {
+            Incoming::Group { chat, thread, callback, addressed, said, as_private } => match as_private {
                 // A staff member in a staff-only sandbox group: the sandbox, never the public guidance.
                 Some(p) if self.sandbox.allows_in_group(p.user, chat) => self.private(update_id, p).await,
                 _ => {
@@ -150,7 +157,9 @@ impl Handler {
                         self.answer(id).await;
                     }
                     if addressed {
-                        self.group(chat).await
+                        let content = self.content.read().unwrap_or_else(|e| e.into_inner()).clone();
+                        let urgent = said.is_some_and(|t| content.danger.is_danger(&t));
+                        self.group(chat, thread, urgent).await
                     } else {
                         Ok(())
                     }
@@ -192,6 +201,9 @@ impl Handler {
             PrivateInput::Unsupported => Input::Unsupported,
             PrivateInput::Caption(c) if content.danger.is_danger(c) => Input::Text(c),
             PrivateInput::Caption(_) => Input::Unsupported,
+            // Read again only for danger: the flow has moved on from what was changed.
+            PrivateInput::Edited(t) if content.danger.is_danger(t) => Input::Text(t),
+            PrivateInput::Edited(_) => Input::Edited,
         };
         let now = Utc::now();
         let is_staff =
@@ -222,7 +234,7 @@ impl Handler {
             };
             if p.group && command.is_none() && !state.sandbox.as_ref().is_some_and(|s| s.on) {
                 // A sandbox group with the sandbox off: never the public guidance in a group.
-                return self.group(p.chat).await;
+                return self.group(p.chat, None, false).await;
             }
             if state.last_update_id.is_some_and(|last| last >= update_id) {
                 if state.last_update_id == Some(update_id) && !state.outbox.is_empty() {
@@ -238,8 +250,10 @@ impl Handler {
                 tracing::debug!(chat = %tag, update = update_id, "already handled");
                 return Ok(());
             }
-            // Replies of an earlier update that were never confirmed sent go out first.
-            let undelivered: Vec<Effect> = state.outbox.drain(..).map(Effect::Reply).collect();
+            // Replies of an earlier update that were never confirmed sent go out first, as new
+            // messages: the button now pressed is not on the message they were to redraw.
+            let undelivered: Vec<Effect> =
+                state.outbox.drain(..).map(|reply| Effect::Reply(Reply { replaces: false, ..reply })).collect();
             let effects = match &command {
                 Some(c) => self.sandbox.command(c, &mut state, &content).await,
                 None if is_staff && state.sandbox.as_ref().is_some_and(|s| s.on) => {
@@ -251,7 +265,12 @@ impl Handler {
                     effects
                 }
             };
-            let effects: Vec<Effect> = undelivered.into_iter().chain(effects).collect();
+            // Except on quick exit: the user is leaving, and they would only be deleted.
+            let effects: Vec<Effect> = if effects.iter().any(|e| matches!(e, Effect::ClearChat)) {
+                effects
+            } else {
+                undelivered.into_iter().chain(effects).collect()
+            };
             state.last_update_id = Some(update_id);
             state.updated_at = now.timestamp();
             state.outbox = effects.iter().filter_map(|e| e.reply().cloned()).collect();
@@ -273,46 +292,71 @@ impl Handler {
         let chat = ChatId(p.chat);
         let mut sent = Vec::new();
         let mut cleared = false;
+        // Quick exit could not forget the stored chat: the emptied state must replace it.
+        let mut forget_failed = false;
         let mut result = Ok(());
-        for effect in &effects {
+        // What is still to send when this update is done.
+        let mut unsent: Vec<Reply> = Vec::new();
+        for (i, effect) in effects.iter().enumerate() {
             match effect {
                 Effect::Reply(reply) => {
-                    if let Err(e) = self.reply(chat, reply, p.pressed, &mut sent).await {
-                        result = Err(e);
-                        break;
+                    let Err(e) = self.reply(chat, reply, p.pressed, &mut sent).await else { continue };
+                    if e.chat_unreachable() {
+                        tracing::info!(chat = %tag, cause = %e, "the chat cannot be reached; its replies are dropped");
+                    } else {
+                        unsent = effects[i..].iter().filter_map(Effect::reply).cloned().collect();
+                        result = Err(anyhow::Error::new(e).context("sending a reply"));
                     }
+                    break;
                 }
                 Effect::ClearChat => {
                     let mut ids = std::mem::take(&mut state.message_ids);
                     remember(&mut ids, &sent);
                     sent.clear();
-                    self.delete_all(chat, &ids).await;
-                    self.store.delete(&tag).await.context("forgetting the chat")?;
+                    let left = self.delete_all(chat, &ids).await;
+                    forget_failed = match self.store.delete(&tag).await {
+                        Ok(()) => false,
+                        Err(e) => {
+                            tracing::error!(chat = %tag, cause = %e, "quick exit: forgetting the chat failed");
+                            true
+                        }
+                    };
                     state = ChatState {
                         session: state.session.clone(),
                         last_update_id: state.last_update_id,
                         created_at: now.timestamp(),
                         updated_at: now.timestamp(),
-                        message_ids: Vec::new(),
+                        // Messages still on screen that may yet be deleted: the next quick exit
+                        // tries them again.
+                        message_ids: left,
                         // Quick exit forgets the sandbox too (its trace and clock).
                         sandbox: None,
                         outbox: Vec::new(),
                     };
-                    version = None;
+                    if !forget_failed {
+                        version = None;
+                    }
                     cleared = true;
                 }
             }
         }
 
-        // Step 5: remember what was sent (after quick exit, only what came after it), and that
-        // the outbox is delivered.
-        let delivered = result.is_ok() && !state.outbox.is_empty();
-        state.outbox.clear();
-        if !sent.is_empty() || (delivered && !cleared) {
+        // Step 5: remember what was sent (after quick exit, only what came after it) and what is
+        // still to send.
+        let outbox_changed = state.outbox != unsent;
+        state.outbox = unsent;
+        if cleared {
+            if !sent.is_empty() || !state.message_ids.is_empty() || forget_failed {
+                remember(&mut state.message_ids, &sent);
+                // Never an apology after quick exit: the chat has just been emptied.
+                if let Err(e) = self.save_ids(&tag, state, version, &sent).await {
+                    tracing::error!(chat = %tag, cause = %format!("{e:#}"), "quick exit: saving the emptied chat failed");
+                }
+            }
+            tracing::info!(chat = %tag, "quick exit: conversation deleted and forgotten");
+        } else if !sent.is_empty() || outbox_changed {
             remember(&mut state.message_ids, &sent);
             self.save_ids(&tag, state, version, &sent).await?;
-        } else if cleared {
-            tracing::info!(chat = %tag, "quick exit: conversation deleted and forgotten");
         }
         result
     }
@@ -325,7 +369,7 @@ impl Handler {
         reply: &Reply,
         pressed: Option<i32>,
         sent: &mut Vec<i32>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), CallFailed> {
         let parts = split_reply(&reply.text);
         if let (true, Some(message), [text]) = (reply.replaces, pressed, parts.as_slice()) {
             match self.api.edit(chat, MessageId(message), text, keyboard::keyboard(&reply.buttons)).await {
@@ -336,20 +380,32 @@ impl Handler {
         let last = parts.len().saturating_sub(1);
         for (i, text) in parts.iter().enumerate() {
             let markup = (i == last && !reply.buttons.is_empty()).then(|| keyboard::keyboard(&reply.buttons));
-            let message = self.api.send(chat, text, markup).await.context("sending a reply")?;
+            let message = self.api.send(chat, text, markup).await?;
             sent.push(message.0);
         }
         Ok(())
     }
 
     /// Delete every message id it can, 100 at a time. Failures are logged (by count) and the
-    /// rest carry on: a message older than 48 hours cannot be deleted by a bot.
-    async fn delete_all(&self, chat: ChatId, ids: &[i32]) {
+    /// rest carry on. Returns the ids whose deletion failed for a reason that may pass (the
+    /// network, Telegram's own trouble), to try again; not those Telegram will never delete
+    /// (a bot cannot delete a message older than 48 hours).
+    async fn delete_all(&self, chat: ChatId, ids: &[i32]) -> Vec<i32> {
+        let mut left = Vec::new();
         for chunk in ids.chunks(DELETE_CHUNK) {
             if let Err(e) = self.api.delete(chat, chunk).await {
                 tracing::warn!(count = chunk.len(), cause = %e, "deleting messages failed");
+                let never = e.chat_unreachable()
+                    || matches!(
+                        e.0,
+                        RequestError::Api(ApiError::MessageCantBeDeleted | ApiError::MessageToDeleteNotFound)
+                    );
+                if !never {
+                    left.extend_from_slice(chunk);
+                }
             }
         }
+        left
     }
 
     /// Save `state` (which already holds `sent`); if someone saved in between, merge `sent`
@@ -410,26 +466,58 @@ impl Handler {
         self.save_ids(tag, state, version, &[id]).await
     }
 
-    /// Point a group to a private chat, once per group. Nothing is stored.
-    async fn group(&self, chat: i64) -> anyhow::Result<()> {
+    /// Point a group to a private chat (in the forum topic spoken in, if any): at most once
+    /// every [`GROUP_POINTER_EVERY`], or at once when `urgent`. Nothing is stored.
+    async fn group(&self, chat: i64, thread: Option<ThreadId>, urgent: bool) -> anyhow::Result<()> {
         let tag = self.key.tag(chat);
-        {
-            let mut answered = self.groups_answered.lock().unwrap_or_else(|e| e.into_inner());
-            if answered.len() >= MAX_GROUPS_REMEMBERED {
-                answered.clear();
-            }
-            if !answered.insert(tag.clone()) {
-                return Ok(());
-            }
+        if !self.groups_answered.lock().unwrap_or_else(|e| e.into_inner()).due(&tag, Instant::now(), urgent) {
+            return Ok(());
         }
         let markup = format!("https://t.me/{}", self.bot_username)
             .parse()
             .ok()
             .filter(|_| !self.bot_username.is_empty())
             .map(|url| InlineKeyboardMarkup::new([[InlineKeyboardButton::url("Talk to me privately", url)]]));
-        self.api.send(ChatId(chat), GROUP_POINTER, markup).await.context("pointing a group to a private chat")?;
-        tracing::info!(chat = %tag, "group pointed to a private chat");
+        let sent = match self.api.send_in(ChatId(chat), thread, GROUP_POINTER, markup.clone()).await {
+            // The group became a supergroup: the pointer goes to it there.
+            Err(CallFailed(RequestError::MigrateToChatId(to))) => self.api.send(to, GROUP_POINTER, markup).await,
+            other => other,
+        };
+        if let Err(e) = sent {
+            // Not pointed after all: the next message to the bot tries again.
+            self.groups_answered.lock().unwrap_or_else(|e| e.into_inner()).forget(&tag);
+            return Err(anyhow::Error::new(e).context("pointing a group to a private chat"));
+        }
+        tracing::info!(chat = %tag, urgent, "group pointed to a private chat");
         Ok(())
+    }
+}
+
+/// When each group (by tag) was last pointed to a private chat, kept in memory only.
+#[derive(Default)]
+struct GroupPointers(HashMap<String, Instant>);
+
+impl GroupPointers {
+    /// Whether the group `tag` should be pointed to a private chat `now`; if so, it counts as
+    /// pointed from now.
+    fn due(&mut self, tag: &str, now: Instant, urgent: bool) -> bool {
+        let recent = |at: &Instant| now.saturating_duration_since(*at) < GROUP_POINTER_EVERY;
+        if self.0.get(tag).is_some_and(recent) && !urgent {
+            return false;
+        }
+        if self.0.len() >= MAX_GROUPS_REMEMBERED {
+            self.0.retain(|_, at| recent(at));
+            if self.0.len() >= MAX_GROUPS_REMEMBERED {
+                self.0.clear();
+            }
+        }
+        self.0.insert(tag.to_string(), now);
+        true
+    }
+
+    /// The pointer did not go out after all: the next message to the bot tries again.
+    fn forget(&mut self, tag: &str) {
+        self.0.remove(tag);
     }
 }
 
@@ -517,6 +605,21 @@ mod tests {
         drop(given_up);
         drop(held);
         assert_eq!(locks.len(), 0);
+    }
+
+    #[test]
+    fn a_group_is_pointed_again_only_after_a_while_or_when_in_danger() {
+        let mut groups = GroupPointers::default();
+        let start = Instant::now();
+        let later = |secs| start + Duration::from_secs(secs);
+        assert!(groups.due("g", start, false), "the first time");
+        assert!(!groups.due("g", later(60), false), "a minute later");
+        assert!(groups.due("other", later(60), false), "another group is its own");
+        assert!(groups.due("g", later(61), true), "a danger phrase, however soon");
+        assert!(!groups.due("g", later(61 + 299), false), "counted from the danger pointer");
+        assert!(groups.due("g", later(61 + 300), false), "five minutes on");
+        groups.forget("g");
+        assert!(groups.due("g", later(362), false), "a pointer that failed to send is tried again");
     }
 
     #[test]

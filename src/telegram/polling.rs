@@ -12,7 +12,7 @@
 //! Telegram sends at most 100 updates at a time, so past 100 updates behind one that is still in
 //! hand, newer ones wait for it (SAFETY.md H7 weighs this).
 
-use super::api::Api;
+use super::api::{Api, CallFailed};
 use super::handler::Handler;
 use futures::FutureExt as _;
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -173,7 +173,7 @@ pub async fn poll(api: Api, handler: Arc<Handler>, shutdown: impl Future<Output 
                 backoff = Duration::from_millis(500);
                 u
             }
-            Err(teloxide::RequestError::RetryAfter(s)) => {
+            Err(CallFailed(teloxide::RequestError::RetryAfter(s))) => {
                 if wait_or_stop(s.duration(), &mut shutdown).await {
                     break;
                 }

@@ -5,8 +5,10 @@
 //! The rule for a private chat: one answer turn (the messages listed, in order, nothing twice),
 //! every message plain text (no parse mode, so no markup can break it) offering 999, the last
 //! with buttons including quick exit; every callback query answered; and the bot still answers
-//! a normal message afterwards. Things that are not a person talking to the bot in private
-//! (edits, channel posts, other bots, groups that do not address it) get no answer at all.
+//! a normal message afterwards. An edited message is never read again as an answer: a danger
+//! phrase in it gets the emergency message, other text a note to send it again. Things that are
+//! not a person talking to the bot in private (live locations moving, channel posts, other bots,
+//! groups that do not address it) get no answer at all.
 //!
 //! Messages from other bots (`from.is_bot`) are ignored: a bot cannot open a private chat with
 //! a bot, so such an update is forged or a bot-to-bot loop, and answering could ping-pong.
@@ -19,6 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const UNSUPPORTED: &str = "I can only read typed messages";
+const EDITED: &str = "I saw that you changed a message";
 const FIRST_CHAT: i64 = 8_000_000;
 
 /// What the bot must do with a row's update.
@@ -150,11 +153,59 @@ fn table() -> Vec<Row> {
             json!({"callback_query": {"id": format!("q{chat}"), "from": user(chat), "chat_instance": "ci", "data": "g|start",
                 "message": {"chat": private_chat(chat), "message_id": id, "date": 0}}})
         }),
-        // Not a person talking to the bot in private: no answer.
-        update("edited message", Expect::Silent, |chat, id| {
+        // A message changed after it was sent: never read again as an answer, but a danger
+        // phrase in it still gets the emergency message, and anything else is told to send again.
+        update("edited message with a danger phrase", Expect::Reply(&[EMERGENCY_REPLY]), |chat, id| {
             let mut m = message(chat, id, json!({"text": "he's hurting me right now"}));
             m["edit_date"] = json!(1_790_000_100);
             json!({"edited_message": m})
+        }),
+        update("edited message", Expect::Reply(&[EDITED, START_REPLY]), |chat, id| {
+            let mut m = message(chat, id, json!({"text": "Luton"}));
+            m["edit_date"] = json!(1_790_000_100);
+            json!({"edited_message": m})
+        }),
+        update("edited caption with a danger phrase", Expect::Reply(&[EMERGENCY_REPLY]), |chat, id| {
+            let mut m = message(
+                chat,
+                id,
+                json!({"photo": [{"file_id": "f", "file_unique_id": "u", "width": 10, "height": 10}], "caption": "they have a knife right now"}),
+            );
+            m["edit_date"] = json!(1_790_000_100);
+            json!({"edited_message": m})
+        }),
+        // A live location moving: a stream of edits with nothing typed.
+        update("live location update", Expect::Silent, |chat, id| {
+            let mut m =
+                message(chat, id, json!({"location": {"latitude": 52.2, "longitude": 0.12, "live_period": 900}}));
+            m["edit_date"] = json!(1_790_000_100);
+            json!({"edited_message": m})
+        }),
+        // Not a person talking to the bot in private: no answer.
+        update("bot added to a channel", Expect::Silent, |chat, _| {
+            let member = |status: &str| json!({"user": {"id": 4242, "is_bot": true, "first_name": "Signpost"}, "status": status});
+            let mut admin = member("administrator");
+            for right in [
+                "can_be_edited",
+                "is_anonymous",
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_promote_members",
+                "can_change_info",
+                "can_invite_users",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+                "can_post_messages",
+                "can_edit_messages",
+            ] {
+                admin[right] = json!(right == "can_post_messages");
+            }
+            json!({"my_chat_member": {"chat": {"id": -chat, "type": "channel", "title": "A channel"},
+                "from": user(chat), "date": 1_790_000_000,
+                "old_chat_member": member("left"), "new_chat_member": admin}})
         }),
         update("channel post", Expect::Silent, |chat, id| {
             json!({"channel_post": {"message_id": id, "date": 1_790_000_000, "text": "/start",
@@ -176,6 +227,8 @@ fn table() -> Vec<Row> {
         ),
         // Every kind of message that is not text: the bot says it reads only typed messages.
         kind("photo", json!({"photo": [file(json!({"width": 10, "height": 10}))]})),
+        // Something newer than this version of teloxide: the user still gets an answer.
+        kind("a kind of message teloxide does not know", json!({"brand_new_content": {"x": 1}})),
         // A caption is typed text: a danger phrase in it gets the emergency message first.
         Row {
             name: "photo with a danger caption",

@@ -17,6 +17,7 @@ use crate::support::bot::{
 };
 use crate::support::fake_bot_api::{FakeBotApi, Fault, Hold, CLIENT_TIMEOUT_EXCEEDED, FAILURE_BOUND};
 use signpost::store::{MemoryStore, SessionStore, SqliteStore};
+use signpost::telegram::handler::APOLOGY;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -230,6 +231,169 @@ async fn a_send_cut_short_mid_turn_delivers_the_rest_with_the_next_update() {
     let line = figures.report("drop_mid_response_mid_turn");
     assert_eq!((figures.lost, figures.apologies, figures.unexpected), (0, 1, 0), "{line}");
     assert!(figures.duplicates <= 1, "at most the cut-short message again: {line}");
+    bot.stop().await;
+}
+
+/// Regression: when a later message of an answer failed, the outbox was cleared because an
+/// earlier one had gone, and the rest of the answer (with its buttons) was lost for good.
+#[tokio::test]
+async fn a_send_that_fails_after_the_first_message_of_an_answer_delivers_the_rest_with_the_next_update() {
+    let api = FakeBotApi::start().await;
+    let bot = Serving::polling(&api, memory());
+    let chat = 7_450_101;
+    let (update, _) = api.user_text(chat, "/start");
+    api.confirmed(update).await;
+    // A photo gets two messages: the note, then the current step with the buttons. The note
+    // goes; the connection drops on the second.
+    api.inject("sendMessage", Fault::Pass, 1);
+    api.inject("sendMessage", Fault::Reset, 1);
+    let (update, _) = api.user_photo(chat);
+    api.confirmed(update).await;
+    let (update, _) = api.user_text(chat, "/help");
+    api.confirmed(update).await;
+    let mut expected = BTreeMap::new();
+    expected.insert(chat, vec![START_REPLY, "I can only read typed messages", START_REPLY, HELP_REPLY]);
+    let figures = Figures::count(&api, 3, &expected);
+    let line = figures.report("reset_on_second_message_of_a_turn");
+    assert_eq!((figures.lost, figures.duplicates, figures.apologies, figures.unexpected), (0, 0, 1, 0), "{line}");
+    let order: Vec<String> = api.delivered("sendMessage").iter().map(first_line).collect();
+    let rest = order.iter().rposition(|l| l.starts_with(START_REPLY)).unwrap();
+    let help = order.iter().position(|l| l.starts_with(HELP_REPLY)).unwrap();
+    assert!(rest < help, "the rest of the answer goes before the next one: {order:?}");
+    bot.stop().await;
+}
+
+/// Regression: replies that could not be sent because the user had blocked the bot were kept,
+/// and sent when the user came back, before anything else.
+#[tokio::test]
+async fn a_user_who_blocked_the_bot_is_not_sent_old_replies_when_they_come_back() {
+    let api = FakeBotApi::start().await;
+    let bot = Serving::polling(&api, memory());
+    let chat = 7_450_201;
+    let (update, _) = api.user_text(chat, "/start");
+    api.confirmed(update).await;
+    api.inject("sendMessage", Fault::Blocked, 1);
+    let (update, _) = api.user_text(chat, "/emergency");
+    api.confirmed(update).await;
+    // Unblocking: Telegram sends /start.
+    let (update, _) = api.user_text(chat, "/start");
+    api.confirmed(update).await;
+    let got: Vec<String> = api.delivered("sendMessage").iter().map(first_line).collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got.iter().all(|l| l.starts_with(START_REPLY)), "no old reply and no apology: {got:?}");
+    bot.stop().await;
+}
+
+/// Regression: a reply still to send redrew (edited) whatever message the user pressed next,
+/// so a pick list could replace the message with the buttons just pressed.
+#[tokio::test]
+async fn a_redrawn_message_still_to_send_is_sent_as_new_not_drawn_over_the_next_press() {
+    let api = FakeBotApi::start().await;
+    let bot = Serving::polling(&api, memory());
+    let chat = 7_450_301;
+    api.user_text(chat, "/start");
+    let first = api.next("sendMessage").await;
+    api.press(chat, first.message_id(), &first.button("A parent or carer"));
+    let pick = api.next("sendMessage").await;
+    // The tick's edit is refused, and the new message sent instead is lost.
+    api.inject("editMessageText", Fault::BadRequest("Bad Request: message can't be edited"), 1);
+    api.inject("sendMessage", Fault::Reset, 1);
+    api.press(chat, pick.message_id(), &pick.button("Going missing overnight"));
+    let apology = api.next("sendMessage").await;
+    assert!(APOLOGY.starts_with(&first_line(&apology)), "{}", apology.text());
+    let update = api.press(chat, apology.message_id(), &apology.button("Start again"));
+    api.confirmed(update).await;
+    let edits_of_apology =
+        api.delivered("editMessageText").iter().filter(|c| c.params["message_id"] == apology.message_id()).count();
+    assert_eq!(edits_of_apology, 0, "the apology was drawn over: {:#?}", api.calls_brief());
+    let after: Vec<String> = api.delivered("sendMessage").iter().skip(3).map(first_line).collect();
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert!(after[0].starts_with(PICK_REPLY) && after[1].starts_with(START_REPLY), "{after:?}");
+    bot.stop().await;
+}
+
+/// Regression: replies still to send went out before quick exit did its work, so when that
+/// send failed, quick exit was not carried out at all and an apology went into the chat.
+#[tokio::test]
+async fn quick_exit_is_carried_out_with_replies_still_to_send_and_drops_them() {
+    let api = FakeBotApi::start().await;
+    let bot = Serving::polling(&api, memory());
+    let chat = 7_450_601;
+    let (update, _) = api.user_text(chat, "/start");
+    api.confirmed(update).await;
+    // The answer to /help is lost on the way (an apology follows); it is still to send.
+    api.inject("sendMessage", Fault::Reset, 1);
+    let (update, _) = api.user_text(chat, "/help");
+    api.confirmed(update).await;
+    let before = api.delivered("sendMessage").len();
+    api.inject("sendMessage", Fault::Reset, 1);
+    let (update, _) = api.user_text(chat, "/exit");
+    api.confirmed(update).await;
+    assert_eq!(api.delivered("deleteMessages").len(), 1, "{:#?}", api.calls_brief());
+    assert_eq!(api.calls("sendMessage").len(), before + 1, "nothing tried after quick exit: {:#?}", api.calls_brief());
+    assert_eq!(api.faults_pending(), 1, "the old reply was not even tried");
+    bot.stop().await;
+}
+
+/// Telegram's own trouble (HTTP 500) on a delete is tried again, as a network error is.
+#[tokio::test]
+async fn a_server_error_on_quick_exits_delete_is_retried() {
+    let api = FakeBotApi::start().await;
+    let bot = Serving::polling(&api, memory());
+    let chat = 7_450_401;
+    let (_, typed) = api.user_text(chat, "/start");
+    let first = api.next("sendMessage").await;
+    api.inject("deleteMessages", Fault::ServerError, 1);
+    let (update, exit) = api.user_text(chat, "/exit");
+    api.confirmed(update).await;
+    let deletes = api.delivered("deleteMessages");
+    assert_eq!(deletes.len(), 1, "{:#?}", api.calls_brief());
+    let mut ids: Vec<i64> =
+        deletes[0].params["message_ids"].as_array().unwrap().iter().filter_map(|v| v.as_i64()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, vec![typed as i64, first.message_id() as i64, exit as i64]);
+    bot.stop().await;
+}
+
+/// Regression: when quick exit's delete failed, the ids were forgotten with the chat, so the
+/// conversation stayed on screen and pressing quick exit again could not remove it.
+#[tokio::test]
+async fn quick_exit_keeps_the_messages_it_could_not_delete_and_deletes_them_next_time() {
+    let api = FakeBotApi::start().await;
+    let store = memory();
+    let bot = Serving::polling(&api, store.clone());
+    let chat = 7_450_501;
+    let (_, typed) = api.user_text(chat, "/start");
+    let first = api.next("sendMessage").await;
+    // Every try of the delete fails (the network is down).
+    api.inject("deleteMessages", Fault::Reset, 6);
+    let (update, exit) = api.user_text(chat, "/exit");
+    api.confirmed_within(update, FAILURE_BOUND * 2).await;
+    assert_eq!(api.faults_pending(), 0);
+    assert!(api.delivered("deleteMessages").is_empty());
+    let got: Vec<String> = api.delivered("sendMessage").iter().map(first_line).collect();
+    assert_eq!(got.len(), 1, "nothing sent after quick exit, not even an apology: {got:?}");
+    // Quick exit again, once the network is back: everything goes, the first time's too.
+    let (update, again) = api.user_text(chat, "/exit");
+    api.confirmed(update).await;
+    let mut ids: Vec<i64> = api
+        .delivered("deleteMessages")
+        .iter()
+        .flat_map(|c| c.params["message_ids"].as_array().unwrap().clone())
+        .filter_map(|v| v.as_i64())
+        .collect();
+    ids.sort_unstable();
+    let mut wanted = vec![typed as i64, first.message_id() as i64, exit as i64, again as i64];
+    wanted.sort_unstable();
+    assert_eq!(ids, wanted);
+    assert!(
+        store
+            .load(&signpost::privacy::HashKey::from_secret(crate::support::bot::HASH_SECRET).tag(chat))
+            .await
+            .unwrap()
+            .is_none(),
+        "forgotten once all is deleted"
+    );
     bot.stop().await;
 }
 

@@ -56,6 +56,17 @@ pub enum Fault {
     /// HTTP 400 "message is not modified", as Telegram answers an edit that changes nothing.
     /// Not processed.
     NotModified,
+    /// HTTP 500 with Telegram's JSON error body. Not processed.
+    ServerError,
+    /// HTTP 403 "bot was blocked by the user". Not processed.
+    Blocked,
+    /// HTTP 400: the group became the supergroup with this id. Not processed.
+    Migrated(i64),
+    /// HTTP 400 with this description (Telegram's own words). Not processed.
+    BadRequest(&'static str),
+    /// No fault: processed and answered as usual (to let the calls before the faulty one
+    /// through).
+    Pass,
 }
 
 /// How a call parked by [`FakeBotApi::hold`] counts.
@@ -483,6 +494,26 @@ async fn method(
         Some(Fault::NotModified) => {
             record(&shared, Call::now(method, params, false, fault));
             let body = json!({"ok": false, "error_code": 400, "description": "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"});
+            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
+        Some(Fault::ServerError) => {
+            record(&shared, Call::now(method, params, false, fault));
+            let body = json!({"ok": false, "error_code": 500, "description": "Internal Server Error"});
+            return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
+        }
+        Some(Fault::Blocked) => {
+            record(&shared, Call::now(method, params, false, fault));
+            let body = json!({"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"});
+            return (StatusCode::FORBIDDEN, Json(body)).into_response();
+        }
+        Some(Fault::BadRequest(description)) => {
+            record(&shared, Call::now(method, params, false, fault));
+            let body = json!({"ok": false, "error_code": 400, "description": description});
+            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
+        Some(Fault::Migrated(to)) => {
+            record(&shared, Call::now(method, params, false, fault));
+            let body = json!({"ok": false, "error_code": 400, "description": "Bad Request: group chat was upgraded to a supergroup chat", "parameters": {"migrate_to_chat_id": to}});
             return (StatusCode::BAD_REQUEST, Json(body)).into_response();
         }
         _ => {}

@@ -297,22 +297,65 @@ async fn a_photo_gets_a_kind_reply_with_999_and_the_current_step() {
     bot.stop().await;
 }
 
-#[tokio::test]
-async fn an_edited_message_is_not_run_again() {
-    let bot = RunningBot::start().await;
-    bot.say("/start").await;
-    let update = bot.api.push(json!({"edited_message": {
-        "message_id": 2, "date": 1_790_000_000, "edit_date": 1_790_000_100, "text": "he's hurting me right now",
+/// The user changes a message they sent: `text` is what it says now.
+fn edited(message_id: i32, text: &str) -> serde_json::Value {
+    json!({"edited_message": {
+        "message_id": message_id, "date": 1_790_000_000, "edit_date": 1_790_000_100, "text": text,
         "chat": {"id": CHAT, "type": "private", "first_name": "Test"},
         "from": {"id": CHAT, "is_bot": false, "first_name": "Test"},
-    }}));
+    }})
+}
+
+#[tokio::test]
+async fn an_edited_message_is_not_run_again_but_a_danger_phrase_in_it_gets_999() {
+    let bot = RunningBot::start().await;
+    let (_, typed) = bot.api.user_text(CHAT, "/start");
+    let first = bot.api.next("sendMessage").await;
+    let ask = bot.press(&first, "Tell you in my own words").await;
+
+    // A changed answer is not read as a new one: the user is told to send it again, and is
+    // shown the question they are at.
+    bot.api.push(edited(typed, "my son has an older girlfriend"));
+    let note = bot.api.next("sendMessage").await;
+    assert!(note.text().starts_with("I saw that you changed a message"), "{}", note.text());
+    assert_offers_999(&note);
+    let again = bot.api.next("sendMessage").await;
+    assert_eq!(first_line_of(&again), first_line_of(&ask), "the same question again");
+    assert!(!again.text().contains("older"), "nothing was read from the edit");
+
+    // Changed to say a child is in danger now: the emergency message, as for a new message.
+    let update = bot.api.push(edited(typed, "he's hurting me right now"));
+    let emergency = bot.api.next("sendMessage").await;
+    assert!(emergency.text().starts_with("🚨"), "{}", emergency.text());
     bot.api.confirmed(update).await;
-    assert_eq!(bot.api.delivered("sendMessage").len(), 1, "{:#?}", bot.api.calls_brief());
+    bot.stop().await;
+}
+
+fn first_line_of(call: &Call) -> &str {
+    call.text().lines().next().unwrap_or("")
+}
+
+#[tokio::test]
+async fn asks_telegram_for_every_kind_of_update_it_reads() {
+    let api = FakeBotApi::start().await;
+    // The fake records a poll only when it has something to say about it.
+    api.inject("getUpdates", Fault::Pass, 1);
+    let bot = RunningBot::launch_on(api, fixture_content(), None, Transport::Polling, false).await;
+    let poll = bot.api.next("getUpdates").await;
+    let kinds: Vec<&str> = poll.params["allowed_updates"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no allowed_updates: {}", poll.params))
+        .iter()
+        .filter_map(|k| k.as_str())
+        .collect();
+    for kind in ["message", "edited_message", "callback_query", "my_chat_member"] {
+        assert!(kinds.contains(&kind), "{kind} not asked for: {kinds:?}");
+    }
     bot.stop().await;
 }
 
 #[tokio::test]
-async fn a_group_gets_one_pointer_to_a_private_chat_and_nothing_is_stored() {
+async fn a_group_is_pointed_to_a_private_chat_sparingly_and_nothing_is_stored() {
     let bot = RunningBot::start().await;
     let group = -100_200_300;
     bot.api.group_text(group, 7, "/start");
@@ -323,12 +366,65 @@ async fn a_group_gets_one_pointer_to_a_private_chat_and_nothing_is_stored() {
     assert!(!pointer.text().contains("Who are you"), "no guidance in a group");
     assert_eq!(pointer.buttons(), vec![("Talk to me privately".to_string(), format!("https://t.me/{BOT_USERNAME}"))]);
 
+    // Not again so soon: the pointer is there to read.
     bot.api.group_text(group, 8, &format!("/start@{BOT_USERNAME}"));
     bot.api.group_text(group, 9, &format!("hello @{BOT_USERNAME} my son is missing"));
     let last = bot.api.group_text(group, 9, "just chatting");
     bot.api.confirmed(last).await;
-    assert_eq!(bot.api.delivered("sendMessage").len(), 1, "one answer per group: {:#?}", bot.api.calls_brief());
+    assert_eq!(bot.api.delivered("sendMessage").len(), 1, "one pointer at a time: {:#?}", bot.api.calls_brief());
+
+    // But a danger phrase written to the bot gets it at once, with 999.
+    bot.api.group_text(group, 10, &format!("@{BOT_USERNAME} he's got a knife right now"));
+    let urgent = bot.api.next("sendMessage").await;
+    assert_eq!(urgent.chat_id(), group);
+    assert!(urgent.text().contains("999"), "{}", urgent.text());
+    // Unless it was not written to the bot (only commands, mentions and replies are).
+    let last = bot.api.group_text(group, 11, "he's got a knife right now");
+    bot.api.confirmed(last).await;
+    assert_eq!(bot.api.delivered("sendMessage").len(), 2, "{:#?}", bot.api.calls_brief());
     assert!(bot.memory.is_empty(), "nothing stored for a group");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn group_pointers_reach_topics_anonymous_admins_and_groups_that_moved() {
+    let bot = RunningBot::start().await;
+    let supergroup =
+        |id: i64, forum: bool| json!({"id": id, "type": "supergroup", "title": "A group", "is_forum": forum});
+
+    // An anonymous admin: Telegram sends it from a bot account, with the group as sender.
+    let anonymous = -100_400_001;
+    bot.api.push(json!({"message": {"message_id": 1, "date": 1_790_000_000, "text": format!("/start@{BOT_USERNAME}"),
+        "chat": supergroup(anonymous, false), "sender_chat": supergroup(anonymous, false),
+        "from": {"id": 1_087_968_824, "is_bot": true, "first_name": "Group", "username": "GroupAnonymousBot"}}}));
+    let pointer = bot.api.next("sendMessage").await;
+    assert_eq!(pointer.chat_id(), anonymous);
+
+    // A forum topic: the pointer goes to the topic it was asked in.
+    let forum = -100_400_002;
+    bot.api.push(json!({"message": {"message_id": 2, "date": 1_790_000_000, "text": "/start",
+        "message_thread_id": 77, "is_topic_message": true,
+        "chat": supergroup(forum, true), "from": {"id": 7, "is_bot": false, "first_name": "A"}}}));
+    let pointer = bot.api.next("sendMessage").await;
+    assert_eq!(pointer.chat_id(), forum);
+    assert_eq!(pointer.params["message_thread_id"], json!(77), "{}", pointer.params);
+
+    // A group that has just become a supergroup: the pointer follows it.
+    let moved_to = -100_400_999;
+    bot.api.inject("sendMessage", Fault::Migrated(moved_to), 1);
+    bot.api.group_text(-400_003, 7, "/start");
+    let pointer = bot.api.next("sendMessage").await;
+    assert_eq!(pointer.chat_id(), moved_to);
+
+    // A pointer that failed to send is not counted: the next message to the bot gets one.
+    let group = -400_004;
+    bot.api.inject("sendMessage", Fault::Reset, 1);
+    let first = bot.api.group_text(group, 7, "/start");
+    bot.api.confirmed(first).await;
+    bot.api.group_text(group, 8, "/start");
+    let pointer = bot.api.next("sendMessage").await;
+    assert_eq!(pointer.chat_id(), group);
+    assert_eq!(bot.api.delivered("sendMessage").len(), 4, "{:#?}", bot.api.calls_brief());
     bot.stop().await;
 }
 
