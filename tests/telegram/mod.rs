@@ -368,7 +368,7 @@ async fn a_group_is_pointed_to_a_private_chat_sparingly_and_nothing_is_stored() 
 
     // Not again so soon: the pointer is there to read.
     bot.api.group_text(group, 8, &format!("/start@{BOT_USERNAME}"));
-    bot.api.group_text(group, 9, &format!("hello @{BOT_USERNAME} my son is missing"));
+    bot.api.group_text(group, 9, &format!("hello @{BOT_USERNAME} my son has new trainers"));
     let last = bot.api.group_text(group, 9, "just chatting");
     bot.api.confirmed(last).await;
     assert_eq!(bot.api.delivered("sendMessage").len(), 1, "one pointer at a time: {:#?}", bot.api.calls_brief());
