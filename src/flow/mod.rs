@@ -10,8 +10,7 @@ pub mod turn;
 pub mod validate;
 
 use crate::diag::Location;
-use crate::pattern::Set;
-use regex::Regex;
+use crate::pattern::{Pattern, Set};
 use std::collections::HashMap;
 
 pub use load::{load_dir, parse_file, SourceFile};
@@ -146,7 +145,7 @@ pub struct Choice {
 
 #[derive(Debug, Clone)]
 pub struct Rule {
-    pub pattern: Regex,
+    pub pattern: Pattern,
     pub goto: Target,
     pub add_signs: Vec<usize>,
 }

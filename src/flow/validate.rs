@@ -333,12 +333,10 @@ impl<'c> Validator<'c> {
         }
     }
 
-    fn regex(&mut self, p: &Spanned<String>, origin: &str) -> Option<regex::Regex> {
-        match crate::pattern::regex(p.as_str()) {
+    fn regex(&mut self, p: &Spanned<String>, origin: &str) -> Option<crate::pattern::Pattern> {
+        match crate::pattern::Pattern::new(p.as_str()) {
             Ok(r) => Some(r),
-            Err(e) => {
-                let first_line = e.to_string();
-                let detail = first_line.lines().last().unwrap_or("").trim().to_string();
+            Err(detail) => {
                 self.err(location(p, origin), format!("pattern \"{}\" is not a valid regex: {detail}", p.as_str()));
                 None
             }
