@@ -209,26 +209,35 @@ async fn a_response_dropped_half_way_is_retried_when_idempotent_and_a_send_is_ne
     bot.stop().await;
 }
 
-/// Regression: a send cut short mid-turn used to lose the rest of that turn (the message with the
-/// buttons). The turn now waits in the outbox and goes out with the chat's next update.
-#[tokio::test]
-async fn a_send_cut_short_mid_turn_delivers_the_rest_with_the_next_update() {
-    let api = FakeBotApi::start().await;
-    let bot = Serving::polling(&api, memory());
-    let chat = 7_450_001;
+/// A chat says /start, sends a photo with `faults` queued for sendMessage, then says /help. A
+/// photo gets two messages: "I can only read typed messages..." then the current step (with the
+/// buttons). Returns the figures against every reply the chat should get, and their line.
+async fn photo_turn_with_send_faults(api: &FakeBotApi, chat: i64, faults: &[Fault], name: &str) -> (Figures, String) {
     let (update, _) = api.user_text(chat, "/start");
     api.confirmed(update).await;
-    // A photo gets two messages: "I can only read typed messages..." then the current step
-    // (with the buttons). The first one's answer is cut short.
-    api.inject("sendMessage", Fault::DropMidResponse, 1);
+    for fault in faults {
+        api.inject("sendMessage", *fault, 1);
+    }
     let (update, _) = api.user_photo(chat);
     api.confirmed(update).await;
     let (update, _) = api.user_text(chat, "/help");
     api.confirmed(update).await;
     let mut expected = BTreeMap::new();
     expected.insert(chat, vec![START_REPLY, "I can only read typed messages", START_REPLY, HELP_REPLY]);
-    let figures = Figures::count(&api, 3, &expected);
-    let line = figures.report("drop_mid_response_mid_turn");
+    let figures = Figures::count(api, 3, &expected);
+    let line = figures.report(name);
+    (figures, line)
+}
+
+/// Regression: a send cut short mid-turn used to lose the rest of that turn (the message with the
+/// buttons). The turn now waits in the outbox and goes out with the chat's next update.
+#[tokio::test]
+async fn a_send_cut_short_mid_turn_delivers_the_rest_with_the_next_update() {
+    let api = FakeBotApi::start().await;
+    let bot = Serving::polling(&api, memory());
+    // The first message's answer is cut short.
+    let (figures, line) =
+        photo_turn_with_send_faults(&api, 7_450_001, &[Fault::DropMidResponse], "drop_mid_response_mid_turn").await;
     assert_eq!((figures.lost, figures.apologies, figures.unexpected), (0, 1, 0), "{line}");
     assert!(figures.duplicates <= 1, "at most the cut-short message again: {line}");
     bot.stop().await;
@@ -240,21 +249,10 @@ async fn a_send_cut_short_mid_turn_delivers_the_rest_with_the_next_update() {
 async fn a_send_that_fails_after_the_first_message_of_an_answer_delivers_the_rest_with_the_next_update() {
     let api = FakeBotApi::start().await;
     let bot = Serving::polling(&api, memory());
-    let chat = 7_450_101;
-    let (update, _) = api.user_text(chat, "/start");
-    api.confirmed(update).await;
-    // A photo gets two messages: the note, then the current step with the buttons. The note
-    // goes; the connection drops on the second.
-    api.inject("sendMessage", Fault::Pass, 1);
-    api.inject("sendMessage", Fault::Reset, 1);
-    let (update, _) = api.user_photo(chat);
-    api.confirmed(update).await;
-    let (update, _) = api.user_text(chat, "/help");
-    api.confirmed(update).await;
-    let mut expected = BTreeMap::new();
-    expected.insert(chat, vec![START_REPLY, "I can only read typed messages", START_REPLY, HELP_REPLY]);
-    let figures = Figures::count(&api, 3, &expected);
-    let line = figures.report("reset_on_second_message_of_a_turn");
+    // The note goes; the connection drops on the second message.
+    let faults = [Fault::Pass, Fault::Reset];
+    let (figures, line) =
+        photo_turn_with_send_faults(&api, 7_450_101, &faults, "reset_on_second_message_of_a_turn").await;
     assert_eq!((figures.lost, figures.duplicates, figures.apologies, figures.unexpected), (0, 0, 1, 0), "{line}");
     let order: Vec<String> = api.delivered("sendMessage").iter().map(first_line).collect();
     let rest = order.iter().rposition(|l| l.starts_with(START_REPLY)).unwrap();
