@@ -416,6 +416,20 @@ async fn group_pointers_reach_topics_anonymous_admins_and_groups_that_moved() {
     let pointer = bot.api.next("sendMessage").await;
     assert_eq!(pointer.chat_id(), moved_to);
 
+    // A reply to one of the bot's messages speaks to it too, and so does a mention in a caption.
+    let replied = -400_005;
+    bot.api.push(json!({"message": {"message_id": 3, "date": 1_790_000_000, "text": "how do I talk to you",
+        "chat": {"id": replied, "type": "group", "title": "A group"}, "from": {"id": 7, "is_bot": false, "first_name": "A"},
+        "reply_to_message": {"message_id": 2, "date": 1_790_000_000, "text": "Hello. I'm Signpost.",
+            "chat": {"id": replied, "type": "group", "title": "A group"},
+            "from": {"id": 4242, "is_bot": true, "first_name": "Signpost", "username": BOT_USERNAME}}}}));
+    assert_eq!(bot.api.next("sendMessage").await.chat_id(), replied);
+    let captioned = -400_006;
+    bot.api.push(json!({"message": {"message_id": 4, "date": 1_790_000_000, "caption": format!("@{BOT_USERNAME} is this ok"),
+        "photo": [{"file_id": "f", "file_unique_id": "u", "width": 10, "height": 10}],
+        "chat": {"id": captioned, "type": "group", "title": "A group"}, "from": {"id": 7, "is_bot": false, "first_name": "A"}}}));
+    assert_eq!(bot.api.next("sendMessage").await.chat_id(), captioned);
+
     // A pointer that failed to send is not counted: the next message to the bot gets one.
     let group = -400_004;
     bot.api.inject("sendMessage", Fault::Reset, 1);
@@ -424,7 +438,7 @@ async fn group_pointers_reach_topics_anonymous_admins_and_groups_that_moved() {
     bot.api.group_text(group, 8, "/start");
     let pointer = bot.api.next("sendMessage").await;
     assert_eq!(pointer.chat_id(), group);
-    assert_eq!(bot.api.delivered("sendMessage").len(), 4, "{:#?}", bot.api.calls_brief());
+    assert_eq!(bot.api.delivered("sendMessage").len(), 6, "{:#?}", bot.api.calls_brief());
     bot.stop().await;
 }
 
