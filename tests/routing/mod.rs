@@ -360,6 +360,11 @@ fn every_block_has_the_right_helpline_and_ends_with_999() {
             assert!(block.lines().last().unwrap().contains("call 999"), "{who}: must end with 999\n{block}");
             assert!(!block.contains('*') && !block.contains('<'), "{who}: plain text only");
             assert!(block.lines().all(|l| l.chars().count() <= 110), "{who}: short lines\n{block}");
+            // Regression: the local police entries gave 101 without its textphone, which only
+            // the national block had.
+            if block.contains("Call 101") {
+                assert!(block.contains("18001 101"), "{who}: 101 without its textphone\n{block}");
+            }
             if young {
                 let first_contact = block.split("\n\n").nth(1).unwrap();
                 assert!(first_contact.starts_with("Childline"), "{who}: Childline first\n{block}");
