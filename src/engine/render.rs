@@ -162,7 +162,7 @@ fn flow_buttons(
                 out.push(button(label, callback::choice(v, id, 0)));
             }
         }
-        NodeKind::Choice { choices: list } => choices(&mut out, list),
+        NodeKind::Choice { choices: list, .. } => choices(&mut out, list),
         NodeKind::Pick { signs, button: done, .. } => {
             for &i in signs {
                 let sign = &flows.signs[i];

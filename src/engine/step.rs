@@ -364,11 +364,37 @@ impl Turn<'_> {
                     },
                 }
             }
-            _ => match self.typed_button(idx, text) {
-                Some(data) => self.button(&data),
-                None => self.miss(idx, RE_ASK),
+            kind => match (self.typed_button(idx, text), kind) {
+                (Some(data), _) => self.button(&data),
+                // Words where buttons ask how to tell: read them as the free-text question would.
+                (None, NodeKind::Choice { typed: Some(t), .. }) => match self.free_text_node(*t) {
+                    Some(ask) => {
+                        self.s.node = Some(flows.nodes[ask].id.clone());
+                        self.s.misses = 0;
+                        self.text(text)
+                    }
+                    None => self.miss(idx, RE_ASK),
+                },
+                (None, _) => self.miss(idx, RE_ASK),
             },
         }
+    }
+
+    /// The free-text node a choice node's `typed:` leads to now, through any branches.
+    fn free_text_node(&self, mut idx: NodeIdx) -> Option<NodeIdx> {
+        for _ in 0..8 {
+            match &self.c.flows.nodes[idx].kind {
+                NodeKind::Ask { .. } => return Some(idx),
+                NodeKind::Branch { arms } => {
+                    let arm =
+                        arms.iter().find(|a| a.condition.as_ref().is_none_or(|c| render::holds(self.c, &self.s, c)))?;
+                    let Target::Node(next) = arm.goto else { return None };
+                    idx = next;
+                }
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// A typed answer that names a button (its words, or its number) presses it. So does a
@@ -479,7 +505,7 @@ impl Turn<'_> {
             (NodeKind::Message { next, button: Some(_) }, NodeAction::Choice(0)) => {
                 self.go(*next);
             }
-            (NodeKind::Choice { choices } | NodeKind::End { also: choices }, NodeAction::Choice(i)) => {
+            (NodeKind::Choice { choices, .. } | NodeKind::End { also: choices }, NodeAction::Choice(i)) => {
                 let Some(ch) = choices.get(i) else { return false };
                 if !ch.when.as_ref().is_none_or(|w| render::holds(self.c, &self.s, w)) {
                     return false;

@@ -105,6 +105,9 @@ pub enum NodeKind {
     },
     Choice {
         choices: Vec<Choice>,
+        /// Where words that press no button are read instead: a free-text node, or a branch
+        /// that leads to one. Without it they get "Sorry, I didn't understand".
+        typed: Option<NodeIdx>,
     },
     Pick {
         signs: Vec<usize>,

@@ -84,6 +84,10 @@ pub struct RawNode {
     pub button: Option<Spanned<String>>,
     /// Choice node: buttons, each going somewhere.
     pub choices: Option<Spanned<Vec<RawChoice>>>,
+    /// Choice node: words typed here that press no button are read as if typed at this node (a
+    /// free-text node, or a branch that leads to one), so a description typed where buttons ask
+    /// "how would you like to tell me?" is read, not refused.
+    pub typed: Option<Spanned<String>>,
     /// Multi-select node: sign ids the user can toggle; then `next` on "Done".
     pub pick: Option<Spanned<Vec<Spanned<String>>>>,
     /// Free-text node: rules tried in order on what the user types.

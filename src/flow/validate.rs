@@ -193,6 +193,19 @@ impl<'c> Validator<'c> {
             });
         }
 
+        // `typed:` must lead to a free-text node, directly or through branches.
+        for (d, node) in declared.iter().zip(&nodes) {
+            if let (NodeKind::Choice { typed: Some(t), .. }, Some(raw)) = (&node.kind, &d.raw.typed) {
+                if !leads_to_ask(&nodes, *t) {
+                    let msg = format!(
+                        "`typed:` goes to \"{}\", which is not a free-text (`ask:`) node or a branch that leads only to them",
+                        raw.as_str()
+                    );
+                    self.err(location(raw, d.origin), msg);
+                }
+            }
+        }
+
         let main = main?;
         let area_node = nodes
             .iter()
@@ -437,6 +450,12 @@ impl<'c> Validator<'c> {
         if r.also.is_some() && kinds.first() != Some(&"end") {
             self.err(d.loc.clone(), "`also:` buttons belong on an end node");
         }
+        if let (Some(t), false) = (&r.typed, kinds.first() == Some(&"choices")) {
+            self.err(
+                location(t, origin),
+                "`typed:` belongs on a choice node: it says where words that press no button are read",
+            );
+        }
         let button = r.button.as_ref().map(|b| {
             self.check_label(b, origin);
             b.to_string()
@@ -455,7 +474,8 @@ impl<'c> Validator<'c> {
                         format!("possible dead end: every choice of node \"{}\" has `when:`, so none may show; add one that always shows", d.id),
                     );
                 }
-                NodeKind::Choice { choices }
+                let typed = r.typed.as_ref().and_then(|t| self.resolve_node(t, origin, l));
+                NodeKind::Choice { choices, typed }
             }
             Some("pick") => {
                 let list = r.pick.as_ref()?;
@@ -726,6 +746,20 @@ struct Lookups<'a> {
     areas: &'a [String],
 }
 
+/// Node `i` is a free-text node, or a branch whose every arm leads to one.
+fn leads_to_ask(nodes: &[Node], i: NodeIdx) -> bool {
+    fn walk(nodes: &[Node], i: NodeIdx, depth: usize) -> bool {
+        match &nodes[i].kind {
+            NodeKind::Ask { .. } => true,
+            NodeKind::Branch { arms } if depth < 8 => {
+                arms.iter().all(|a| matches!(a.goto, Target::Node(n) if walk(nodes, n, depth + 1)))
+            }
+            _ => false,
+        }
+    }
+    walk(nodes, i, 0)
+}
+
 /// Nodes one step from `i` (a `return` goes back to whoever called, so it adds nothing here).
 pub fn successors(flows: &Flows, i: NodeIdx) -> Vec<NodeIdx> {
     let mut out = Vec::new();
@@ -736,7 +770,11 @@ pub fn successors(flows: &Flows, i: NodeIdx) -> Vec<NodeIdx> {
     };
     match &flows.nodes[i].kind {
         NodeKind::Message { next, .. } | NodeKind::Pick { next, .. } | NodeKind::Area { next } => add(next),
-        NodeKind::Choice { choices } | NodeKind::End { also: choices } => choices.iter().for_each(|c| add(&c.goto)),
+        NodeKind::Choice { choices, typed } => {
+            choices.iter().for_each(|c| add(&c.goto));
+            typed.iter().for_each(|&n| add(&Target::Node(n)));
+        }
+        NodeKind::End { also: choices } => choices.iter().for_each(|c| add(&c.goto)),
         NodeKind::Ask { rules, found, fallback } => {
             rules.iter().for_each(|r| add(&r.goto));
             found.iter().for_each(&mut add);
@@ -875,6 +913,18 @@ mod tests {
             }
         };
     }
+
+    flow_error!(
+        typed_must_lead_to_a_free_text_node,
+        "flow: main\nnodes:\n  start:\n    say: Hi\n    choices:\n      - label: A\n        goto: done\n    typed: done\n  done:\n    say: Bye\n    end: true\n",
+        "flows/main.yaml:8:12: `typed:` goes to \"done\", which is not a free-text (`ask:`) node or a branch that leads only to them"
+    );
+
+    flow_error!(
+        typed_belongs_on_a_choice_node,
+        "flow: main\nnodes:\n  start:\n    say: Hi\n    end: true\n    typed: start\n",
+        "flows/main.yaml:6:12: `typed:` belongs on a choice node: it says where words that press no button are read"
+    );
 
     flow_error!(
         misspelt_goto_is_located_with_a_suggestion,
@@ -1016,7 +1066,7 @@ mod tests {
         )]);
         assert!(diags.is_empty(), "{diags:#?}");
         let flows = flows.unwrap();
-        let NodeKind::Choice { choices } = &flows.nodes[flows.main_start()].kind else {
+        let NodeKind::Choice { choices, .. } = &flows.nodes[flows.main_start()].kind else {
             panic!("start should be a choice node")
         };
         assert_eq!(choices[0].goto, Target::Emergency);

@@ -44,13 +44,16 @@ pub fn edges(flows: &Flows) -> Vec<Edge> {
         };
         match &node.kind {
             NodeKind::Message { next, button } => add(*next, button.clone().unwrap_or_else(|| "then".into()), false),
-            NodeKind::Choice { choices } | NodeKind::End { also: choices } => {
+            NodeKind::Choice { choices, .. } | NodeKind::End { also: choices } => {
                 for c in choices {
                     let mut label = c.label.clone();
                     if c.when.is_some() {
                         label.push_str(" (when…)");
                     }
                     add(c.goto, label, false);
+                }
+                if let NodeKind::Choice { typed: Some(t), .. } = &node.kind {
+                    add(Target::Node(*t), "typed words".into(), false);
                 }
             }
             NodeKind::Pick { next, button, .. } => add(*next, button.clone(), false),

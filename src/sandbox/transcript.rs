@@ -269,7 +269,7 @@ fn button_name(content: &Content, i: usize, data: &str) -> String {
     let node = &content.flows.nodes[i];
     match callback::decode(data) {
         callback::Press::Node { action: callback::NodeAction::Choice(n), .. } => match &node.kind {
-            NodeKind::Choice { choices } | NodeKind::End { also: choices } => {
+            NodeKind::Choice { choices, .. } | NodeKind::End { also: choices } => {
                 choices.get(n).map(|c| format!("\"{}\"", c.label)).unwrap_or_default()
             }
             NodeKind::Message { button: Some(b), .. } => format!("\"{b}\""),
