@@ -50,6 +50,12 @@ fn is_zero(n: &u8) -> bool {
 }
 
 impl Session {
+    /// The follow-up area question is no longer being asked: forget its options and words.
+    pub fn forget_area_question(&mut self) {
+        self.area_options.clear();
+        self.area_question.clear();
+    }
+
     /// True before the conversation has begun (or after quick exit).
     pub fn is_new(&self) -> bool {
         self.node.is_none()

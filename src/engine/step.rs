@@ -4,7 +4,7 @@ use super::callback::{self, GlobalAction, NodeAction, Press};
 use super::render::{self, ELSEWHERE, UNKNOWN_AREA};
 use super::{Button, Effect, Input, Reply, ReplyKind, Session};
 use crate::content::Content;
-use crate::flow::{NodeIdx, NodeKind, Target};
+use crate::flow::{Arm, NodeIdx, NodeKind, Target};
 use crate::routing::{NationalReason, RouteDecision};
 use crate::safety::{EMERGENCY, FOOTER};
 use chrono::{DateTime, Utc};
@@ -52,8 +52,7 @@ pub fn jump(content: &Content, session: &Session, node: &str, now: DateTime<Utc>
     let mut turn = Turn { c: content, s: session.clone(), out: Vec::new(), note: None, now };
     turn.s.version = content.flows.version.clone();
     turn.s.last_seen = Some(now.timestamp());
-    turn.s.area_options.clear();
-    turn.s.area_question.clear();
+    turn.s.forget_area_question();
     turn.go(Target::Node(idx));
     Some((turn.s, turn.out))
 }
@@ -150,8 +149,7 @@ impl Turn<'_> {
                 self.s.node = Some(flows.nodes[start].id.clone());
                 self.s.stack.clear();
                 self.s.area_return = None;
-                self.s.area_options.clear();
-                self.s.area_question.clear();
+                self.s.forget_area_question();
                 self.note = Some(MOVED);
             }
         }
@@ -219,8 +217,7 @@ impl Turn<'_> {
                 if here.as_deref() != Some(self.c.flows.nodes[area].id.as_str()) {
                     self.s.area_return = here;
                 }
-                self.s.area_options.clear();
-                self.s.area_question.clear();
+                self.s.forget_area_question();
                 self.go(Target::Node(area));
             }
             None => self.show_current(),
@@ -257,11 +254,7 @@ impl Turn<'_> {
             let node = &flows.nodes[idx];
             match &node.kind {
                 NodeKind::Branch { arms } => {
-                    target = arms
-                        .iter()
-                        .find(|a| a.condition.as_ref().is_none_or(|c| render::holds(self.c, &self.s, c)))
-                        .map(|a| a.goto)
-                        .unwrap_or(Target::Node(flows.main_start()));
+                    target = self.branch(arms).unwrap_or(Target::Node(flows.main_start()));
                 }
                 NodeKind::Call { flow, next } => {
                     let back = match next {
@@ -380,15 +373,18 @@ impl Turn<'_> {
         }
     }
 
+    /// Where a branch node goes now: its first arm whose condition holds.
+    fn branch(&self, arms: &[Arm]) -> Option<Target> {
+        arms.iter().find(|a| a.condition.as_ref().is_none_or(|c| render::holds(self.c, &self.s, c))).map(|a| a.goto)
+    }
+
     /// The free-text node a choice node's `typed:` leads to now, through any branches.
     fn free_text_node(&self, mut idx: NodeIdx) -> Option<NodeIdx> {
         for _ in 0..8 {
             match &self.c.flows.nodes[idx].kind {
                 NodeKind::Ask { .. } => return Some(idx),
                 NodeKind::Branch { arms } => {
-                    let arm =
-                        arms.iter().find(|a| a.condition.as_ref().is_none_or(|c| render::holds(self.c, &self.s, c)))?;
-                    let Target::Node(next) = arm.goto else { return None };
+                    let Target::Node(next) = self.branch(arms)? else { return None };
                     idx = next;
                 }
                 _ => return None,
@@ -458,8 +454,7 @@ impl Turn<'_> {
 
     fn area_chosen(&mut self, area: &str, next: Target) {
         self.s.area = Some(area.to_string());
-        self.s.area_options.clear();
-        self.s.area_question.clear();
+        self.s.forget_area_question();
         match self.s.area_return.take().and_then(|n| self.c.flows.node(&n)) {
             Some(back) => self.go(Target::Node(back)),
             None => self.go(next),
