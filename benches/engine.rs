@@ -54,6 +54,17 @@ fn benches(c: &mut Criterion) {
         .take(4096)
         .collect();
     c.bench_function("danger check: 4096 characters", |b| b.iter(|| content.danger.is_danger(black_box(&long))));
+    // The worst case: cues all the way through, so every sentence is read, and danger only at the end.
+    let mut cued: String = "he used to hit her years ago and she was missing last year but shes home now. "
+        .repeat(60)
+        .chars()
+        .take(4096 - 40)
+        .collect();
+    cued.push_str(". hes hitting her right now");
+    assert!(content.danger.is_danger(&cued));
+    c.bench_function("danger check: 4096 characters of calmed cues, danger at the end", |b| {
+        b.iter(|| content.danger.is_danger(black_box(&cued)))
+    });
 }
 
 criterion_group!(engine, benches);

@@ -24,6 +24,14 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Expect {
+    /// Every message should get the emergency message first.
+    Danger,
+    /// No message should.
+    Ordinary,
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum LogFormat {
     Text,
@@ -81,6 +89,22 @@ enum Command {
         /// Only this flow (edges into other flows are shown as references).
         #[arg(long)]
         flow: Option<String>,
+    },
+    /// Show whether a message gets the emergency message first, and why: the cues found, what
+    /// calmed any of them, and the rule that fired.
+    Danger {
+        #[command(flatten)]
+        dirs: Dirs,
+        /// The message, as a user would type it.
+        #[arg(required_unless_present = "file")]
+        text: Option<String>,
+        /// Read many messages instead, one per line (or `voice<TAB>door<TAB>message`), and say
+        /// how many fire.
+        #[arg(long, conflicts_with = "text")]
+        file: Option<PathBuf>,
+        /// With --file: what every message should get; the ones that do not are listed.
+        #[arg(long, value_enum, requires = "file")]
+        expect: Option<Expect>,
     },
     /// Show how what a user typed is routed to an area, and the contacts it gives.
     Route {
@@ -237,6 +261,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print!("{out}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Danger { dirs, text, file, expect } => {
+            let path = dirs.config.join("danger.yaml");
+            let origin = path.display().to_string();
+            let src = std::fs::read_to_string(&path).with_context(|| format!("cannot read {origin}"))?;
+            let detector = signpost::safety::DangerDetector::from_str(&src, &origin).map_err(|d| {
+                print_diags(&d);
+                anyhow::anyhow!("errors in {origin}")
+            })?;
+            match (text, file) {
+                (Some(text), _) => {
+                    print!("{}", explain(&detector.explain(&text)));
+                    Ok(ExitCode::SUCCESS)
+                }
+                (None, Some(file)) => danger_file(&detector, &file, expect),
+                (None, None) => unreachable!("clap requires one"),
+            }
+        }
         Command::Route { dirs, typed, at } => {
             let now = clock(at.as_deref())?.now();
             let (router, warnings) = signpost::routing::Router::load_dir(&dirs.config).map_err(|d| {
@@ -248,6 +289,50 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `signpost danger "<text>"`: the verdict, how the text was read, and every cue.
+fn explain(v: &signpost::safety::Verdict) -> String {
+    let mut out = match &v.rule {
+        Some(rule) => format!("FIRES: the emergency message comes first (rule \"{rule}\")\n"),
+        None => "calm: no rule fires, so the flow answers as usual (every reply still offers 999)\n".to_string(),
+    };
+    out.push_str(&format!("read as: {}\n", v.prepared));
+    if v.cues.is_empty() {
+        out.push_str("cues: none\n");
+    } else {
+        out.push_str("cues:\n");
+        let width = v.cues.iter().map(|c| c.family.len()).max().unwrap_or(0);
+        for c in &v.cues {
+            let calmed = c.calmed_by.as_ref().map(|by| format!("  (calmed by {by})")).unwrap_or_default();
+            out.push_str(&format!("  {:width$}  \"{}\"{calmed}\n", c.family, c.words));
+        }
+    }
+    out
+}
+
+/// `signpost danger --file F`: how many of a file's messages fire, and which are not as expected.
+fn danger_file(detector: &signpost::safety::DangerDetector, file: &Path, expect: Option<Expect>) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let (mut total, mut fired, mut wrong) = (0, 0, 0);
+    for line in text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+        let message = line.splitn(3, '\t').last().unwrap_or(line);
+        let fires = detector.is_danger(message);
+        total += 1;
+        fired += usize::from(fires);
+        if let Some(e) = expect {
+            if fires != (e == Expect::Danger) {
+                wrong += 1;
+                println!("{}: {message}", if fires { "fires" } else { "calm " });
+            }
+        }
+    }
+    let pct = |n: usize| if total == 0 { 0.0 } else { 100.0 * n as f64 / total as f64 };
+    println!("{fired} of {total} fire ({:.1}%)", pct(fired));
+    if expect.is_some() {
+        println!("{wrong} not as expected ({:.1}%)", pct(wrong));
+    }
+    Ok(if wrong == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn indent(text: &str) -> String {

@@ -208,14 +208,4 @@ pub fn global_button(label: &str, action: GlobalAction) -> Button {
     button(label, callback::global(action))
 }
 
-/// Lower case, trimmed, tick marks and surrounding punctuation removed: how a typed answer is
-/// compared with button labels.
-pub fn label_key(text: &str) -> String {
-    text.trim()
-        .trim_start_matches("✅")
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .to_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+pub use crate::flow::label_key;

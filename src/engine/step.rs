@@ -95,15 +95,11 @@ impl Turn<'_> {
                 // Before anything else, including commands: a danger phrase gets 999 first.
                 if self.c.danger.is_danger(text) {
                     self.emergency();
-                    // At a free-text question the words are still read after the emergency
-                    // message, so a disclosure ("he's making me sell drugs") also gets the
-                    // flow's support reply (Childline), not only 999.
-                    if let Some(idx) = self.current() {
-                        if matches!(self.c.flows.nodes[idx].kind, NodeKind::Ask { .. }) {
-                            self.text(text);
-                        }
+                    if matches!(command(text), Some(Command::Start)) {
+                        // "/start he's hurting her": 999 first, then the first question.
+                        return self.restart();
                     }
-                    return;
+                    return self.after_emergency(text);
                 }
                 match command(text) {
                     Some(Command::Start) => self.restart(),
@@ -360,7 +356,12 @@ impl Turn<'_> {
             kind => match (self.typed_button(idx, text), kind) {
                 (Some(data), _) => self.button(&data),
                 // Words where buttons ask how to tell: read them as the free-text question would.
-                (None, NodeKind::Choice { typed: Some(t), .. }) => match self.free_text_node(*t) {
+                // A question that fails safe: words that are not a clear answer get 999 first.
+                (None, NodeKind::Choice { typed: Some(Target::Emergency), .. }) => {
+                    self.emergency();
+                    self.show(idx);
+                }
+                (None, NodeKind::Choice { typed: Some(Target::Node(t)), .. }) => match self.free_text_node(*t) {
                     Some(ask) => {
                         self.s.node = Some(flows.nodes[ask].id.clone());
                         self.s.misses = 0;
@@ -370,6 +371,39 @@ impl Turn<'_> {
                 },
                 (None, _) => self.miss(idx, RE_ASK),
             },
+        }
+    }
+
+    /// What follows the emergency message when typed words set it off. Only what fits it: a
+    /// question that fails safe is asked again; at a free-text question (or where buttons ask
+    /// how to tell) the words are still read, so a disclosure ("he's making me sell drugs") also
+    /// gets the flow's support reply, and signs found are offered. Nothing here ever says the
+    /// words were not understood or matched: the emergency message, with its way to carry on,
+    /// ends the turn instead.
+    fn after_emergency(&mut self, text: &str) {
+        let Some(idx) = self.current() else { return };
+        let ask = match &self.c.flows.nodes[idx].kind {
+            NodeKind::Choice { typed: Some(Target::Emergency), .. } => return self.show(idx),
+            NodeKind::Ask { .. } => Some(idx),
+            NodeKind::Choice { typed: Some(Target::Node(t)), .. } => self.free_text_node(*t),
+            _ => None,
+        };
+        let Some(ask) = ask else { return };
+        let NodeKind::Ask { rules, found, .. } = &self.c.flows.nodes[ask].kind else { return };
+        if let Some(rule) = rules.iter().find(|r| r.pattern.is_match(text)) {
+            let (goto, add) = (rule.goto, rule.add_signs.clone());
+            self.s.node = Some(self.c.flows.nodes[ask].id.clone());
+            self.add_signs(&add);
+            return self.go(goto);
+        }
+        if let Some(found) = *found {
+            let flows = &self.c.flows;
+            let hits: Vec<String> = flows.signs_in(text).into_iter().map(|i| flows.signs[i].id.clone()).collect();
+            if !hits.is_empty() {
+                self.s.node = Some(flows.nodes[ask].id.clone());
+                self.s.pending = hits;
+                self.go(found);
+            }
         }
     }
 
@@ -407,6 +441,14 @@ impl Turn<'_> {
         }
         if let Some(b) = buttons.iter().find(|b| render::label_key(&b.label) == key) {
             return Some(b.data.clone());
+        }
+        // Other words a button accepts ("nope", "not sure"), as the flow lists them.
+        let answer = crate::flow::answer_key(text);
+        if let NodeKind::Choice { choices, .. } = &self.c.flows.nodes[idx].kind {
+            let pressed = choices.iter().find(|c| c.words.contains(&answer));
+            if let Some(b) = pressed.and_then(|c| buttons.iter().find(|b| b.label == c.label)) {
+                return Some(b.data.clone());
+            }
         }
         let answer = yes_or_no(&key)?;
         let mut starting = buttons.iter().filter(|b| first_word(&b.label).as_deref() == Some(answer));

@@ -105,9 +105,10 @@ pub enum NodeKind {
     },
     Choice {
         choices: Vec<Choice>,
-        /// Where words that press no button are read instead: a free-text node, or a branch
-        /// that leads to one. Without it they get "Sorry, I didn't understand".
-        typed: Option<NodeIdx>,
+        /// What words that press no button do: `Target::Node`, read them there (a free-text
+        /// node, or a branch that leads to one); `Target::Emergency`, fail safe (the emergency
+        /// message, then this question again). Without it they get "Sorry, I didn't understand".
+        typed: Option<Target>,
     },
     Pick {
         signs: Vec<usize>,
@@ -144,6 +145,8 @@ pub struct Choice {
     pub add_signs: Vec<usize>,
     pub confirm_pending: bool,
     pub clear_signs: bool,
+    /// Other typed answers that press this button, as [`crate::engine`] compares them.
+    pub words: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -218,4 +221,27 @@ impl Flows {
     pub fn main_start(&self) -> NodeIdx {
         self.flows[self.main].start
     }
+}
+
+/// Lower case, trimmed, tick marks and surrounding punctuation removed: how a typed answer is
+/// compared with button labels.
+pub fn label_key(text: &str) -> String {
+    text.trim()
+        .trim_start_matches("✅")
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How a typed answer is compared with a button's `words:`: lower case, apostrophes dropped,
+/// every other mark a space ("No, she's safe!" is "no shes safe").
+pub fn answer_key(text: &str) -> String {
+    let folded: String = text
+        .chars()
+        .filter(|c| !matches!(c, '\'' | '’' | '‘' | '`'))
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    folded.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -86,7 +86,9 @@ pub struct RawNode {
     pub choices: Option<Spanned<Vec<RawChoice>>>,
     /// Choice node: words typed here that press no button are read as if typed at this node (a
     /// free-text node, or a branch that leads to one), so a description typed where buttons ask
-    /// "how would you like to tell me?" is read, not refused.
+    /// "how would you like to tell me?" is read, not refused. `typed: emergency` fails safe
+    /// instead: at "is a child in danger right now?", words that are not a clear answer get the
+    /// emergency message, then the question again.
     pub typed: Option<Spanned<String>>,
     /// Multi-select node: sign ids the user can toggle; then `next` on "Done".
     pub pick: Option<Spanned<Vec<Spanned<String>>>>,
@@ -120,6 +122,10 @@ pub struct RawChoice {
     /// Forget the signs chosen so far (e.g. "Start again with different signs").
     #[serde(default)]
     pub clear_signs: bool,
+    /// Typed answers that press this button besides its label ("nope", "not sure", "idk"), so a
+    /// clear answer at a question that fails safe is never taken for danger.
+    #[serde(default)]
+    pub words: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -195,7 +195,7 @@ impl<'c> Validator<'c> {
 
         // `typed:` must lead to a free-text node, directly or through branches.
         for (d, node) in declared.iter().zip(&nodes) {
-            if let (NodeKind::Choice { typed: Some(t), .. }, Some(raw)) = (&node.kind, &d.raw.typed) {
+            if let (NodeKind::Choice { typed: Some(Target::Node(t)), .. }, Some(raw)) = (&node.kind, &d.raw.typed) {
                 if !leads_to_ask(&nodes, *t) {
                     let msg = format!(
                         "`typed:` goes to \"{}\", which is not a free-text (`ask:`) node or a branch that leads only to them",
@@ -474,7 +474,17 @@ impl<'c> Validator<'c> {
                         format!("possible dead end: every choice of node \"{}\" has `when:`, so none may show; add one that always shows", d.id),
                     );
                 }
-                let typed = r.typed.as_ref().and_then(|t| self.resolve_node(t, origin, l));
+                let typed = match r.typed.as_ref() {
+                    Some(t) if t.as_str() == "return" => {
+                        self.err(
+                            location(t, origin),
+                            "`typed:` can go to a free-text node or `emergency`, not `return`",
+                        );
+                        None
+                    }
+                    Some(t) => self.target(t, origin, l),
+                    None => None,
+                };
                 NodeKind::Choice { choices, typed }
             }
             Some("pick") => {
@@ -556,6 +566,18 @@ impl<'c> Validator<'c> {
                     format!("two buttons say \"{}\"; a typed answer could not tell them apart", c.label.as_str()),
                 );
             }
+            for w in &c.words {
+                if super::answer_key(w).is_empty() {
+                    self.err(location(w, origin), "a typed answer in `words:` cannot be empty");
+                } else if super::answer_key(w) == super::answer_key(&c.label) {
+                    self.err(location(w, origin), format!("\"{}\" is this button's label already", w.as_str()));
+                } else if !labels.insert(super::answer_key(w)) {
+                    self.err(
+                        location(w, origin),
+                        format!("\"{}\" would press two buttons; each typed answer must belong to one", w.as_str()),
+                    );
+                }
+            }
             let goto = self.target(&c.goto, origin, l);
             let when = c.when.as_ref().map(|w| self.condition(w, origin, l));
             let set_audience = c.set_audience.as_ref().and_then(|a| {
@@ -576,6 +598,7 @@ impl<'c> Validator<'c> {
                     add_signs,
                     confirm_pending: c.confirm_pending,
                     clear_signs: c.clear_signs,
+                    words: c.words.iter().map(|w| super::answer_key(w)).collect(),
                 });
             }
         }
@@ -772,7 +795,7 @@ pub fn successors(flows: &Flows, i: NodeIdx) -> Vec<NodeIdx> {
         NodeKind::Message { next, .. } | NodeKind::Pick { next, .. } | NodeKind::Area { next } => add(next),
         NodeKind::Choice { choices, typed } => {
             choices.iter().for_each(|c| add(&c.goto));
-            typed.iter().for_each(|&n| add(&Target::Node(n)));
+            typed.iter().for_each(&mut add);
         }
         NodeKind::End { also: choices } => choices.iter().for_each(|c| add(&c.goto)),
         NodeKind::Ask { rules, found, fallback } => {
@@ -838,7 +861,7 @@ pub fn readability(text: &str) -> Vec<String> {
 }
 
 /// " (did you mean \"x\"?)" when a known name is one or two edits away.
-fn suggest<'a>(wrong: &str, known: impl Iterator<Item = &'a str>) -> String {
+pub(crate) fn suggest<'a>(wrong: &str, known: impl Iterator<Item = &'a str>) -> String {
     known
         .map(|k| (edit_distance(wrong, k), k))
         .filter(|(d, _)| *d <= 2)

@@ -53,7 +53,7 @@ pub fn edges(flows: &Flows) -> Vec<Edge> {
                     add(c.goto, label, false);
                 }
                 if let NodeKind::Choice { typed: Some(t), .. } = &node.kind {
-                    add(Target::Node(*t), "typed words".into(), false);
+                    add(*t, "typed words".into(), false);
                 }
             }
             NodeKind::Pick { next, button, .. } => add(*next, button.clone(), false),

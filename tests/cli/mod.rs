@@ -120,3 +120,60 @@ fn run_without_a_token_says_what_to_set() {
     assert_clean_failure(&o, "TELOXIDE_TOKEN is not set");
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
 }
+
+#[test]
+fn danger_shows_the_rule_and_the_cues_and_what_calmed_them() {
+    let o = signpost(&["danger", "hes hitting my daughter right now"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.starts_with("FIRES: the emergency message comes first"), "{out}");
+    assert!(out.contains("read as: hes hitting my daughter right now"), "{out}");
+    assert!(out.contains("harm_now  \"hes hitting\""), "the harm cue is named: {out}");
+    assert!(out.contains("\"right now\""), "the time cue is named: {out}");
+
+    let o = signpost(&["danger", "he used to hit her years ago"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.starts_with("calm: no rule fires"), "{out}");
+    assert!(out.contains("(calmed by past"), "the calming cue is named: {out}");
+}
+
+#[test]
+fn danger_file_counts_and_lists_what_was_not_as_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("set.tsv");
+    std::fs::write(
+        &file,
+        "parent\tfirst\tsomeone has taken my son\n# a comment\n\nparent\tfirst\tmy son has new trainers\n",
+    )
+    .unwrap();
+    let path = file.display().to_string();
+    let o = signpost(&["danger", "--file", &path, "--expect", "danger"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!o.status.success(), "a calm line in a danger set fails the run: {out}");
+    assert!(out.contains("calm : my son has new trainers"), "{out}");
+    assert!(!out.contains("someone has taken my son\n"), "only the wrong line is listed: {out}");
+    assert!(out.contains("1 of 2 fire (50.0%)"), "{out}");
+    assert!(out.contains("1 not as expected (50.0%)"), "{out}");
+}
+
+#[test]
+fn check_locates_a_mistake_in_the_danger_cues() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    for entry in std::fs::read_dir(&config).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let danger = std::fs::read_to_string(config.join("danger.yaml")).unwrap();
+    let line = danger.lines().position(|l| l.trim() == "when: [weapon_held]").expect("the weapon rule") + 1;
+    std::fs::write(dir.path().join("danger.yaml"), danger.replacen("when: [weapon_held]", "when: [weapon_hled]", 1))
+        .unwrap();
+    let path = dir.path().display().to_string();
+    let o = signpost(&["check", "--config", &path]);
+    assert_clean_failure(
+        &o,
+        &format!(
+            "{path}/danger.yaml:{line}:12: rule names unknown family \"weapon_hled\" (did you mean \"weapon_held\"?)"
+        ),
+    );
+}

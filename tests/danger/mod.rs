@@ -1,8 +1,18 @@
-//! Danger-phrase recall against the shipped `config/danger.yaml`: the ways people say a child is
-//! in danger now must all get the emergency message first, and ordinary worries must not.
-//! When a real message is missed, add it here first, watch it fail, then grow the patterns.
+//! Danger triage against the shipped `config/danger.yaml`: the ways people say a child is in
+//! danger now must all get the emergency message first, through every door of a conversation,
+//! and ordinary worries must not.
+//!
+//! Two kinds of table. `DANGER` and `ORDINARY` below were grown with the patterns. The sets in
+//! `blind/` were written by helpers who never saw the patterns or these tables; each was run once
+//! before any pattern changed because of it, and its first-run figures are in `blind/README.md`
+//! and SAFETY.md H1. Only then did it join the tables. When a real message is missed, add it
+//! here first, watch it fail, then grow the cue families.
 
+use chrono::{TimeZone, Utc};
+use signpost::content::Content;
+use signpost::engine::{jump, step, Effect, Input, ReplyKind, Session};
 use signpost::safety::DangerDetector;
+use std::path::Path;
 use std::sync::OnceLock;
 
 fn detector() -> &'static DangerDetector {
@@ -279,6 +289,180 @@ const ORDINARY: &[&str] = &[
     "I don't know where she is when she goes out",
     "she's stuck in the house all day",
 ];
+
+/// The messages of every blind set's `<set>-<kind>.tsv` (`voice<TAB>door<TAB>message`).
+fn blind(kind: &str) -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/danger/blind");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(&format!("-{kind}.tsv")))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2, "at least two blind sets of {kind} messages, found {files:?}");
+    let mut out = Vec::new();
+    for f in files {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        for line in std::fs::read_to_string(&f).unwrap().lines().filter(|l| !l.trim().is_empty()) {
+            let message =
+                line.splitn(3, '\t').nth(2).unwrap_or_else(|| panic!("{name}: not voice<TAB>door<TAB>message: {line}"));
+            out.push((name.clone(), message.to_string()));
+        }
+    }
+    out
+}
+
+/// Blind-set lines still wrong, kept in `known.tsv` with the reason (`file<TAB>message<TAB>why`).
+fn known() -> Vec<(String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/danger/blind/known.tsv");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut parts = l.splitn(3, '\t');
+            let (file, message) = (parts.next().unwrap(), parts.next().expect("file<TAB>message<TAB>why"));
+            assert!(parts.next().is_some_and(|why| !why.trim().is_empty()), "known.tsv: say why: {l}");
+            (file.to_string(), message.to_string())
+        })
+        .collect()
+}
+
+/// Every line of the blind sets of `kind` gets what it should, except those in `known.tsv`,
+/// which must still be wrong (a fixed one leaves that file).
+fn blind_sets_hold(kind: &str, want_danger: bool, at_least: usize) {
+    let all = blind(kind);
+    assert!(all.len() >= at_least, "the blind {kind} sets hold at least {at_least} messages in all, {}", all.len());
+    let known = known();
+    let wrong: Vec<_> = all
+        .iter()
+        .filter(|(f, m)| detector().is_danger(m) != want_danger && !known.contains(&(f.clone(), m.clone())))
+        .collect();
+    assert!(wrong.is_empty(), "{} of {} wrong:\n{wrong:#?}", wrong.len(), all.len());
+    let fixed: Vec<_> = known
+        .iter()
+        .filter(|k| k.0.ends_with(&format!("-{kind}.tsv")))
+        .inspect(|k| assert!(all.contains(k), "known.tsv names a line no set holds: {k:?}"))
+        .filter(|(_, m)| detector().is_danger(m) == want_danger)
+        .collect();
+    assert!(fixed.is_empty(), "now right, so take them out of known.tsv: {fixed:#?}");
+}
+
+#[test]
+fn every_message_of_the_blind_danger_sets_is_caught() {
+    blind_sets_hold("danger", true, 4 * 150);
+}
+
+#[test]
+fn no_message_of_the_blind_ordinary_sets_raises_a_false_alarm() {
+    blind_sets_hold("ordinary", false, 4 * 300);
+}
+
+fn shipped() -> &'static Content {
+    static C: OnceLock<Content> = OnceLock::new();
+    C.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        Content::load(&root.join("flows"), &root.join("config")).map(|(c, _)| c).expect("the shipped flows load")
+    })
+}
+
+/// Every kind of question a message can be typed at: the danger question and its follow-up,
+/// who you are, how to tell, the list of groups, a sign list, own words (adults and young
+/// people), the area question, and an answer.
+const DOORS: &[&str] = &[
+    "main_danger",
+    "main_danger_help",
+    "main_who",
+    "s_how",
+    "s_menu",
+    "s_pick_missing",
+    "s_describe",
+    "ys_describe",
+    "area_where",
+    "p_ans_end",
+];
+
+#[test]
+fn danger_typed_at_any_question_gets_999_first_and_nothing_after_it_jars() {
+    let c = shipped();
+    let now = Utc.with_ymd_and_hms(2026, 12, 2, 22, 30, 0).unwrap();
+    let known = known();
+    let messages: Vec<String> = DANGER
+        .iter()
+        .map(|m| m.to_string())
+        .chain(blind("danger").into_iter().filter(|k| !known.contains(k)).map(|(_, m)| m))
+        .collect();
+    let doors: Vec<_> = DOORS
+        .iter()
+        .map(|door| jump(c, &Session::default(), door, now).unwrap_or_else(|| panic!("no node {door}")).0)
+        .collect();
+    let mut problems = Vec::new();
+    // Every message through two doors (typed there, and after /start at another), so that every
+    // door sees a tenth of them, whatever the order of the tables.
+    for (i, m) in messages.iter().enumerate() {
+        for (d, text) in [(i % DOORS.len(), m.clone()), ((i + 5) % DOORS.len(), format!("/start {m}"))] {
+            let (door, at) = (DOORS[d], &doors[d]);
+            {
+                let (_, effects) = step(c, at, Input::Text(&text), now);
+                let replies: Vec<_> = effects.iter().filter_map(Effect::reply).collect();
+                if replies.first().map(|r| r.kind) != Some(ReplyKind::Emergency) {
+                    problems.push(format!("{door}: no emergency message first for {text:?}"));
+                }
+                for r in &replies {
+                    if ["didn't understand", "couldn't match", "could not match"].iter().any(|w| r.text.contains(w)) {
+                        problems.push(format!("{door}: {text:?} was followed by {:?}", r.text.lines().next()));
+                    }
+                }
+                if !replies.last().is_some_and(|r| !r.buttons.is_empty()) {
+                    problems.push(format!("{door}: {text:?} left no way forward"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+#[test]
+fn at_the_danger_question_anything_but_a_clear_no_or_not_sure_fails_safe() {
+    let c = shipped();
+    let now = Utc.with_ymd_and_hms(2026, 12, 2, 22, 30, 0).unwrap();
+    for door in ["main_danger", "main_danger_help"] {
+        let (at, _) = jump(c, &Session::default(), door, now).unwrap();
+        // Words no cue family knows, and the blind sets' ordinary messages: all fail safe here.
+        let unclear = ["my girl is with them", "kind of", "hmm", "sort of yes", "🙈", "???", "she is with him"];
+        for text in unclear.iter().map(|s| s.to_string()).chain(blind("ordinary").into_iter().map(|(_, m)| m).take(50))
+        {
+            let (s, effects) = step(c, &at, Input::Text(&text), now);
+            let replies: Vec<_> = effects.iter().filter_map(Effect::reply).collect();
+            assert_eq!(replies.first().map(|r| r.kind), Some(ReplyKind::Emergency), "{door}: {text:?}");
+            assert_eq!(s.node.as_deref(), Some(door), "{door}: {text:?} must ask the question again");
+            assert_eq!(replies.last().and_then(|r| r.node.as_deref()), Some(door), "{door}: {text:?}");
+        }
+        // A clear answer is never taken for danger.
+        let clear: &[(&str, &str)] = if door == "main_danger" {
+            &[
+                ("no", "main_who"),
+                ("nope", "main_who"),
+                ("No, she's safe", "main_who"),
+                ("not right now", "main_who"),
+                ("not sure", "main_danger_help"),
+                ("idk", "main_danger_help"),
+                ("no idea", "main_danger_help"),
+                ("Dunno", "main_danger_help"),
+            ]
+        } else {
+            &[("no", "main_who"), ("none of those", "main_who"), ("No, carry on", "main_who")]
+        };
+        for (text, to) in clear {
+            let (s, effects) = step(c, &at, Input::Text(text), now);
+            assert!(
+                effects.iter().filter_map(Effect::reply).all(|r| r.kind != ReplyKind::Emergency),
+                "{door}: {text:?}"
+            );
+            assert_eq!(s.node.as_deref(), Some(*to), "{door}: {text:?}");
+        }
+    }
+}
 
 #[test]
 fn every_way_of_saying_danger_now_is_caught() {

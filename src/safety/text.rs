@@ -1,0 +1,450 @@
+//! The form of a message that danger cues are matched against: lower-case words separated by
+//! single spaces, with the message's clause and sentence breaks kept as tokens of their own.
+//!
+//! The breaks matter because the triage scopes negation, the past and questions to the clause a
+//! cue is in: "no one is hurting her" is calm, "he used to hit her years ago" is calm, but in
+//! "she was fine earlier, now hes hitting her" the "fine" belongs to another clause. Spelling is
+//! folded a little so cue lists stay short: apostrophes go ("can't" is "cant"), text-speak words
+//! take one spelling ("u" is "you", "rn" is "right now"), a letter typed three or more times is
+//! typed once ("helppp" is "help"), and a dropped g is put back ("hittin" is "hitting").
+
+use unicode_normalization::UnicodeNormalization;
+
+/// The token that ends a clause (a comma, a colon, a bracket, a dash, or "and", "but", "so",
+/// "then", "because"). Quotes are not breaks: "he says hes going to "sort me out"" is one.
+pub const CLAUSE: &str = ",";
+/// The token that ends a sentence (a full stop, "!" or "?", a line break).
+pub const SENTENCE: &str = ".";
+
+/// Text-speak and contractions, each mapped to the one spelling cue patterns are written in.
+/// A word is replaced only when it is the whole word.
+const WORDS: &[(&str, &str)] = &[
+    ("u", "you"),
+    ("ya", "you"),
+    ("yu", "you"),
+    ("ur", "your"),
+    ("youre", "your"),
+    ("r", "are"),
+    ("pls", "please"),
+    ("plz", "please"),
+    ("plss", "please"),
+    ("plse", "please"),
+    ("pleas", "please"),
+    ("pleez", "please"),
+    ("rn", "right now"),
+    ("atm", "right now"),
+    ("asap", "now"),
+    ("ppl", "people"),
+    ("wat", "what"),
+    ("wot", "what"),
+    ("wht", "what"),
+    ("dnt", "dont"),
+    ("cnt", "cant"),
+    ("cannot", "cant"),
+    ("carnt", "cant"),
+    ("gonna", "going to"),
+    ("gunna", "going to"),
+    ("wanna", "want to"),
+    ("tryna", "trying to"),
+    ("gotta", "got to"),
+    ("gona", "going to"),
+    ("ama", "im going to"),
+    ("imma", "im going to"),
+    ("ima", "im going to"),
+    ("bc", "because"),
+    ("cos", "because"),
+    ("coz", "because"),
+    ("cuz", "because"),
+    ("abt", "about"),
+    ("tho", "though"),
+    ("2nite", "tonight"),
+    ("tonite", "tonight"),
+    ("2night", "tonight"),
+    ("tmrw", "tomorrow"),
+    ("idk", "i dont know"),
+    ("dunno", "dont know"),
+    ("til", "until"),
+    ("tmr", "tomorrow"),
+    ("tomoz", "tomorrow"),
+    ("b4", "before"),
+    ("mins", "minutes"),
+    ("min", "minutes"),
+    ("hrs", "hours"),
+    ("hr", "hour"),
+    ("bf", "boyfriend"),
+    ("gf", "girlfriend"),
+    ("bday", "birthday"),
+    ("sum1", "someone"),
+    ("some1", "someone"),
+    ("any1", "anyone"),
+    ("no1", "no one"),
+    ("noone", "no one"),
+    ("nobody", "no one"),
+    ("somebody", "someone"),
+    ("anybody", "anyone"),
+    ("kidnaped", "kidnapped"),
+    ("tabs", "tablets"),
+    ("paracetomol", "paracetamol"),
+    ("paracetemol", "paracetamol"),
+    ("bleedin", "bleeding"),
+    ("helpp", "help"),
+    ("hlep", "help"),
+    ("rite", "right"),
+    ("ryt", "right"),
+    ("dey", "they"),
+    ("dem", "them"),
+    ("ders", "theres"),
+    ("dere", "there"),
+    ("der", "there"),
+    ("wiv", "with"),
+    ("wid", "with"),
+    ("nd", "and"),
+    ("n", "and"),
+    ("da", "the"),
+    ("dat", "that"),
+    ("wen", "when"),
+    ("ova", "over"),
+    ("outsid", "outside"),
+    ("outsde", "outside"),
+    ("kno", "know"),
+    ("knw", "know"),
+    ("gna", "going to"),
+    ("finna", "going to"),
+    ("bout", "about"),
+    ("ma", "my"),
+    ("shud", "should"),
+    ("cud", "could"),
+    ("wud", "would"),
+    ("evry", "every"),
+    ("hme", "home"),
+    ("omw", "on my way"),
+    ("sumone", "someone"),
+    ("sumthing", "something"),
+    ("smth", "something"),
+    ("sth", "something"),
+    ("aint", "isnt"),
+    ("hlp", "help"),
+    ("halp", "help"),
+    ("hepl", "help"),
+    ("hellp", "help"),
+    ("heelp", "help"),
+    ("mee", "me"),
+    ("breathin", "breathing"),
+];
+
+/// Two-word forms made one, so "he is" and "hes" need not both be written in every cue.
+const PAIRS: &[(&str, &str, &str)] = &[
+    ("i", "am", "im"),
+    ("he", "is", "hes"),
+    ("she", "is", "shes"),
+    ("they", "are", "theyre"),
+    ("it", "is", "its"),
+    ("there", "is", "theres"),
+    ("that", "is", "thats"),
+    ("who", "is", "whos"),
+    ("do", "not", "dont"),
+    ("does", "not", "doesnt"),
+    ("did", "not", "didnt"),
+    ("is", "not", "isnt"),
+    ("are", "not", "arent"),
+    ("was", "not", "wasnt"),
+    ("will", "not", "wont"),
+    ("can", "not", "cant"),
+    ("has", "not", "hasnt"),
+    ("have", "not", "havent"),
+    ("could", "not", "couldnt"),
+    ("would", "not", "wouldnt"),
+    ("they", "will", "theyll"),
+    ("he", "will", "hell"),
+    ("she", "will", "shell"),
+    ("i", "will", "ill"),
+    ("no", "body", "no one"),
+    ("y", "o", "year old"),
+    ("some", "one", "someone"),
+    ("any", "one", "anyone"),
+    ("right", "now", "right now"),
+];
+
+/// How an age is shortened after a number: "13yo", "13 yo", "14yrs".
+const AGE: &[&str] = &["yo", "yr", "yrs", "yro", "yearold", "yearsold", "yrsold", "yrold"];
+
+/// Words ending in "in" that are not a "-ing" word with the g dropped.
+const KEEP_IN: &[&str] = &[
+    "again",
+    "begin",
+    "within",
+    "cousin",
+    "brain",
+    "train",
+    "chain",
+    "plain",
+    "stain",
+    "remain",
+    "explain",
+    "contain",
+    "certain",
+    "captain",
+    "cabin",
+    "robin",
+    "violin",
+    "mountain",
+    "margin",
+    "basin",
+    "domain",
+    "britain",
+    "curtain",
+    "muffin",
+    "penguin",
+    "pumpkin",
+    "dolphin",
+    "toxin",
+    "satin",
+    "raisin",
+    "bargain",
+    "villain",
+    "fountain",
+    "martin",
+    "justin",
+    "kevin",
+    "gavin",
+    "dublin",
+    "berlin",
+    "erin",
+    "robin",
+    "latin",
+    "protein",
+    "insulin",
+    "heroin",
+    "cocain",
+    "skin",
+    "grin",
+    "spin",
+    "twin",
+    "thin",
+    "chin",
+    "join",
+    "coin",
+    "ruin",
+    "vein",
+    "main",
+    "pain",
+    "rain",
+    "gain",
+    "vain",
+    "drain",
+    "brain",
+    "grain",
+    "sprain",
+    "obtain",
+    "sustain",
+    "detain",
+    "retain",
+    "maintain",
+    "complain",
+    "entertain",
+    "origin",
+    "austin",
+    "dustin",
+    "darwin",
+    "aladdin",
+    "assassin",
+    "goblin",
+    "napkin",
+    "bodkin",
+    "catkin",
+    "tarpaulin",
+    "ketamin",
+    "vitamin",
+];
+
+/// Prepare `text` for cue matching: see the module doc. The result holds words of lower-case
+/// letters and digits and the break tokens [`CLAUSE`] and [`SENTENCE`], each separated by one
+/// space, with no break at either end. A command at the start ("/start ...") is dropped, since
+/// what follows it is what the person said.
+pub fn prepare(text: &str) -> String {
+    let text = text.trim_start();
+    let text = match text.strip_prefix('/') {
+        Some(rest) => rest.split_once(char::is_whitespace).map_or("", |(_, after)| after),
+        None => text,
+    };
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut last: Option<char> = None;
+    let mut run = 0;
+    let mut chars = text.nfkc().peekable();
+    while let Some(c) = chars.next() {
+        let brk = match c {
+            '\'' | '’' | '‘' | '`' | '´' | 'ʼ' | '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}' | '\u{fe0f}' => {
+                continue
+            }
+            // The SOS and siren emoji are a plea as plainly as the word.
+            '🆘' | '🚨' => {
+                flush(&mut word, &mut words);
+                words.push("sos".to_string());
+                None
+            }
+            '.' => {
+                // "3.30" and "e.g" are not the end of a sentence.
+                let next = chars.peek().copied();
+                if next.is_some_and(|n| n.is_alphanumeric()) && last.is_some_and(|l| l.is_alphanumeric()) {
+                    Some(" ")
+                } else {
+                    Some(SENTENCE)
+                }
+            }
+            // "3:15" is a time, not a break.
+            ':' if last.is_some_and(|l| l.is_ascii_digit()) && chars.peek().is_some_and(char::is_ascii_digit) => {
+                Some(" ")
+            }
+            '!' | '?' | '\n' | '\r' | '…' => Some(SENTENCE),
+            ',' | ';' | ':' | '(' | ')' | '[' | ']' | '–' | '—' => Some(CLAUSE),
+            c if c.is_alphanumeric() => {
+                for l in c.to_lowercase() {
+                    if Some(l) == last && l.is_alphabetic() {
+                        run += 1;
+                    } else {
+                        run = 1;
+                    }
+                    last = Some(l);
+                    // A letter typed three or more times counts once: "helppp", "pleeease".
+                    if run < 3 {
+                        word.push(l);
+                    } else if run == 3 {
+                        word.pop();
+                    }
+                }
+                continue;
+            }
+            _ => Some(" "),
+        };
+        last = None;
+        run = 0;
+        flush(&mut word, &mut words);
+        match brk {
+            Some(" ") | None => {}
+            Some(b) => push_break(&mut words, b),
+        }
+    }
+    flush(&mut word, &mut words);
+    while words.last().is_some_and(|w| is_break(w)) {
+        words.pop();
+    }
+    let words = join_pairs(words);
+    let mut out = String::with_capacity(text.len());
+    for w in words.iter().skip_while(|w| is_break(w)) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+fn is_break(w: &str) -> bool {
+    w == CLAUSE || w == SENTENCE
+}
+
+/// A break after a break keeps the stronger one.
+fn push_break(words: &mut Vec<String>, b: &str) {
+    match words.last_mut() {
+        Some(w) if is_break(w) && b == SENTENCE => *w = SENTENCE.to_string(),
+        Some(w) if is_break(w) => {}
+        Some(_) => words.push(b.to_string()),
+        None => {}
+    }
+}
+
+fn flush(word: &mut String, words: &mut Vec<String>) {
+    if word.is_empty() {
+        return;
+    }
+    let w = std::mem::take(word);
+    // These start a clause of their own: "she was missing but shes home now", "he used to hit
+    // her and now hes back".
+    if ["but", "and", "so", "then", "because", "cos", "coz", "cuz", "bc"].contains(&w.as_str()) {
+        let w = if ["cos", "coz", "cuz", "bc"].contains(&w.as_str()) { "because".to_string() } else { w };
+        push_break(words, CLAUSE);
+        words.push(w);
+        return;
+    }
+    match WORDS.iter().find(|(from, _)| *from == w) {
+        Some((_, to)) => words.extend(to.split(' ').map(str::to_string)),
+        None => words.push(put_back_g(w)),
+    }
+}
+
+/// "hittin" -> "hitting": a word of five letters or more ending in a consonant and "in".
+fn put_back_g(w: String) -> String {
+    let b = w.as_bytes();
+    if b.len() >= 5
+        && w.ends_with("in")
+        && b[b.len() - 3].is_ascii_lowercase()
+        && !b"aeiou".contains(&b[b.len() - 3])
+        && !KEEP_IN.contains(&w.as_str())
+    {
+        return w + "g";
+    }
+    w
+}
+
+fn join_pairs(words: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    for w in words {
+        // "13yo", "13 yo", "14yrs": an age.
+        let digits = w.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && AGE.contains(&&w[digits..]) {
+            out.push(w[..digits].to_string());
+            out.extend(["year".to_string(), "old".to_string()]);
+            continue;
+        }
+        if let Some(prev) = out.last() {
+            if AGE.contains(&w.as_str()) && !w.is_empty() && prev.bytes().all(|b| b.is_ascii_digit()) {
+                out.extend(["year".to_string(), "old".to_string()]);
+                continue;
+            }
+            if ["yrs", "yr"].contains(&w.as_str()) {
+                out.push(if w == "yr" { "year" } else { "years" }.to_string());
+                continue;
+            }
+            if let Some((_, _, to)) = PAIRS.iter().find(|(a, b, _)| *a == prev && *b == w) {
+                out.pop();
+                out.extend(to.split(' ').map(str::to_string));
+                continue;
+            }
+        }
+        out.push(w);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn breaks_are_kept_and_spelling_is_folded() {
+        let cases = [
+            ("Can’t  GET away!!", "cant get away"),
+            ("he is hurting her, pls help!", "hes hurting her , please help"),
+            ("HELPPP meee", "help me"),
+            ("they r outside rn", "theyre outside right now"),
+            ("it's 3.30. she is not home", "its 3 30 . shes not home"),
+            ("at 3:15: the gates", "at 3 15 , the gates"),
+            ("she was missing but she is home now", "she was missing , but shes home now"),
+            ("he hit her and now hes back cos", "he hit her , and now hes back , because"),
+            ("hes hittin her", "hes hitting her"),
+            ("my cousin is here", "my cousin is here"),
+            ("/start my son is being hurt", "my son is being hurt"),
+            ("/start", ""),
+            ("🆘", "sos"),
+            ("in\u{200b} dan\u{200b}ger", "in danger"),
+            ("", ""),
+            ("...", ""),
+            ("a 13 y o girl", "a 13 year old girl"),
+            ("no body came", "no one came"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(prepare(text), want, "{text:?}");
+        }
+    }
+}
