@@ -358,3 +358,68 @@ async fn run_table(rows: Vec<Row>) {
     assert!(bot.is_running());
     bot.stop().await;
 }
+
+// ---- Updates the bot cannot read (issue 25) --------------------------------------------------
+
+/// A private text message whose text holds a lone UTF-16 surrogate: valid JSON text that no
+/// Rust string (and so neither teloxide nor `serde_json::Value`) can hold.
+fn lone_surrogate(id: i64, chat: i64, message_id: i32) -> String {
+    format!(
+        r#"{{"update_id":{id},"message":{{"message_id":{message_id},"date":1790000000,"text":"help \ud800 me","chat":{{"id":{chat},"type":"private","first_name":"Test"}},"from":{{"id":{chat},"is_bot":false,"first_name":"Test"}}}}}}"#
+    )
+}
+
+/// Prints how long 10 chats wait behind one unreadable update (SAFETY.md H7); run it with
+/// `cargo test --test main bad_input::ten_chats_behind_an_unreadable_update -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "a measurement, not a check"]
+async fn ten_chats_behind_an_unreadable_update() {
+    const CHATS: i64 = 10;
+    /// Under the fake's own bound on one `next` (15 s), so the measurement never fails.
+    const WATCH: Duration = Duration::from_secs(14);
+    let api = FakeBotApi::start().await;
+    let bot = Serving::polling(&api, Arc::new(MemoryStore::new(Duration::from_secs(3600))));
+    // The bot is polling before anything is queued, as in production.
+    api.next("getUpdates").await;
+    let start = std::time::Instant::now();
+    let bad = api.push_raw(|id| lone_surrogate(id, FIRST_CHAT - 5, 1));
+    for i in 0..CHATS {
+        api.user_text(FIRST_CHAT + 100 + i, "/start");
+    }
+    let all_answered = async {
+        for _ in 0..CHATS {
+            api.next("sendMessage").await;
+        }
+    };
+    let polls = |api: &FakeBotApi| -> Vec<String> {
+        let calls = api.calls("getUpdates");
+        calls.windows(2).map(|w| format!("{:.2}", (w[1].at - w[0].at).as_secs_f64())).collect()
+    };
+    match tokio::time::timeout(WATCH, all_answered).await {
+        Ok(()) => {
+            eprintln!(
+                "FIGURES unreadable update: all {CHATS} other chats answered {:.3} s after it was queued; getUpdates intervals (s): {:?}",
+                start.elapsed().as_secs_f64(),
+                polls(&api)
+            );
+        }
+        Err(_) => {
+            let answered = api.delivered("sendMessage").len();
+            eprintln!(
+                "FIGURES unreadable update: {answered} of {CHATS} other chats answered in {} s; getUpdates intervals (s): {:?}",
+                WATCH.as_secs(),
+                polls(&api)
+            );
+            assert!(api.remove(bad), "the unreadable update was confirmed after all");
+            let removed = std::time::Instant::now();
+            for _ in answered..CHATS as usize {
+                api.next("sendMessage").await;
+            }
+            eprintln!(
+                "FIGURES unreadable update: once removed from the queue, all {CHATS} answered {:.3} s later",
+                removed.elapsed().as_secs_f64()
+            );
+        }
+    }
+    bot.stop().await;
+}
