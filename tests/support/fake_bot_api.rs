@@ -161,6 +161,8 @@ struct Inner {
     delay: Duration,
     /// Per method, how many successful calls the test has already taken with `next`.
     taken: HashMap<String, usize>,
+    /// When each `getUpdates` arrived, and its offset (these are not in `calls`).
+    polls: Vec<(Instant, i64)>,
 }
 
 struct Shared {
@@ -397,6 +399,11 @@ impl FakeBotApi {
     /// Let every parked call go on.
     pub fn release(&self) {
         self.shared.released.send_modify(|n| *n += 1);
+    }
+
+    /// When each `getUpdates` arrived, and the offset it sent.
+    pub fn polls(&self) -> Vec<(Instant, i64)> {
+        self.inner().polls.clone()
     }
 
     /// Updates queued and not yet confirmed by an offset past them.
@@ -651,6 +658,7 @@ fn process(shared: &Shared, method: String, mut params: Value, fault: Option<Fau
 async fn get_updates(shared: &Shared, params: &Value) -> Response {
     let offset = params["offset"].as_i64().unwrap_or(0);
     let timeout = Duration::from_secs(params["timeout"].as_u64().unwrap_or(0));
+    shared.inner.lock().unwrap().polls.push((Instant::now(), offset));
     shared.confirmed.send_if_modified(|c| {
         let newer = offset > *c;
         if newer {
