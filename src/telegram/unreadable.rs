@@ -5,7 +5,9 @@
 //! change) or an entity kind newer than it gives an update with nothing in it
 //! (`UpdateKind::Error`). Read with the rest of its batch, the first kind failed every
 //! `getUpdates`, and no chat was answered until Telegram dropped it (issue 25); the second was
-//! dropped without a word to the person who wrote.
+//! dropped without a word to the person who wrote. Sometimes teloxide does read the message,
+//! but without its words (it takes the message for a kind it cannot name): that counts as
+//! unreadable too, when the JSON shows there were words.
 //!
 //! [`read`] reads one update. One that cannot be read is [`Unreadable`]: what can still be made
 //! out of its JSON, one field at a time so that a bad field loses only itself. That is its id
@@ -70,11 +72,26 @@ const MESSAGE_KINDS: [&str; 2] = ["message", "edited_message"];
 
 /// Read one update, given as the JSON text Telegram sent.
 pub fn read(raw: &str) -> Read {
-    match serde_json::from_str::<Update>(raw) {
-        Ok(update) if !matches!(update.kind, UpdateKind::Error(_)) => Read::Update(Box::new(update)),
-        // Either teloxide failed, or it knew the kind but not its contents, or did not know the
-        // kind: in all three it has nothing for Signpost.
-        _ => Read::Unreadable(Unreadable::probe(raw)),
+    let update = match serde_json::from_str::<Update>(raw) {
+        Ok(update) => update,
+        Err(_) => return Read::Unreadable(Unreadable::probe(raw)),
+    };
+    match &update.kind {
+        // teloxide knew the kind but could not read it, or did not know the kind.
+        UpdateKind::Error(_) => Read::Unreadable(Unreadable::probe(raw)),
+        // A message teloxide read without its words: part of it (an entity kind newer than
+        // teloxide, a field of the wrong type) made teloxide take it for a kind of message it
+        // cannot name. Telling the person "I can only read typed messages" after they typed,
+        // or nothing at all after an edit, would be wrong: they are asked to send it again.
+        UpdateKind::Message(m) | UpdateKind::EditedMessage(m) if m.text().is_none() && m.caption().is_none() => {
+            let probe = Unreadable::probe(raw);
+            if probe.said.is_some() {
+                Read::Unreadable(probe)
+            } else {
+                Read::Update(Box::new(update))
+            }
+        }
+        _ => Read::Update(Box::new(update)),
     }
 }
 
@@ -240,6 +257,19 @@ mod tests {
         let u = unreadable("[1,2]");
         assert_eq!((u.id, u.kind.as_str()), (None, "not an object"));
         assert_eq!(unreadable(r#"{"update_id":"x","message":{}}"#).id, None);
+    }
+
+    #[test]
+    fn a_message_teloxide_reads_without_its_words_is_unreadable() {
+        let entity = format!(
+            r#"{{"update_id":6,"message":{{"message_id":5,"date":1,"text":"at 5pm","entities":[{{"type":"brand_new","offset":3,"length":3}}],{CHAT}}}}}"#
+        );
+        assert_eq!(unreadable(&entity).said.as_deref(), Some("at 5pm"));
+        // A photo without a caption has no words to lose: teloxide's, as before.
+        let photo = format!(
+            r#"{{"update_id":7,"message":{{"message_id":5,"date":1,"photo":[{{"file_id":"f","file_unique_id":"u","width":1,"height":1}}],{CHAT}}}}}"#
+        );
+        assert!(matches!(read(&photo), Read::Update(_)));
     }
 
     #[test]

@@ -21,6 +21,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const UNSUPPORTED: &str = "I can only read typed messages";
+const UNREADABLE: &str = "Sorry, I couldn't read your last message";
+/// An update the bot cannot read, from a person in a private chat: asked to send it again.
+const SEND_AGAIN: Expect = Expect::Reply(&[UNREADABLE, START_REPLY]);
 const EDITED: &str = "I saw that you changed a message";
 const FIRST_CHAT: i64 = 8_000_000;
 
@@ -41,6 +44,9 @@ enum Shape {
     Message(Value),
     /// A whole update, given the chat id and a message id to use.
     Update(Box<dyn Fn(i64, i32) -> Value>),
+    /// A whole update as JSON text, given its update id, the chat id and a message id: for
+    /// updates no `serde_json::Value` can hold.
+    Raw(fn(i64, i64, i32) -> String),
 }
 
 struct Row {
@@ -59,6 +65,10 @@ fn kind(name: &'static str, fields: Value) -> Row {
 
 fn update(name: &'static str, expect: Expect, build: impl Fn(i64, i32) -> Value + 'static) -> Row {
     Row { name, shape: Shape::Update(Box::new(build)), expect }
+}
+
+fn raw(name: &'static str, expect: Expect, build: fn(i64, i64, i32) -> String) -> Row {
+    Row { name, shape: Shape::Raw(build), expect }
 }
 
 /// A message in the chat's private conversation, with `fields` added.
@@ -220,11 +230,47 @@ fn table() -> Vec<Row> {
             json!({"message": {"message_id": id, "date": 1_790_000_000, "text": "my son is missing",
                 "chat": {"id": -chat, "type": "group", "title": "A group"}, "from": user(chat)}})
         }),
+        // Updates teloxide cannot read (issue 25): each is confirmed like any other, and a person
+        // in a private chat is asked to send it again, with 999.
         update(
             "an update kind teloxide does not know",
             Expect::Silent,
             |chat, _| json!({"brand_new_kind": {"chat": private_chat(chat)}}),
         ),
+        raw("a lone UTF-16 surrogate in the text", SEND_AGAIN, |id, chat, message_id| {
+            lone_surrogate(id, chat, message_id, "help \\ud800 me")
+        }),
+        raw("a lone surrogate beside a danger phrase", Expect::Reply(&[EMERGENCY_REPLY]), |id, chat, message_id| {
+            lone_surrogate(id, chat, message_id, "he's hurting me right now \\ud800")
+        }),
+        update("a known kind with a field of the wrong type", SEND_AGAIN, |chat, id| {
+            let mut m = message(chat, id, json!({"text": "hello"}));
+            m["date"] = json!("yesterday");
+            json!({"message": m})
+        }),
+        update("a message with an entity kind teloxide does not know", SEND_AGAIN, |chat, id| {
+            json!({"message": message(chat, id, json!({"text": "see you at 5pm",
+                "entities": [{"type": "brand_new_entity", "offset": 11, "length": 3}]}))})
+        }),
+        update("an edited message with a field of the wrong type", SEND_AGAIN, |chat, id| {
+            let mut m = message(chat, id, json!({"text": "Luton"}));
+            m["edit_date"] = json!("later");
+            json!({"edited_message": m})
+        }),
+        update("an unreadable callback query", SEND_AGAIN, |chat, id| {
+            let mut u = callback(chat, id, Some("g|start"));
+            u["callback_query"]["chat_instance"] = json!(["not", "a", "string"]);
+            u
+        }),
+        update("an unreadable message in a group", Expect::Silent, |chat, id| {
+            json!({"message": {"message_id": id, "date": "yesterday", "text": "/start",
+                "chat": {"id": -chat, "type": "group", "title": "A group"}, "from": user(chat)}})
+        }),
+        update("an unreadable message from another bot", Expect::Silent, |chat, id| {
+            let mut m = message(chat, id, json!({"text": "/start", "date": "yesterday"}));
+            m["from"] = json!({"id": chat, "is_bot": true, "first_name": "Other", "username": "OtherBot"});
+            json!({"message": m})
+        }),
         // Every kind of message that is not text: the bot says it reads only typed messages.
         kind("photo", json!({"photo": [file(json!({"width": 10, "height": 10}))]})),
         // Something newer than this version of teloxide: the user still gets an answer.
@@ -293,6 +339,7 @@ async fn run_table(rows: Vec<Row>) {
             Shape::Text(t) => api.user_text(chat, t).0,
             Shape::Message(fields) => api.push(json!({"message": message(chat, id, fields.clone())})),
             Shape::Update(build) => api.push(build(chat, id)),
+            Shape::Raw(build) => api.push_raw(|update_id| build(update_id, chat, id)),
         };
     }
     api.confirmed(last).await;
@@ -309,7 +356,7 @@ async fn run_table(rows: Vec<Row>) {
         let mine: Vec<_> = sent.iter().filter(|c| c.chat_id() == chat || c.chat_id() == -chat).collect();
         let lines: Vec<String> = mine.iter().map(|c| first_line(c)).collect();
         let callback_id = format!("q{chat}");
-        let was_callback = matches!(&row.shape, Shape::Update(_)) && row.name.contains("callback");
+        let was_callback = matches!(&row.shape, Shape::Update(_) | Shape::Raw(_)) && row.name.contains("callback");
         if was_callback && !answered.contains(&callback_id) {
             failures.push(format!("{}: the callback query was not answered", row.name));
         }
@@ -361,11 +408,13 @@ async fn run_table(rows: Vec<Row>) {
 
 // ---- Updates the bot cannot read (issue 25) --------------------------------------------------
 
-/// A private text message whose text holds a lone UTF-16 surrogate: valid JSON text that no
-/// Rust string (and so neither teloxide nor `serde_json::Value`) can hold.
-fn lone_surrogate(id: i64, chat: i64, message_id: i32) -> String {
+/// Update `id`: a private text message whose `text` (JSON, already escaped) holds a lone UTF-16
+/// surrogate such as `\ud800`: valid JSON that no Rust string (and so neither teloxide nor
+/// `serde_json::Value`) can hold.
+fn lone_surrogate(id: i64, chat: i64, message_id: i32, text: &str) -> String {
+    assert!(text.contains("\\ud8"), "no lone surrogate in {text:?}");
     format!(
-        r#"{{"update_id":{id},"message":{{"message_id":{message_id},"date":1790000000,"text":"help \ud800 me","chat":{{"id":{chat},"type":"private","first_name":"Test"}},"from":{{"id":{chat},"is_bot":false,"first_name":"Test"}}}}}}"#
+        r#"{{"update_id":{id},"message":{{"message_id":{message_id},"date":1790000000,"text":"{text}","chat":{{"id":{chat},"type":"private","first_name":"Test"}},"from":{{"id":{chat},"is_bot":false,"first_name":"Test"}}}}}}"#
     )
 }
 
@@ -382,7 +431,7 @@ async fn ten_chats_behind_an_unreadable_update() {
     // The bot polls once it has removed any webhook: then the updates come, as in production.
     api.next("deleteWebhook").await;
     let start = std::time::Instant::now();
-    let bad = api.push_raw(|id| lone_surrogate(id, FIRST_CHAT - 5, 1));
+    let bad = api.push_raw(|id| lone_surrogate(id, FIRST_CHAT - 5, 1, "help \\ud800 me"));
     for i in 0..CHATS {
         api.user_text(FIRST_CHAT + 100 + i, "/start");
     }
