@@ -126,7 +126,7 @@ impl Unreadable {
         out.kind = name(key);
         let Some(body) = fields(body.get()) else { return out };
         if MESSAGE_KINDS.contains(&key.as_str()) {
-            out.from_message(&body);
+            out.read_message(&body);
         } else if key == "callback_query" {
             out.callback = field(&body, "id");
             let from: Option<i64> = object(&body, "from").and_then(|f| field(&f, "id"));
@@ -141,7 +141,7 @@ impl Unreadable {
     }
 
     /// A message from a person in a private chat: its chat, sender, id and words.
-    fn from_message(&mut self, message: &Fields<'_>) {
+    fn read_message(&mut self, message: &Fields<'_>) {
         let from = object(message, "from");
         // As `update::classify`: a message from a bot is never answered.
         if from.as_ref().and_then(|f| field::<bool>(f, "is_bot")) == Some(true) {
