@@ -133,7 +133,7 @@ impl Handler {
             kind = %u.kind,
             chat = %tag,
             unreadable_total = total,
-            "an update could not be read (a malformed update, or a Bot API change): confirmed and skipped"
+            "an update could not be read (malformed, or from a newer Bot API): confirmed; a private chat is asked to send it again"
         );
     }
 
