@@ -26,6 +26,10 @@ pub enum Input<'a> {
     /// The user changed a message they had already sent. The flow has moved on from it, so it
     /// is not read as an answer; an adapter sends edits that hold a danger phrase as `Text`.
     Edited,
+    /// A message the adapter could not read at all (Telegram sent something it does not
+    /// understand): the user is asked to send it again. An adapter sends one whose words it can
+    /// still make out and that hold a danger phrase as `Text`.
+    Unreadable,
 }
 
 /// What the adapter must do, in order.

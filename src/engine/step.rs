@@ -21,6 +21,7 @@ const MOVED: &str =
 const STALE: &str = "That button is from an earlier message. Here is where you are now:";
 const UNSUPPORTED: &str = "I can only read typed messages and button presses, not photos, voice notes, stickers, files or locations. Please type or tap an answer below.";
 const EDITED: &str = "I saw that you changed a message you had sent. I only read new messages, so if you meant to change your answer, please send it again.";
+const UNREADABLE: &str = "Sorry, I couldn't read your last message. Please send it again, or tap an answer below.";
 const RE_ASK: &str =
     "Sorry, I didn't understand that. Please tap one of the buttons below, or type the words on one of them.";
 const RE_ASK_AREA: &str =
@@ -119,6 +120,10 @@ impl Turn<'_> {
             }
             Input::Edited => {
                 self.notice_only(EDITED);
+                self.show_current();
+            }
+            Input::Unreadable => {
+                self.notice_only(UNREADABLE);
                 self.show_current();
             }
         }

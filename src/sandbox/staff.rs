@@ -165,6 +165,7 @@ impl SandboxState {
             Input::Text(text) => format!("typed ({} chars)", text.chars().count()),
             Input::Unsupported => "sent something unreadable (photo, sticker...)".to_string(),
             Input::Edited => "changed a message sent earlier".to_string(),
+            Input::Unreadable => "sent something the bot could not read".to_string(),
         };
         self.record(entry);
     }

@@ -12,6 +12,8 @@
 //!   it, and a second copy of a message is worse than one reported failure.
 //!
 //! Sends and edits read Telegram's answer only as far as Signpost uses it ([`Lean`]).
+//! `getUpdates` leaves each update as Telegram's JSON text, to be read on its own
+//! ([`super::unreadable`]): one update teloxide cannot read must not fail the whole batch.
 //!
 //! A failed call comes back as [`CallFailed`], whose text is safe to log: teloxide's own can
 //! hold a raw chat id (a group that became a supergroup) or part of Telegram's answer.
@@ -19,15 +21,17 @@
 use super::limit::SendLimits;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 use teloxide::payloads::setters::*;
-use teloxide::payloads::{EditMessageText, SendMessage};
+use teloxide::payloads::{EditMessageText, GetUpdates, SendMessage};
 use teloxide::requests::{JsonRequest, Payload, Request, Requester};
 use teloxide::types::{
-    AllowedUpdate, BotCommand, CallbackQueryId, ChatId, InlineKeyboardMarkup, Me, MessageId, ThreadId, Update,
+    AllowedUpdate, BotCommand, CallbackQueryId, ChatId, InlineKeyboardMarkup, Me, MessageId, ResponseParameters,
+    ThreadId,
 };
 use teloxide::{ApiError, Bot, RequestError};
 use tokio::sync::Semaphore;
@@ -181,13 +185,34 @@ impl Api {
         self.retry("setWebhook", Repeat::Idempotent, &req).await.map(drop)
     }
 
-    /// One long poll. Not retried here: the polling loop backs off and polls again.
-    pub(crate) async fn get_updates(&self, offset: Option<i32>, timeout: u32) -> Result<Vec<Update>, CallFailed> {
-        let mut req = self.bot.get_updates().timeout(timeout).allowed_updates(ALLOWED_UPDATES);
+    /// One long poll, each update left as the JSON text Telegram sent. Not retried here: the
+    /// polling loop backs off and polls again.
+    ///
+    /// teloxide's own `getUpdates` reads the whole answer at once (buffered, to tell an answer
+    /// from an error), so one update it cannot hold, such as a lone UTF-16 surrogate in a text,
+    /// failed every poll and nobody was answered (issue 25). This sends teloxide's payload on
+    /// teloxide's client, as teloxide would, and reads the answer with teloxide's error types,
+    /// but leaves the updates unread.
+    pub(crate) async fn get_updates(
+        &self,
+        offset: Option<i32>,
+        timeout: u32,
+    ) -> Result<Vec<Box<RawValue>>, CallFailed> {
+        let mut payload = GetUpdates::new().timeout(timeout).allowed_updates(ALLOWED_UPDATES);
         if let Some(offset) = offset {
-            req = req.offset(offset);
+            payload = payload.offset(offset);
         }
-        req.send().await.map_err(CallFailed)
+        let body = serde_json::to_vec(&payload).expect("a getUpdates payload is numbers and names");
+        // As teloxide builds a method's URL (`teloxide_core::net::method_url`, not public).
+        let mut url = self.bot.api_url();
+        url.path_segments_mut()
+            .expect("the Bot API URL can take a path, as teloxide requires")
+            .push(&format!("bot{}", self.bot.token()))
+            .push(GetUpdates::NAME);
+        let request = self.bot.client().post(url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
+        // `RequestError::from` takes the URL, and so the token, out of a network error.
+        let answer = async { request.send().await?.text().await }.await.map_err(|e| CallFailed(e.into()))?;
+        read_batch(answer).map_err(CallFailed)
     }
 
     /// Send a new message, once it is inside Telegram's limits; returns its id.
@@ -292,9 +317,61 @@ impl Api {
     }
 }
 
+/// Telegram's answer to `getUpdates`, the updates left as JSON text.
+#[derive(Deserialize)]
+struct Batch {
+    ok: bool,
+    #[serde(default)]
+    result: Vec<Box<RawValue>>,
+    description: Option<ApiError>,
+    parameters: Option<ResponseParameters>,
+}
+
+/// Read a `getUpdates` answer as teloxide reads any answer, except that the updates are left
+/// unread: an error as teloxide reports it (`retry_after`, a migrated group, Telegram's
+/// description), an answer that is not JSON as `InvalidJson`.
+fn read_batch(answer: String) -> Result<Vec<Box<RawValue>>, RequestError> {
+    let batch: Batch = match serde_json::from_str(&answer) {
+        Ok(batch) => batch,
+        Err(e) => return Err(RequestError::InvalidJson { source: Arc::new(e), raw: answer.into() }),
+    };
+    match batch {
+        Batch { ok: true, result, .. } => Ok(result),
+        Batch { parameters: Some(ResponseParameters::RetryAfter(s)), .. } => Err(RequestError::RetryAfter(s)),
+        Batch { parameters: Some(ResponseParameters::MigrateToChatId(to)), .. } => {
+            Err(RequestError::MigrateToChatId(to))
+        }
+        Batch { description, .. } => Err(RequestError::Api(description.unwrap_or(ApiError::Unknown(String::new())))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_is_read_without_reading_its_updates() {
+        // A lone surrogate, which no Rust string can hold, fails only its own update.
+        let answer = r#"{"ok":true,"result":[{"update_id":1,"message":{"text":"\ud800"}},{"update_id":2}]}"#;
+        let updates = read_batch(answer.to_string()).unwrap();
+        assert_eq!(updates.len(), 2);
+        assert!(updates[0].get().contains(r"\ud800"), "left exactly as sent: {}", updates[0].get());
+        let empty = read_batch(r#"{"ok":true,"result":[]}"#.to_string()).unwrap();
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn a_batch_that_is_an_error_is_teloxides_error() {
+        let wait = r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}"#;
+        assert!(matches!(read_batch(wait.into()), Err(RequestError::RetryAfter(s)) if s.seconds() == 3));
+        let conflict = r#"{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}"#;
+        assert!(matches!(read_batch(conflict.into()), Err(RequestError::Api(ApiError::TerminatedByOtherGetUpdates))));
+        let server = r#"{"ok":false,"error_code":500,"description":"Internal Server Error"}"#;
+        assert!(
+            matches!(read_batch(server.into()), Err(RequestError::Api(ApiError::Unknown(d))) if d.contains("Internal"))
+        );
+        assert!(matches!(read_batch("<html>Bad Gateway</html>".into()), Err(RequestError::InvalidJson { .. })));
+    }
 
     #[test]
     fn a_failed_call_prints_no_chat_id_and_none_of_telegrams_answer() {

@@ -18,11 +18,16 @@
 //!
 //! A panic or an error while handling an update is caught and logged (never with message content
 //! or raw ids) and the user is sent an apology that offers 999, and the chat carries on.
+//!
+//! An update that cannot be read ([`super::unreadable`]) is logged as a security event (its id
+//! and kind only), counted, and handled as done. When it came from a person in a private chat,
+//! that chat is asked to send it again, with 999, as a turn like any other.
 
 use super::api::{Api, CallFailed};
 use super::keyboard;
 use super::sandbox::Sandbox;
 use super::split::split_reply;
+use super::unreadable::{Read, Unreadable};
 use super::update::{classify, Incoming, Private, PrivateInput};
 use super::SharedContent;
 use crate::engine::callback::GlobalAction;
@@ -35,9 +40,12 @@ use chrono::Utc;
 use futures::FutureExt as _;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ThreadId, Update};
+use teloxide::types::{
+    CallbackQueryId, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ThreadId, Update,
+};
 use teloxide::{ApiError, RequestError};
 
 /// Times a step is redone after a compare-and-set conflict before giving up.
@@ -71,6 +79,9 @@ pub struct Handler {
     /// redelivered update belong to a process that has stopped, and are sent at once. With
     /// webhooks several instances may be alive; see [`CLAIM_LEASE`].
     exclusive: bool,
+    /// Updates that could not be read since the bot started: in each such log line, and in
+    /// the line logged when the bot stops, for staff to see a Bot API change coming.
+    unreadable: AtomicU64,
 }
 
 /// With webhooks, how long an undelivered claim is left to the instance that made it before
@@ -102,7 +113,59 @@ impl Handler {
             groups_answered: Mutex::new(GroupPointers::default()),
             chat_locks: ChatLocks::default(),
             exclusive,
+            unreadable: AtomicU64::new(0),
         }
+    }
+
+    /// How many updates could not be read since the bot started.
+    pub fn unreadable_total(&self) -> u64 {
+        self.unreadable.load(Ordering::Relaxed)
+    }
+
+    /// Log and count an update that could not be read: its id and kind, and the chat's tag,
+    /// never anything it said.
+    pub(crate) fn note_unreadable(&self, u: &Unreadable) {
+        let total = self.unreadable.fetch_add(1, Ordering::Relaxed) + 1;
+        let tag = u.chat.map(|c| self.key.tag(c)).unwrap_or_default();
+        tracing::warn!(
+            target: "security",
+            update = u.id,
+            kind = %u.kind,
+            chat = %tag,
+            unreadable_total = total,
+            "an update could not be read (malformed, or from a newer Bot API): confirmed; a private chat is asked to send it again"
+        );
+    }
+
+    /// Handle one update as read from Telegram's JSON. See [`Handler::handle`].
+    pub async fn handle_read(self: &Arc<Self>, read: Read) -> bool {
+        match read {
+            Read::Update(update) => self.handle(*update).await,
+            Read::Unreadable(u) => self.handle_unreadable(u).await,
+        }
+    }
+
+    /// An update that could not be read: logged and counted, then its private chat (if any)
+    /// asked to send it again, and a button press's spinner stopped. One without an id cannot
+    /// be told from a repeat, so it is only logged.
+    async fn handle_unreadable(self: &Arc<Self>, u: Unreadable) -> bool {
+        self.note_unreadable(&u);
+        let Some(update_id) = u.id else { return true };
+        let callback = u.callback.map(CallbackQueryId);
+        let incoming = match (u.chat, callback) {
+            (Some(chat), callback) => Incoming::Private(Private {
+                chat,
+                user: u.user,
+                input: PrivateInput::Unreadable(u.said),
+                message_id: u.message_id,
+                callback,
+                pressed: None,
+                group: false,
+            }),
+            (None, Some(id)) => Incoming::CallbackOnly(id),
+            (None, None) => Incoming::Ignore,
+        };
+        self.handle_sorted(update_id, u.chat, incoming).await
     }
 
     /// Handle one update completely. Never panics and never fails: problems are logged and
@@ -110,9 +173,12 @@ impl Handler {
     /// Returns false only when another instance is delivering this update right now (webhook:
     /// answer 503 so Telegram retries later).
     pub async fn handle(self: &Arc<Self>, update: Update) -> bool {
-        let update_id = update.id.0;
         let incoming = classify(&update, &self.bot_username);
-        let chat = update.chat().map(|c| c.id.0);
+        self.handle_sorted(update.id.0, update.chat().map(|c| c.id.0), incoming).await
+    }
+
+    /// [`Handler::handle`], once the update is sorted; `chat` orders it among its chat's.
+    async fn handle_sorted(self: &Arc<Self>, update_id: u32, chat: Option<i64>, incoming: Incoming) -> bool {
         let tag = chat.map(|c| self.key.tag(c)).unwrap_or_default();
         let _in_order = match chat {
             Some(c) => Some(self.chat_locks.lock(c).await),
@@ -173,7 +239,7 @@ impl Handler {
         }
     }
 
-    async fn answer(&self, id: teloxide::types::CallbackQueryId) {
+    async fn answer(&self, id: CallbackQueryId) {
         if let Err(e) = self.api.answer_callback(id).await {
             tracing::warn!(cause = %e, "answering a callback query failed");
         }
@@ -204,6 +270,9 @@ impl Handler {
             // Read again only for danger: the flow has moved on from what was changed.
             PrivateInput::Edited(t) if content.danger.is_danger(t) => Input::Text(t),
             PrivateInput::Edited(_) => Input::Edited,
+            // What could be made out of words teloxide could not read, for danger only.
+            PrivateInput::Unreadable(Some(t)) if content.danger.is_danger(t) => Input::Text(t),
+            PrivateInput::Unreadable(_) => Input::Unreadable,
         };
         let now = Utc::now();
         let is_staff =

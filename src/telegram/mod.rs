@@ -5,6 +5,7 @@
 //! - [`webhook`]: the same, served over HTTPS by axum, behind a secret token.
 //! - [`handler`]: one update: load, `engine::step`, compare-and-set save, send, record ids.
 //! - [`update`]: sorts updates (private chat, group, ignore).
+//! - [`unreadable`]: reads each update on its own, and what it can of one teloxide cannot.
 //! - [`api`]: the Bot API calls, kept inside Telegram's limits ([`limit`]) and retried.
 //! - [`split`]: long texts cut under Telegram's 4096 UTF-16 units.
 //! - [`keyboard`]: engine buttons <-> inline keyboards and callback data.
@@ -24,6 +25,7 @@ mod polling;
 pub mod reload;
 pub mod sandbox;
 pub mod split;
+pub mod unreadable;
 pub mod update;
 pub mod webhook;
 

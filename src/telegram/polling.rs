@@ -11,16 +11,21 @@
 //!
 //! Telegram sends at most 100 updates at a time, so past 100 updates behind one that is still in
 //! hand, newer ones wait for it (SAFETY.md H7 weighs this).
+//!
+//! Each update of a batch is read on its own ([`super::unreadable`]): one that cannot be read
+//! is confirmed like any other once handled (logged, counted, its chat asked to send it again),
+//! and the rest of the batch goes on as usual. Read as one, a single such update failed every
+//! `getUpdates`, and nobody was answered until Telegram dropped it (issue 25).
 
 use super::api::{Api, CallFailed};
 use super::handler::Handler;
+use super::unreadable::{self, Read, Unreadable};
 use futures::FutureExt as _;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
-use teloxide::types::Update;
 use tokio::sync::mpsc;
 
 /// How long one `getUpdates` waits for something to arrive, in seconds (teloxide's HTTP client
@@ -90,19 +95,19 @@ type ChatKey = Option<i64>;
 struct Workers {
     handler: Arc<Handler>,
     /// A chat is here while one of its updates is running; the queue holds the ones behind it.
-    chats: HashMap<ChatKey, VecDeque<Update>>,
+    chats: HashMap<ChatKey, VecDeque<(u32, Read)>>,
     done: mpsc::UnboundedSender<(ChatKey, u32)>,
 }
 
 impl Workers {
-    /// Run `update` now, or after its chat's others.
-    fn dispatch(&mut self, update: Update) {
-        let key = update.chat().map(|c| c.id.0);
+    /// Run update `id` now, or after its chat's others.
+    fn dispatch(&mut self, id: u32, update: Read) {
+        let key = update.chat();
         match self.chats.get_mut(&key) {
-            Some(behind) => behind.push_back(update),
+            Some(behind) => behind.push_back((id, update)),
             None => {
                 self.chats.insert(key, VecDeque::new());
-                self.run(key, update);
+                self.run(key, id, update);
             }
         }
     }
@@ -114,21 +119,20 @@ impl Workers {
             None => return,
         };
         match next {
-            Some(update) => self.run(key, update),
+            Some((id, update)) => self.run(key, id, update),
             None => {
                 self.chats.remove(&key);
             }
         }
     }
 
-    fn run(&self, key: ChatKey, update: Update) {
+    fn run(&self, key: ChatKey, id: u32, update: Read) {
         let (handler, done) = (Arc::clone(&self.handler), self.done.clone());
         tokio::spawn(async move {
-            let id = update.id.0;
             // `handle` catches its own panics; this is in case of a bug outside that, so the
             // update still counts as finished and the offset can move on. Boxed: the handling
             // future is large, and a task's future is moved when the task is made.
-            if AssertUnwindSafe(handler.handle(update).boxed()).catch_unwind().await.is_err() {
+            if AssertUnwindSafe(handler.handle_read(update).boxed()).catch_unwind().await.is_err() {
                 tracing::error!(update = id, "handling an update panicked");
             }
             // Fails only once polling has stopped waiting, and then nobody needs to know.
@@ -141,9 +145,11 @@ impl Workers {
 pub async fn poll(api: Api, handler: Arc<Handler>, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
     let (done, mut finished) = mpsc::unbounded_channel();
-    let mut workers = Workers { handler, chats: HashMap::new(), done };
+    let mut workers = Workers { handler: Arc::clone(&handler), chats: HashMap::new(), done };
     let mut ledger = Ledger::default();
     let mut backoff = Duration::from_millis(500);
+    // The last batch held updates whose `update_id` could not be read (see below).
+    let mut idless_before = false;
     'polling: loop {
         // With updates in hand, wait until they are finished or have been in hand a while.
         if ledger.busy() {
@@ -168,7 +174,7 @@ pub async fn poll(api: Api, handler: Arc<Handler>, shutdown: impl Future<Output 
             () = &mut shutdown => break,
             r = api.get_updates(ledger.offset(), timeout) => r,
         };
-        let mut updates = match fetched {
+        let batch = match fetched {
             Ok(u) => {
                 backoff = Duration::from_millis(500);
                 u
@@ -188,16 +194,38 @@ pub async fn poll(api: Api, handler: Arc<Handler>, shutdown: impl Future<Output 
                 continue;
             }
         };
-        updates.sort_by_key(|u| u.id.0);
-        let before = ledger.in_hand.len();
-        for update in updates {
-            if ledger.take(update.id.0) {
-                workers.dispatch(update);
+        let mut updates: Vec<(u32, Read)> = Vec::with_capacity(batch.len());
+        let mut idless = Vec::new();
+        for raw in &batch {
+            match unreadable::read(raw.get()) {
+                Read::Unreadable(u @ Unreadable { id: None, .. }) => idless.push(u),
+                update => updates.push((update.id().unwrap_or_default(), update)),
             }
         }
-        if ledger.in_hand.len() > before {
-            tracing::debug!(count = ledger.in_hand.len() - before, "new updates in hand");
+        updates.sort_by_key(|(id, _)| *id);
+        let before = ledger.in_hand.len();
+        for (id, update) in updates {
+            if ledger.take(id) {
+                workers.dispatch(id, update);
+            }
         }
+        let taken = ledger.in_hand.len() - before;
+        if taken > 0 {
+            tracing::debug!(count = taken, "new updates in hand");
+        }
+        // An update whose very `update_id` cannot be read cannot be confirmed by itself: the
+        // first update after it that can be confirmed confirms it too. Until then Telegram
+        // sends it with every poll, so it is logged once, and polled past no faster than
+        // updates in hand are.
+        if !idless.is_empty() {
+            if !idless_before {
+                idless.iter().for_each(|u| handler.note_unreadable(u));
+            }
+            if taken == 0 && !ledger.busy() && wait_or_stop(POLL_WHILE_BUSY, &mut shutdown).await {
+                break;
+            }
+        }
+        idless_before = !idless.is_empty();
     }
     // Finish what is in hand, then confirm it, so a restart does not fetch it again. If the
     // confirmation fails, the repeats are no-ops anyway.
@@ -212,7 +240,7 @@ pub async fn poll(api: Api, handler: Arc<Handler>, shutdown: impl Future<Output 
             tracing::debug!("confirming the last updates timed out");
         }
     }
-    tracing::info!("polling stopped");
+    tracing::info!(unreadable_total = handler.unreadable_total(), "polling stopped");
 }
 
 /// Sleep for `wait`, or less if shutdown comes first. True when shutting down.

@@ -61,6 +61,9 @@ pub enum PrivateInput {
     /// A message the user changed after sending it (its text or caption): not read again as an
     /// answer, but checked for danger.
     Edited(String),
+    /// A message teloxide could not read ([`super::unreadable`]): the user is asked to send it
+    /// again. Its words, as far as they can be made out, are checked for danger.
+    Unreadable(Option<String>),
 }
 
 impl Incoming {

@@ -2,8 +2,14 @@
 //! (`X-Telegram-Bot-Api-Secret-Token`, set from `SIGNPOST_WEBHOOK_SECRET`) is refused with 401
 //! and nothing in it is read. Telegram gets its 200 only after the update has been handled and
 //! saved, so an update lost in a crash is sent again (and a repeat is a no-op).
+//!
+//! A body that cannot be read as an update ([`super::unreadable`]) gets its 200 too, since
+//! Telegram would only send it again for ever: it is logged and counted, and its private chat,
+//! if the JSON still says which, asked to send it again. Being one request of its own, it holds
+//! up no other.
 
 use super::handler::Handler;
+use super::unreadable::{self, Read, Unreadable};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -11,7 +17,6 @@ use axum::routing::post;
 use axum::Router;
 use std::future::Future;
 use std::sync::Arc;
-use teloxide::types::Update;
 use tokio::net::TcpListener;
 
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
@@ -30,9 +35,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let path = if path.is_empty() { "/" } else { path };
-    let app = Router::new().route(path, post(receive)).with_state(Arc::new(Hook { handler, secret }));
+    let hook = Arc::new(Hook { handler: Arc::clone(&handler), secret });
+    let app = Router::new().route(path, post(receive)).with_state(hook);
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
-    tracing::info!("webhook stopped");
+    tracing::info!(unreadable_total = handler.unreadable_total(), "webhook stopped");
     Ok(())
 }
 
@@ -42,20 +48,15 @@ async fn receive(State(hook): State<Arc<Hook>>, headers: HeaderMap, body: Bytes)
         tracing::warn!("webhook request refused: wrong or missing secret token");
         return StatusCode::UNAUTHORIZED;
     }
-    match serde_json::from_slice::<Update>(&body) {
-        Ok(update) => {
-            if hook.handler.handle(update).await {
-                StatusCode::OK
-            } else {
-                // Another instance is delivering it: Telegram will send it again later.
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-        }
-        Err(e) => {
-            // 200 all the same: Telegram would only send the same unreadable update again.
-            tracing::warn!(line = e.line(), column = e.column(), "webhook body is not an update");
-            StatusCode::OK
-        }
+    let read = match std::str::from_utf8(&body) {
+        Ok(text) => unreadable::read(text),
+        Err(_) => Read::Unreadable(Unreadable { kind: "not UTF-8".to_string(), ..Unreadable::default() }),
+    };
+    if hook.handler.handle_read(read).await {
+        StatusCode::OK
+    } else {
+        // Another instance is delivering it: Telegram will send it again later.
+        StatusCode::SERVICE_UNAVAILABLE
     }
 }
 

@@ -334,6 +334,16 @@ fn unsupported_messages_get_a_kind_reply_and_the_current_step() {
 }
 
 #[test]
+fn an_unreadable_message_is_asked_for_again_with_999_and_the_current_step() {
+    let mut c = Chat::new();
+    c.press("No");
+    c.input(Input::Unreadable);
+    assert!(c.text().contains("couldn't read your last message"), "{}", c.text());
+    assert!(c.text().contains("999"), "{}", c.text());
+    assert!(c.text().contains("Who are you?"), "{}", c.text());
+}
+
+#[test]
 fn odd_inputs_always_get_a_sensible_reply() {
     let long = "a".repeat(10_000);
     for text in [

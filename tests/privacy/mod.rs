@@ -14,14 +14,24 @@ const TYPED: &[&str] = &[
 ];
 
 async fn conversation_logs(format: &str) -> String {
+    logs_of(format, |api| {
+        let mut last = 0;
+        api.user_text(CHAT, "/start");
+        for said in TYPED {
+            last = api.user_text(CHAT, said).0;
+        }
+        last
+    })
+    .await
+}
+
+/// The logs of the real binary handling what `queue` puts in the queue (it returns the last
+/// update's id), then stopping cleanly.
+async fn logs_of(format: &str, queue: impl FnOnce(&FakeBotApi) -> i64) -> String {
     let api = FakeBotApi::start().await;
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut last = 0;
-    api.user_text(CHAT, "/start");
-    for said in TYPED {
-        last = api.user_text(CHAT, said).0;
-    }
+    let last = queue(&api);
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_signpost"))
         .args(["run", "--store", "memory", "--no-throttle", "--log-format", format])
         .arg("--flows")
@@ -69,4 +79,27 @@ async fn json_logs_of_a_whole_conversation_hold_no_typed_words_or_raw_ids() {
 #[tokio::test]
 async fn text_logs_at_trace_level_hold_no_typed_words_or_raw_ids() {
     assert_clean(&conversation_logs("text").await);
+}
+
+/// Issue 25: an update the bot cannot read is logged (as a security event, with its id and kind)
+/// and counted, and neither that line nor any other holds its words or the raw chat id.
+#[tokio::test]
+async fn an_unreadable_update_is_logged_and_counted_without_its_words_or_chat_id() {
+    let logs = logs_of("json", |api| {
+        api.user_text(CHAT, "/start");
+        api.push_raw(|id| {
+            format!(
+                r#"{{"update_id":{id},"message":{{"message_id":7,"date":1790000000,"text":"{} \ud800","chat":{{"id":{CHAT},"type":"private","first_name":"T"}},"from":{{"id":{CHAT},"is_bot":false,"first_name":"T"}}}}}}"#,
+                TYPED[0]
+            )
+        })
+    })
+    .await;
+    assert_clean(&logs);
+    let event = logs.lines().find(|l| l.contains("could not be read")).unwrap_or_else(|| panic!("not logged:\n{logs}"));
+    for field in [r#""target":"security""#, r#""kind":"message""#, r#""unreadable_total":1"#] {
+        assert!(event.contains(field), "{field} missing: {event}");
+    }
+    let stopped = logs.lines().find(|l| l.contains("polling stopped")).expect("a clean stop");
+    assert!(stopped.contains(r#""unreadable_total":1"#), "{stopped}");
 }

@@ -3,6 +3,7 @@
 //!
 //! - `getUpdates` serves a queue the test pushes to. It long-polls on a `Notify` (returns as soon
 //!   as the test pushes) and honours `offset`: updates below it are confirmed and dropped.
+//!   `push_raw` queues an update as JSON text, for updates no `serde_json::Value` can hold.
 //! - Every call is recorded (method, lower-cased as teloxide sends `SendMessage`, and its JSON).
 //! - Tests await "the next sendMessage" event-driven; the timeout is only a failure bound.
 //! - `fail_next(method, n)` answers the next `n` calls of a method with a 429 (retry after 1).
@@ -136,9 +137,17 @@ impl Call {
     }
 }
 
+/// An update waiting in the queue, as the JSON text Telegram would send: a test can queue text
+/// no `serde_json::Value` can hold (a lone UTF-16 surrogate), as a real server might send it.
+#[derive(Debug, Clone)]
+struct Queued {
+    id: i64,
+    json: String,
+}
+
 #[derive(Default)]
 struct Inner {
-    queue: Vec<Value>,
+    queue: Vec<Queued>,
     next_update_id: i64,
     next_message_id: i32,
     next_callback_id: u64,
@@ -152,6 +161,8 @@ struct Inner {
     delay: Duration,
     /// Per method, how many successful calls the test has already taken with `next`.
     taken: HashMap<String, usize>,
+    /// When each `getUpdates` arrived, and its offset (these are not in `calls`).
+    polls: Vec<(Instant, i64)>,
 }
 
 struct Shared {
@@ -229,17 +240,34 @@ impl FakeBotApi {
     // ---- updates -------------------------------------------------------------------------
 
     /// Queue an update (`update_id` is filled in) and wake a waiting `getUpdates`. Returns its id.
-    pub fn push(&self, mut update: Value) -> i64 {
+    pub fn push(&self, update: Value) -> i64 {
+        self.push_raw(|id| {
+            let mut update = update;
+            update["update_id"] = json!(id);
+            update.to_string()
+        })
+    }
+
+    /// Queue an update written as JSON text by `build`, given its `update_id`, exactly as it
+    /// will be sent: for updates the bot cannot read. Returns its id.
+    pub fn push_raw(&self, build: impl FnOnce(i64) -> String) -> i64 {
         let id = {
             let mut inner = self.inner();
             inner.next_update_id += 1;
             let id = inner.next_update_id;
-            update["update_id"] = json!(id);
-            inner.queue.push(update);
+            inner.queue.push(Queued { id, json: build(id) });
             id
         };
         self.shared.pushed.notify_waiters();
         id
+    }
+
+    /// Take update `id` out of the queue, as if Telegram had dropped it. True if it was there.
+    pub fn remove(&self, id: i64) -> bool {
+        let mut inner = self.inner();
+        let before = inner.queue.len();
+        inner.queue.retain(|q| q.id != id);
+        inner.queue.len() < before
     }
 
     /// A fresh message id, shared with the bot's sent messages so all are distinct.
@@ -373,10 +401,15 @@ impl FakeBotApi {
         self.shared.released.send_modify(|n| *n += 1);
     }
 
+    /// When each `getUpdates` arrived, and the offset it sent.
+    pub fn polls(&self) -> Vec<(Instant, i64)> {
+        self.inner().polls.clone()
+    }
+
     /// Updates queued and not yet confirmed by an offset past them.
     pub fn unconfirmed(&self) -> usize {
         let confirmed = *self.shared.confirmed.borrow();
-        self.inner().queue.iter().filter(|u| u["update_id"].as_i64().unwrap_or(0) >= confirmed).count()
+        self.inner().queue.iter().filter(|q| q.id >= confirmed).count()
     }
 
     /// Every call of `method` so far (including refused ones).
@@ -625,6 +658,7 @@ fn process(shared: &Shared, method: String, mut params: Value, fault: Option<Fau
 async fn get_updates(shared: &Shared, params: &Value) -> Response {
     let offset = params["offset"].as_i64().unwrap_or(0);
     let timeout = Duration::from_secs(params["timeout"].as_u64().unwrap_or(0));
+    shared.inner.lock().unwrap().polls.push((Instant::now(), offset));
     shared.confirmed.send_if_modified(|c| {
         let newer = offset > *c;
         if newer {
@@ -639,9 +673,12 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
         pushed.as_mut().enable();
         {
             let mut inner = shared.inner.lock().unwrap();
-            inner.queue.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+            inner.queue.retain(|q| q.id >= offset);
             if !inner.queue.is_empty() {
-                return ok(Value::Array(inner.queue.clone()));
+                // Written out as text: a queued update need not be JSON serde_json can hold.
+                let updates: Vec<&str> = inner.queue.iter().map(|q| q.json.as_str()).collect();
+                let body = format!(r#"{{"ok":true,"result":[{}]}}"#, updates.join(","));
+                return ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response();
             }
         }
         if tokio::time::timeout_at(deadline, pushed).await.is_err() {
