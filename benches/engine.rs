@@ -47,6 +47,13 @@ fn benches(c: &mut Criterion) {
     c.bench_function("load and validate flows and config", |b| {
         b.iter(|| Content::load(black_box(&flows), black_box(&config)).expect("loads"))
     });
+    // Off the start-up path: done on a thread while the bot connects, and before a reload serves.
+    c.bench_function("compile the danger cues", |b| {
+        b.iter(|| {
+            let (fresh, _) = Content::load(&flows, &config).expect("loads");
+            fresh.danger.compile().expect("compiles")
+        })
+    });
     c.bench_function("route a postcode", |b| b.iter(|| content.router.route(black_box("lu1  3jh"))));
     let long: String = "my daughter has been acting differently and I am worried about her friends "
         .repeat(60)

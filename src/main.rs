@@ -172,12 +172,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Chat { dirs, at } => {
             let clock = clock(at.as_deref())?;
             let content = load(&dirs)?;
+            let danger = content.danger.clone();
+            std::thread::spawn(move || danger.compile());
             let stdin = std::io::stdin();
             let interactive = stdin.is_terminal();
             sandbox::chat::run(&content, clock, stdin.lock(), std::io::stdout().lock(), interactive)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { dirs } => match Content::load(&dirs.flows, &dirs.config) {
+        Command::Check { dirs } => match Content::load(&dirs.flows, &dirs.config)
+            .and_then(|(c, w)| c.danger.compile().map(|()| (c, w)).map_err(|d| vec![d]))
+        {
             Ok((content, warnings)) => {
                 print_diags(&warnings);
                 println!(
@@ -248,6 +252,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Run { dirs, args } => {
             let content = load(&dirs)?;
+            // The danger cues compile while the bot connects; a message before that waits for it.
+            let danger = content.danger.clone();
+            std::thread::spawn(move || danger.compile());
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             // On a worker thread, not the thread that calls block_on: the loop wakes for every
             // finished update, and waking a worker is far cheaper than unparking this thread.

@@ -12,13 +12,6 @@ use regex_syntax::hir::Hir;
 #[derive(Debug)]
 pub struct Parsed(Hir);
 
-impl Parsed {
-    /// The parsed pattern, for a caller that compiles patterns its own way.
-    pub fn into_hir(self) -> Hir {
-        self.0
-    }
-}
-
 /// Parse one pattern; on a mistake, the error's last line, which is the useful part for staff.
 pub fn parse(pattern: &str) -> Result<Parsed, String> {
     regex_syntax::ParserBuilder::new().case_insensitive(true).build().parse(pattern).map(Parsed).map_err(|e| {

@@ -8,6 +8,9 @@
 //! take one spelling ("u" is "you", "rn" is "right now"), a letter typed three or more times is
 //! typed once ("helppp" is "help"), and a dropped g is put back ("hittin" is "hitting").
 
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::borrow::Cow;
+use std::sync::OnceLock;
 use unicode_normalization::UnicodeNormalization;
 
 /// The token that ends a clause (a comma, a colon, a bracket, a dash, or "and", "but", "so",
@@ -257,6 +260,114 @@ const KEEP_IN: &[&str] = &[
     "vitamin",
 ];
 
+/// What a typed word becomes.
+#[derive(Clone, Copy)]
+enum Fold {
+    /// "but", "and", "so", "then", "because": a clause starts here, with the word.
+    Clause(&'static str),
+    /// Another spelling of these words.
+    To(&'static str),
+}
+
+// The word lists as maps with a fast hash, built once: looking every word up in the lists one by
+// one was most of the cost of reading a long message.
+fn fold(w: &str) -> Option<Fold> {
+    static M: OnceLock<FxHashMap<&'static str, Fold>> = OnceLock::new();
+    M.get_or_init(|| {
+        let mut m: FxHashMap<_, _> = WORDS.iter().map(|&(from, to)| (from, Fold::To(to))).collect();
+        for w in ["but", "and", "so", "then", "because"] {
+            m.insert(w, Fold::Clause(w));
+        }
+        for w in ["cos", "coz", "cuz", "bc"] {
+            m.insert(w, Fold::Clause("because"));
+        }
+        m
+    })
+    .get(w)
+    .copied()
+}
+
+fn pair_for(a: &str, b: &str) -> Option<&'static str> {
+    static M: OnceLock<FxHashMap<(&'static str, &'static str), &'static str>> = OnceLock::new();
+    M.get_or_init(|| PAIRS.iter().map(|&(x, y, to)| ((x, y), to)).collect()).get(&(a, b)).copied()
+}
+
+fn keeps_in(w: &str) -> bool {
+    static M: OnceLock<FxHashSet<&'static str>> = OnceLock::new();
+    M.get_or_init(|| KEEP_IN.iter().copied().collect()).contains(w)
+}
+
+/// A word of the prepared text: a stretch of the lowered buffer, or a fixed word.
+#[derive(Clone, Copy)]
+enum Tok {
+    Buf(usize, usize),
+    Fixed(&'static str),
+}
+
+/// The words so far, kept as stretches of one buffer so that a word costs no allocation.
+#[derive(Default)]
+struct Words {
+    buf: String,
+    toks: Vec<Tok>,
+    /// Where the word being typed began in `buf`.
+    start: usize,
+}
+
+impl Words {
+    fn text(&self, t: Tok) -> &str {
+        match t {
+            Tok::Buf(a, b) => &self.buf[a..b],
+            Tok::Fixed(s) => s,
+        }
+    }
+
+    fn last_is_break(&self) -> bool {
+        self.toks.last().is_some_and(|&t| is_break(self.text(t)))
+    }
+
+    /// A break after a break keeps the stronger one; a break at the start is dropped.
+    fn push_break(&mut self, b: &'static str) {
+        if self.last_is_break() {
+            if b == SENTENCE {
+                *self.toks.last_mut().expect("a break") = Tok::Fixed(SENTENCE);
+            }
+        } else if !self.toks.is_empty() {
+            self.toks.push(Tok::Fixed(b));
+        }
+    }
+
+    /// The word typed since `start` ends here.
+    fn flush(&mut self) {
+        let (a, b) = (self.start, self.buf.len());
+        self.start = b;
+        if a == b {
+            return;
+        }
+        let w = &self.buf[a..b];
+        match fold(w) {
+            // These start a clause of their own: "she was missing but shes home now", "he used to
+            // hit her and now hes back".
+            Some(Fold::Clause(c)) => {
+                self.push_break(CLAUSE);
+                self.toks.push(Tok::Fixed(c));
+            }
+            Some(Fold::To(to)) => self.toks.extend(to.split(' ').map(Tok::Fixed)),
+            None => self.push_word(a, b),
+        }
+    }
+
+    fn push_word(&mut self, a: usize, b: usize) {
+        if drops_g(&self.buf[a..b]) {
+            // "hittin" -> "hitting": the word is the last thing in the buffer.
+            self.buf.push('g');
+            self.start = self.buf.len();
+            self.toks.push(Tok::Buf(a, self.buf.len()));
+        } else {
+            self.toks.push(Tok::Buf(a, b));
+        }
+    }
+}
+
 /// Prepare `text` for cue matching: see the module doc. The result holds words of lower-case
 /// letters and digits and the break tokens [`CLAUSE`] and [`SENTENCE`], each separated by one
 /// space, with no break at either end. A command at the start ("/start ...") is dropped, since
@@ -267,11 +378,12 @@ pub fn prepare(text: &str) -> String {
         Some(rest) => rest.split_once(char::is_whitespace).map_or("", |(_, after)| after),
         None => text,
     };
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
+    let mut words = Words { buf: String::with_capacity(text.len() + 16), ..Words::default() };
     let mut last: Option<char> = None;
     let mut run = 0;
-    let mut chars = text.nfkc().peekable();
+    // ASCII text is its own NFKC form; only other text pays for normalising.
+    let folded: Cow<str> = if text.is_ascii() { Cow::Borrowed(text) } else { Cow::Owned(text.nfkc().collect()) };
+    let mut chars = folded.chars().peekable();
     while let Some(c) = chars.next() {
         let brk = match c {
             '\'' | '’' | '‘' | '`' | '´' | 'ʼ' | '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}' | '\u{fe0f}' => {
@@ -279,8 +391,8 @@ pub fn prepare(text: &str) -> String {
             }
             // The SOS and siren emoji are a plea as plainly as the word.
             '🆘' | '🚨' => {
-                flush(&mut word, &mut words);
-                words.push("sos".to_string());
+                words.flush();
+                words.toks.push(Tok::Fixed("sos"));
                 None
             }
             '.' => {
@@ -298,6 +410,22 @@ pub fn prepare(text: &str) -> String {
             }
             '!' | '?' | '\n' | '\r' | '…' => Some(SENTENCE),
             ',' | ';' | ':' | '(' | ')' | '[' | ']' | '–' | '—' => Some(CLAUSE),
+            c if c.is_ascii_alphanumeric() => {
+                let l = c.to_ascii_lowercase();
+                if Some(l) == last && l.is_ascii_alphabetic() {
+                    run += 1;
+                } else {
+                    run = 1;
+                }
+                last = Some(l);
+                // A letter typed three or more times counts once: "helppp", "pleeease".
+                if run < 3 {
+                    words.buf.push(l);
+                } else if run == 3 {
+                    words.buf.pop();
+                }
+                continue;
+            }
             c if c.is_alphanumeric() => {
                 for l in c.to_lowercase() {
                     if Some(l) == last && l.is_alphabetic() {
@@ -308,9 +436,9 @@ pub fn prepare(text: &str) -> String {
                     last = Some(l);
                     // A letter typed three or more times counts once: "helppp", "pleeease".
                     if run < 3 {
-                        word.push(l);
+                        words.buf.push(l);
                     } else if run == 3 {
-                        word.pop();
+                        words.buf.pop();
                     }
                 }
                 continue;
@@ -319,19 +447,20 @@ pub fn prepare(text: &str) -> String {
         };
         last = None;
         run = 0;
-        flush(&mut word, &mut words);
+        words.flush();
         match brk {
             Some(" ") | None => {}
-            Some(b) => push_break(&mut words, b),
+            Some(b) => words.push_break(b),
         }
     }
-    flush(&mut word, &mut words);
-    while words.last().is_some_and(|w| is_break(w)) {
-        words.pop();
+    words.flush();
+    while words.last_is_break() {
+        words.toks.pop();
     }
-    let words = join_pairs(words);
-    let mut out = String::with_capacity(text.len());
-    for w in words.iter().skip_while(|w| is_break(w)) {
+    let toks: Vec<&str> = words.toks.iter().map(|&t| words.text(t)).collect();
+    let toks = join_pairs(toks);
+    let mut out = String::with_capacity(text.len() + 16);
+    for w in toks.iter().skip_while(|w| is_break(w)) {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -341,74 +470,40 @@ pub fn prepare(text: &str) -> String {
 }
 
 fn is_break(w: &str) -> bool {
-    w == CLAUSE || w == SENTENCE
+    matches!(w.as_bytes(), [b','] | [b'.'])
 }
 
-/// A break after a break keeps the stronger one.
-fn push_break(words: &mut Vec<String>, b: &str) {
-    match words.last_mut() {
-        Some(w) if is_break(w) && b == SENTENCE => *w = SENTENCE.to_string(),
-        Some(w) if is_break(w) => {}
-        Some(_) => words.push(b.to_string()),
-        None => {}
-    }
-}
-
-fn flush(word: &mut String, words: &mut Vec<String>) {
-    if word.is_empty() {
-        return;
-    }
-    let w = std::mem::take(word);
-    // These start a clause of their own: "she was missing but shes home now", "he used to hit
-    // her and now hes back".
-    if ["but", "and", "so", "then", "because", "cos", "coz", "cuz", "bc"].contains(&w.as_str()) {
-        let w = if ["cos", "coz", "cuz", "bc"].contains(&w.as_str()) { "because".to_string() } else { w };
-        push_break(words, CLAUSE);
-        words.push(w);
-        return;
-    }
-    match WORDS.iter().find(|(from, _)| *from == w) {
-        Some((_, to)) => words.extend(to.split(' ').map(str::to_string)),
-        None => words.push(put_back_g(w)),
-    }
-}
-
-/// "hittin" -> "hitting": a word of five letters or more ending in a consonant and "in".
-fn put_back_g(w: String) -> String {
+/// "hittin" is "hitting": a word of five letters or more ending in a consonant and "in".
+fn drops_g(w: &str) -> bool {
     let b = w.as_bytes();
-    if b.len() >= 5
+    b.len() >= 5
         && w.ends_with("in")
         && b[b.len() - 3].is_ascii_lowercase()
         && !b"aeiou".contains(&b[b.len() - 3])
-        && !KEEP_IN.contains(&w.as_str())
-    {
-        return w + "g";
-    }
-    w
+        && !keeps_in(w)
 }
 
-fn join_pairs(words: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(words.len());
+fn join_pairs(words: Vec<&str>) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::with_capacity(words.len());
     for w in words {
         // "13yo", "13 yo", "14yrs": an age.
         let digits = w.bytes().take_while(u8::is_ascii_digit).count();
         if digits > 0 && AGE.contains(&&w[digits..]) {
-            out.push(w[..digits].to_string());
-            out.extend(["year".to_string(), "old".to_string()]);
+            out.extend([&w[..digits], "year", "old"]);
             continue;
         }
-        if let Some(prev) = out.last() {
-            if AGE.contains(&w.as_str()) && !w.is_empty() && prev.bytes().all(|b| b.is_ascii_digit()) {
-                out.extend(["year".to_string(), "old".to_string()]);
+        if let Some(&prev) = out.last() {
+            if AGE.contains(&w) && prev.bytes().all(|b| b.is_ascii_digit()) {
+                out.extend(["year", "old"]);
                 continue;
             }
-            if ["yrs", "yr"].contains(&w.as_str()) {
-                out.push(if w == "yr" { "year" } else { "years" }.to_string());
+            if ["yrs", "yr"].contains(&w) {
+                out.push(if w == "yr" { "year" } else { "years" });
                 continue;
             }
-            if let Some((_, _, to)) = PAIRS.iter().find(|(a, b, _)| *a == prev && *b == w) {
+            if let Some(to) = pair_for(prev, w) {
                 out.pop();
-                out.extend(to.split(' ').map(str::to_string));
+                out.extend(to.split(' '));
                 continue;
             }
         }

@@ -23,6 +23,7 @@ use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::MatchKind;
 use regex_syntax::hir::{Hir, HirKind};
 use serde::Deserialize;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,7 +92,7 @@ pub enum Scope {
 struct Family {
     name: String,
     scope: Scope,
-    re: meta::Regex,
+    hirs: Vec<Hir>,
     /// Named only in `whole` (words that may stand beside a plea): not worth listing as a cue.
     filler: bool,
 }
@@ -106,13 +107,29 @@ struct Rule {
     whole: Option<Vec<usize>>,
 }
 
-/// Finds messages that say a child is in danger now (see the module doc).
+/// Finds messages that say a child is in danger now (see the module doc). Cheap to clone: the
+/// clones share one compiled set of cues.
 #[derive(Debug, Clone)]
-pub struct DangerDetector {
+pub struct DangerDetector(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    origin: String,
     families: Vec<Family>,
     rules: Vec<Rule>,
-    /// Every pattern of every family some rule names in `when`: a message none of them matches
-    /// cannot fire, so most messages are settled in one pass.
+    /// Every pattern of every family some rule names in `when`.
+    any: Vec<Hir>,
+    /// Compiled at first use or by [`DangerDetector::compile`]: compiling every family took
+    /// most of the time of loading the flows and config, and the checks at load (the patterns
+    /// parse, can match, name real families) need only the parsed patterns.
+    compiled: OnceLock<Result<Compiled, String>>,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    families: Vec<meta::Regex>,
+    /// A message none of the `when` patterns matches cannot fire, so most messages are settled
+    /// in one pass.
     any: meta::Regex,
 }
 
@@ -196,7 +213,8 @@ impl Doc {
 
     /// Words strictly between two offsets.
     fn words_between(&self, from: usize, to: usize) -> usize {
-        self.words.iter().filter(|w| w.0 >= from && w.0 < to).count()
+        let before = |at: usize| self.words.partition_point(|w| w.0 < at);
+        before(to).saturating_sub(before(from))
     }
 }
 
@@ -295,61 +313,90 @@ impl DangerDetector {
             return Err(errors);
         }
         let mut built = Vec::new();
-        for (i, ((name, scope), hirs)) in families.into_iter().zip(&parsed_by_family).enumerate() {
+        for (i, ((name, scope), hirs)) in families.into_iter().zip(parsed_by_family).enumerate() {
             let named =
                 |r: &Rule| r.when.contains(&i) || r.with.contains(&i) || r.also.contains(&i) || r.unless.contains(&i);
             let filler = !rules.iter().any(named);
-            match compile(hirs) {
-                Ok(re) => built.push(Family { name, scope, re, filler }),
-                Err(e) => {
-                    return Err(vec![Location::file(origin).error(format!("family \"{name}\": {e}"))]);
-                }
-            }
+            built.push(Family { name, scope, hirs, filler });
         }
-        let any = compile(&all_when).map_err(|e| vec![Location::file(origin).error(e)])?;
-        Ok(DangerDetector { families: built, rules, any })
+        Ok(DangerDetector(Arc::new(Inner {
+            origin: origin.to_string(),
+            families: built,
+            rules,
+            any: all_when,
+            compiled: OnceLock::new(),
+        })))
     }
 
-    /// True when the text says someone is in danger now.
+    /// Compile every family now (`signpost check`, a reload, and a warm-up at start), so that a
+    /// family too large to compile is reported rather than met at a user's message.
+    pub fn compile(&self) -> Result<(), Diagnostic> {
+        self.compiled().map(|_| ()).map_err(|e| Location::file(&self.0.origin).error(e.to_string()))
+    }
+
+    fn compiled(&self) -> Result<&Compiled, &str> {
+        self.0
+            .compiled
+            .get_or_init(|| {
+                let mut families = Vec::new();
+                for f in &self.0.families {
+                    families.push(compile(&f.hirs).map_err(|e| format!("family \"{}\": {e}", f.name))?);
+                }
+                Ok(Compiled { families, any: compile(&self.0.any)? })
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// True when the text says someone is in danger now. If the cues could not be compiled
+    /// (which `signpost check` reports first), every message fails safe and gets 999.
     pub fn is_danger(&self, text: &str) -> bool {
+        let Ok(c) = self.compiled() else { return true };
         let doc = Doc::new(text);
-        if doc.words.is_empty() || !self.any.is_match(&doc.text) {
+        if doc.words.is_empty() || !c.any.is_match(&doc.text) {
             return false;
         }
-        self.decide(&doc).0.is_some()
+        self.decide(c, &doc).0.is_some()
     }
 
     /// What the triage decided and every cue it found: for `signpost danger` and tests.
     pub fn explain(&self, text: &str) -> Verdict {
         let doc = Doc::new(text);
-        let (rule, calmed) = if doc.words.is_empty() { (None, Vec::new()) } else { self.decide(&doc) };
+        let c = match self.compiled() {
+            Ok(c) => c,
+            Err(e) => {
+                let rule = Some(format!("none: the cues could not be compiled ({e}), so every message fails safe"));
+                return Verdict { rule, cues: Vec::new(), prepared: doc.text };
+            }
+        };
+        let (rule, calmed) = if doc.words.is_empty() { (None, Vec::new()) } else { self.decide(c, &doc) };
         let mut cues = Vec::new();
-        for (i, f) in self.families.iter().enumerate().filter(|(_, f)| !f.filler) {
-            for m in f.re.find_iter(&doc.text) {
+        for (i, f) in self.0.families.iter().enumerate().filter(|(_, f)| !f.filler) {
+            for m in c.families[i].find_iter(&doc.text) {
                 let calmed_by = calmed.iter().find(|(fam, s, _)| *fam == i && *s == m.start()).map(|c| c.2.clone());
                 cues.push(Cue { family: f.name.clone(), words: doc.text[m.range()].trim().to_string(), calmed_by });
             }
         }
-        Verdict { rule: rule.map(|r| self.rules[r].name.clone()), cues, prepared: doc.text }
+        Verdict { rule: rule.map(|r| self.0.rules[r].name.clone()), cues, prepared: doc.text }
     }
 
     /// The first rule that fires, and the cues found calmed on the way (family, start, by whom).
-    fn decide(&self, doc: &Doc) -> (Option<usize>, Vec<(usize, usize, String)>) {
-        let mut hits: Vec<Option<Vec<Hit>>> = vec![None; self.families.len()];
+    fn decide(&self, cm: &Compiled, doc: &Doc) -> (Option<usize>, Vec<(usize, usize, String)>) {
+        let mut hits: Vec<Option<Vec<Hit>>> = vec![None; self.0.families.len()];
         let mut calmed = Vec::new();
-        for (r, rule) in self.rules.iter().enumerate() {
+        for (r, rule) in self.0.rules.iter().enumerate() {
             for &f in &rule.when {
-                for cue in self.hits(doc, &mut hits, f) {
-                    if let Some(by) = self.calmed(doc, &mut hits, &rule.unless, cue, false) {
-                        calmed.push((f, cue.start, self.families[by].name.clone()));
+                for cue in self.hits(cm, doc, &mut hits, f) {
+                    if let Some(by) = self.calmed(cm, doc, &mut hits, &rule.unless, cue, false) {
+                        calmed.push((f, cue.start, self.0.families[by].name.clone()));
                         continue;
                     }
                     let near = |hits: &mut Vec<Option<Vec<Hit>>>, group: &[usize]| {
                         group.is_empty()
                             || group.iter().any(|&g| {
-                                self.hits(doc, hits, g).into_iter().any(|h| {
+                                self.hits(cm, doc, hits, g).into_iter().any(|h| {
                                     h.sentence.abs_diff(cue.sentence) <= 1
-                                        && self.calmed(doc, hits, &rule.unless, h, true).is_none()
+                                        && self.calmed(cm, doc, hits, &rule.unless, h, true).is_none()
                                 })
                             })
                     };
@@ -357,7 +404,7 @@ impl DangerDetector {
                         continue;
                     }
                     if let Some(whole) = &rule.whole {
-                        if !self.covers(doc, &mut hits, &rule.when, whole) {
+                        if !self.covers(cm, doc, &mut hits, &rule.when, whole) {
                             continue;
                         }
                     }
@@ -368,17 +415,16 @@ impl DangerDetector {
         (None, calmed)
     }
 
-    fn hits(&self, doc: &Doc, cache: &mut [Option<Vec<Hit>>], f: usize) -> Vec<Hit> {
+    fn hits(&self, cm: &Compiled, doc: &Doc, cache: &mut [Option<Vec<Hit>>], f: usize) -> Vec<Hit> {
         cache[f]
-            .get_or_insert_with(|| {
-                self.families[f].re.find_iter(&doc.text).map(|m| doc.hit(m.start(), m.end())).collect()
-            })
+            .get_or_insert_with(|| cm.families[f].find_iter(&doc.text).map(|m| doc.hit(m.start(), m.end())).collect())
             .clone()
     }
 
     /// The first family in `unless` that calms `cue`; only `before` families when `second`.
     fn calmed(
         &self,
+        cm: &Compiled,
         doc: &Doc,
         cache: &mut [Option<Vec<Hit>>],
         unless: &[usize],
@@ -386,11 +432,11 @@ impl DangerDetector {
         second: bool,
     ) -> Option<usize> {
         unless.iter().copied().find(|&u| {
-            let scope = self.families[u].scope;
+            let scope = self.0.families[u].scope;
             if second && !matches!(scope, Scope::Before(_)) {
                 return false;
             }
-            self.hits(doc, cache, u).into_iter().any(|c| {
+            self.hits(cm, doc, cache, u).into_iter().any(|c| {
                 // A calming match inside the cue itself ("not safe") does not calm it; one that
                 // reaches past it does ("missing school" calms "is missing").
                 let inside = c.start >= cue.start && c.end <= cue.end;
@@ -416,10 +462,17 @@ impl DangerDetector {
     }
 
     /// True when every word of the message is inside a match of `when` or `whole` families.
-    fn covers(&self, doc: &Doc, cache: &mut [Option<Vec<Hit>>], when: &[usize], whole: &[usize]) -> bool {
+    fn covers(
+        &self,
+        cm: &Compiled,
+        doc: &Doc,
+        cache: &mut [Option<Vec<Hit>>],
+        when: &[usize],
+        whole: &[usize],
+    ) -> bool {
         let mut covered = vec![false; doc.words.len()];
         for &f in when.iter().chain(whole) {
-            for h in self.hits(doc, cache, f) {
+            for h in self.hits(cm, doc, cache, f) {
                 for (i, w) in doc.words.iter().enumerate() {
                     if w.0 >= h.start && w.0 < h.end {
                         covered[i] = true;
@@ -433,8 +486,14 @@ impl DangerDetector {
 
 /// Parse a pattern and refuse one that can never match the prepared text.
 fn check_pattern(pattern: &str) -> Result<Hir, String> {
-    let hir = crate::pattern::parse(pattern).map_err(|e| format!("is not a valid regex: {e}"))?;
-    let hir = hir.into_hir();
+    // Prepared text is lower case and almost always ASCII, so patterns are read case-sensitively
+    // with ASCII word boundaries: Unicode case folding and word boundaries made loading this
+    // file take several times as long, for matches the prepared text can never need.
+    let ascii = pattern.replace(r"\b", r"(?-u:\b)");
+    let hir = regex_syntax::ParserBuilder::new().build().parse(&ascii).map_err(|e| {
+        let text = e.to_string();
+        format!("is not a valid regex: {}", text.lines().last().unwrap_or("").trim())
+    })?;
     if hir.properties().minimum_len().is_none() {
         return Err("can never match anything".to_string());
     }
@@ -458,7 +517,7 @@ fn impossible(hir: &Hir) -> Option<String> {
                 return Some("two spaces in a row".to_string());
             }
             s.chars()
-                .find(|c| !(c.is_alphanumeric() || *c == ' ') && *c != ',' && *c != '.')
+                .find(|c| !(c.is_alphanumeric() || *c == ' ') && *c != ',' && *c != '.' || c.is_uppercase())
                 .map(|c| format!("\"{c}\""))
         }
         HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().find_map(impossible),
@@ -472,7 +531,12 @@ fn compile(hirs: &[Hir]) -> Result<meta::Regex, String> {
     let config = meta::Config::new()
         .match_kind(MatchKind::LeftmostFirst)
         .which_captures(WhichCaptures::Implicit)
-        .nfa_size_limit(Some(64 << 20));
+        .nfa_size_limit(Some(64 << 20))
+        .hybrid_cache_capacity(8 << 20)
+        // Only where a cue starts and ends is needed, never its groups: the engines that report
+        // groups are not built, which halved the cost of loading this file.
+        .onepass(false)
+        .backtrack(false);
     meta::Builder::new().configure(config).build_many_from_hir(hirs).map_err(|e| e.to_string())
 }
 

@@ -21,6 +21,8 @@ pub fn reload(
     install: impl FnOnce(Arc<Content>),
 ) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
     let (content, warnings) = Content::load(flows_dir, config_dir)?;
+    // Compiled before it serves anyone, so that the first message after a reload is not slowed.
+    content.danger.compile().map_err(|d| vec![d])?;
     install(Arc::new(content));
     Ok(warnings)
 }
