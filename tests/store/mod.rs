@@ -28,6 +28,7 @@ fn sample_state() -> ChatState {
             stack: vec!["parent_menu".to_string()],
             audience: Some("parent".to_string()),
             area: Some("cambridgeshire".to_string()),
+            councils: vec!["E10000020".to_string()],
             signs: vec!["missing_episodes".to_string(), "new_phone".to_string()],
             pending: vec!["unexplained_gifts".to_string()],
             area_options: vec!["cambridgeshire".to_string(), "norfolk".to_string()],
