@@ -156,12 +156,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check { dirs } => match Content::load(&dirs.flows, &dirs.config) {
             Ok((content, warnings)) => {
                 print_diags(&warnings);
+                // The bot reads the sector lines at the first postcode; check reads them all now.
+                let index = content.router.index().check();
+                if !index.is_empty() {
+                    print_diags(&index);
+                    eprintln!("{} error(s)", index.len());
+                    return Ok(ExitCode::FAILURE);
+                }
                 println!(
-                    "ok: {} flows, {} nodes, {} signs, {} areas ({} warning(s))",
+                    "ok: {} flows, {} nodes, {} signs, {} areas, postcode index {} ({} sectors) ({} warning(s))",
                     content.flows.flows.len(),
                     content.flows.nodes.len(),
                     content.flows.signs.len(),
                     content.router.areas().len(),
+                    content.router.index().edition(),
+                    content.router.index().sector_count(),
                     warnings.len()
                 );
                 Ok(ExitCode::SUCCESS)
@@ -224,6 +233,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Run { dirs, args } => {
             let content = load(&dirs)?;
+            // Read the postcode sectors off the start-up path, so the first postcode is quick
+            // too; a lookup before this finishes waits for it rather than reading twice.
+            let router = content.router.clone();
+            std::thread::spawn(move || router.index().warm());
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             // On a worker thread, not the thread that calls block_on: the loop wakes for every
             // finished update, and waking a worker is far cheaper than unparking this thread.

@@ -1128,9 +1128,9 @@ mod tests {
                 error: true,
             },
             Case {
-                why: "a broken index line",
-                edit: |s| replace(&mut s.index, "S PE30 1 3", "S PE30 1 x"),
-                want: ("i.txt", Some("S PE30 1 x"), "\"x\" is not an authority number"),
+                why: "a broken authority line in the index",
+                edit: |s| replace(&mut s.index, "A 6 E10000020", "A 6 E1000002"),
+                want: ("i.txt", Some("A 6 E1000002"), "\"E1000002\" is not an ONS code"),
                 error: true,
             },
         ];

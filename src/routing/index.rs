@@ -11,6 +11,7 @@
 use super::postcode::{Postcode, PostcodeDistrict, PostcodeSector};
 use crate::diag::{Diagnostic, Location};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock};
 
 /// Royal Mail's letters for the last two characters of a postcode (never C, I, K, M, O or V).
 pub const UNIT_LETTERS: &[u8; 20] = b"ABDEFGHJLNPQRSTUWXYZ";
@@ -83,20 +84,31 @@ struct Sector {
     authorities: SectorAuthorities,
 }
 
-/// The whole index, read once and shared (the router holds it behind an `Arc`).
-#[derive(Debug, Clone, Default)]
+/// The whole index, shared (the router holds it behind an `Arc`). The header and authority
+/// lines are read at once, as config validation needs them; the 12,000-odd sector lines are read
+/// on the first postcode lookup (or [`PostcodeIndex::warm`]), so loading the config stays fast
+/// and the first reply, which is rarely a postcode, is not held up.
+#[derive(Debug, Default)]
 pub struct PostcodeIndex {
     edition: String,
     generated: String,
     authorities: Vec<Authority>,
     by_code: HashMap<String, AuthorityId>,
+    source: Arc<str>,
+    origin: String,
+    tables: OnceLock<(Tables, Vec<Diagnostic>)>,
+}
+
+/// The sector lines, read.
+#[derive(Debug, Default)]
+struct Tables {
     /// Sorted by key, for binary search.
     sectors: Vec<Sector>,
     lists: Vec<AuthorityId>,
     palette: Vec<u8>,
     /// District -> (authority, number of postcodes), largest first.
     districts: BTreeMap<PostcodeDistrict, Vec<(AuthorityId, u32)>>,
-    /// Postcode areas ("CB") the index has any sector in.
+    /// Postcode areas ("CB") the index has any sector in, sorted.
     areas: Vec<String>,
 }
 
@@ -129,18 +141,34 @@ impl PostcodeIndex {
         self.authority(id).upper
     }
 
+    /// Read the sector lines now rather than at the first lookup.
+    pub fn warm(&self) {
+        self.tables();
+    }
+
+    /// Every problem in the sector lines (`signpost check` and the tests call this; the bot
+    /// skips a bad line and carries on).
+    pub fn check(&self) -> Vec<Diagnostic> {
+        self.tables.get_or_init(|| Tables::parse(&self.source, &self.origin, self.authorities.len())).1.clone()
+    }
+
+    fn tables(&self) -> &Tables {
+        &self.tables.get_or_init(|| Tables::parse(&self.source, &self.origin, self.authorities.len())).0
+    }
+
     /// Does the index know this postcode area at all? ("CB" yes; "ZZ" no.)
     pub fn has_area(&self, area: &str) -> bool {
-        self.areas.binary_search_by(|a| a.as_str().cmp(area)).is_ok()
+        self.tables().areas.binary_search_by(|a| a.as_str().cmp(area)).is_ok()
     }
 
     pub fn sector_count(&self) -> usize {
-        self.sectors.len()
+        self.tables().sectors.len()
     }
 
     /// The authority of one full postcode, exactly.
     pub fn unit(&self, postcode: &Postcode) -> UnitLookup {
-        let Some(sector) = self.find_sector(postcode.sector()) else {
+        let t = self.tables();
+        let Some(sector) = t.find_sector(postcode.sector()) else {
             return UnitLookup::NoSector;
         };
         let Some(bit) = unit_bit(postcode.unit()) else {
@@ -153,68 +181,51 @@ impl PostcodeIndex {
             SectorAuthorities::Whole(a) => a,
             SectorAuthorities::Split { start, at, .. } => {
                 let rank = rank(&sector.present, bit);
-                let local = self.palette[at as usize + rank];
-                self.lists[start as usize + usize::from(local)]
+                let local = t.palette[at as usize + rank];
+                t.lists[start as usize + usize::from(local)]
             }
         })
     }
 
     /// The authorities of a sector with their numbers of postcodes, largest first.
     pub fn sector(&self, sector: &PostcodeSector) -> Option<Vec<(AuthorityId, u32)>> {
-        let s = self.find_sector(sector)?;
-        Some(self.spread(s))
+        let t = self.tables();
+        t.find_sector(sector).map(|s| t.spread(s))
     }
 
     /// The authorities of a district with their numbers of postcodes, largest first.
     pub fn district(&self, district: &PostcodeDistrict) -> Option<&[(AuthorityId, u32)]> {
-        self.districts.get(district).map(Vec::as_slice)
+        self.tables().districts.get(district).map(Vec::as_slice)
     }
 
-    /// Rough bytes held, for the figures in SAFETY.md: the tables, not allocator overhead.
+    /// Rough bytes held once read, for the figures in SAFETY.md: the tables and the source text
+    /// kept for reading them, not allocator overhead.
     pub fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
+        let t = self.tables();
         let authorities: usize =
             self.authorities.iter().map(|a| size_of::<Authority>() + a.code.len() + a.name.len()).sum();
         let by_code = self.by_code.capacity() * (size_of::<(String, AuthorityId)>() + 9 + 1);
-        let districts: usize = self
+        let districts: usize = t
             .districts
             .iter()
             .map(|(d, v)| size_of::<(PostcodeDistrict, Vec<(AuthorityId, u32)>)>() + d.as_str().len() + v.len() * 8)
             .sum();
         authorities
             + by_code
-            + self.sectors.capacity() * size_of::<Sector>()
-            + self.lists.capacity() * size_of::<AuthorityId>()
-            + self.palette.capacity()
+            + self.source.len()
+            + t.sectors.capacity() * size_of::<Sector>()
+            + t.lists.capacity() * size_of::<AuthorityId>()
+            + t.palette.capacity()
             + districts
-            + self.areas.iter().map(|a| a.len() + size_of::<String>()).sum::<usize>()
+            + t.areas.iter().map(|a| a.len() + size_of::<String>()).sum::<usize>()
     }
 
-    fn find_sector(&self, sector: &PostcodeSector) -> Option<&Sector> {
-        let key = sector_key(sector.district().as_str(), sector.digit())?;
-        self.sectors.binary_search_by_key(&key, |s| s.key).ok().map(|i| &self.sectors[i])
-    }
-
-    fn spread(&self, s: &Sector) -> Vec<(AuthorityId, u32)> {
-        match s.authorities {
-            SectorAuthorities::Whole(a) => vec![(a, s.present.iter().map(|w| w.count_ones()).sum())],
-            SectorAuthorities::Split { start, len, at } => {
-                let count: usize = s.present.iter().map(|w| w.count_ones() as usize).sum();
-                let mut counts = vec![0u32; usize::from(len)];
-                for &local in &self.palette[at as usize..at as usize + count] {
-                    counts[usize::from(local)] += 1;
-                }
-                let mut out: Vec<(AuthorityId, u32)> =
-                    counts.iter().enumerate().map(|(i, c)| (self.lists[start as usize + i], *c)).collect();
-                out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                out
-            }
-        }
-    }
-
-    /// Read the index. `Ok` carries warnings; `Err` every problem, each at its line and column.
+    /// Read the header and authority lines. `Ok` carries warnings; `Err` every problem, each at
+    /// its line. The sector lines are read later (see [`PostcodeIndex::check`]).
     pub fn parse(src: &str, origin: &str) -> Result<(PostcodeIndex, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let mut index = PostcodeIndex::default();
+        let mut index =
+            PostcodeIndex { source: Arc::from(src), origin: origin.to_string(), ..PostcodeIndex::default() };
         let mut diags = Vec::new();
         let mut uppers: Vec<(usize, Location)> = Vec::new();
         for (n, line) in src.lines().enumerate() {
@@ -223,8 +234,8 @@ impl PostcodeIndex {
                 continue;
             }
             let at = Location::new(origin, n + 1, 1);
-            let fields: Vec<&str> = trimmed.split(' ').collect();
-            let result = match fields[0] {
+            let kind = trimmed.split(' ').next().unwrap_or_default();
+            let result = match kind {
                 "edition" => {
                     index.edition = trimmed["edition".len()..].trim().to_string();
                     Ok(())
@@ -234,7 +245,8 @@ impl PostcodeIndex {
                     Ok(())
                 }
                 "A" => index.parse_authority(trimmed, &mut uppers, &at),
-                "S" | "X" => index.parse_sector(&fields),
+                // The authorities come first; the rest is read when first needed.
+                "S" | "X" => break,
                 other => Err(format!("unknown line kind \"{other}\"")),
             };
             if let Err(message) = result {
@@ -249,13 +261,20 @@ impl PostcodeIndex {
         if index.edition.is_empty() {
             diags.push(Location::file(origin).error("no `edition` line: say which edition of the data this is"));
         }
-        if index.sectors.is_empty() && diags.is_empty() {
-            diags.push(Location::file(origin).error("no postcode sectors found"));
+        if index.authorities.is_empty() && diags.is_empty() {
+            diags.push(Location::file(origin).error("no authorities found"));
         }
-        if crate::diag::has_errors(&diags) {
-            return Err(diags);
+        if !crate::diag::has_errors(&diags) {
+            for a in &index.authorities {
+                let upper = index.authority(a.upper);
+                if upper.upper != a.upper {
+                    diags.push(Location::file(origin).error(format!(
+                        "{} has upper tier {}, which has an upper tier of its own",
+                        a.code, upper.code
+                    )));
+                }
+            }
         }
-        index.finish(origin, &mut diags);
         if crate::diag::has_errors(&diags) {
             Err(diags)
         } else {
@@ -298,9 +317,60 @@ impl PostcodeIndex {
         });
         Ok(())
     }
+}
+
+impl Tables {
+    /// Every sector line of `src`; a bad line is reported and skipped.
+    fn parse(src: &str, origin: &str, authorities: usize) -> (Tables, Vec<Diagnostic>) {
+        let mut t = Tables::default();
+        let mut diags = Vec::new();
+        for (n, line) in src.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = line.split(' ').collect();
+            let result = match fields[0] {
+                "S" | "X" => t.parse_sector(&fields, authorities),
+                // Read with the header.
+                "A" | "edition" | "generated" => Ok(()),
+                other => Err(format!("unknown line kind \"{other}\"")),
+            };
+            if let Err(message) = result {
+                diags.push(Location::new(origin, n + 1, 1).error(message));
+            }
+        }
+        if t.sectors.is_empty() && diags.is_empty() {
+            diags.push(Location::file(origin).error("no postcode sectors found"));
+        }
+        t.finish(origin, &mut diags);
+        (t, diags)
+    }
+
+    fn find_sector(&self, sector: &PostcodeSector) -> Option<&Sector> {
+        let key = sector_key(sector.district().as_str(), sector.digit())?;
+        self.sectors.binary_search_by_key(&key, |s| s.key).ok().map(|i| &self.sectors[i])
+    }
+
+    fn spread(&self, s: &Sector) -> Vec<(AuthorityId, u32)> {
+        match s.authorities {
+            SectorAuthorities::Whole(a) => vec![(a, s.present.iter().map(|w| w.count_ones()).sum())],
+            SectorAuthorities::Split { start, len, at } => {
+                let count: usize = s.present.iter().map(|w| w.count_ones() as usize).sum();
+                let mut counts = vec![0u32; usize::from(len)];
+                for &local in &self.palette[at as usize..at as usize + count] {
+                    counts[usize::from(local)] += 1;
+                }
+                let mut out: Vec<(AuthorityId, u32)> =
+                    counts.iter().enumerate().map(|(i, c)| (self.lists[start as usize + i], *c)).collect();
+                out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                out
+            }
+        }
+    }
 
     /// `S <outward> <digit> <n> <hex>` or `X <outward> <digit> <n,n,...> <hex> <palette>`.
-    fn parse_sector(&mut self, fields: &[&str]) -> Result<(), String> {
+    fn parse_sector(&mut self, fields: &[&str], authorities: usize) -> Result<(), String> {
         let split = fields[0] == "X";
         let want = if split { 6 } else { 5 };
         if fields.len() != want {
@@ -318,24 +388,26 @@ impl PostcodeIndex {
         let mut ids = Vec::new();
         for n in fields[3].split(',') {
             let n: usize = n.parse().map_err(|_| format!("\"{n}\" is not an authority number"))?;
-            if n >= self.authorities.len() {
+            if n >= authorities {
                 return Err(format!("authority {n} is not listed above this line"));
             }
             ids.push(AuthorityId(n as u16));
         }
-        let authorities = if split {
+        let sector_authorities = if split {
             let palette = fields[5].as_bytes();
             if palette.len() != count {
                 return Err(format!("{} postcodes are marked present but {} have an authority", count, palette.len()));
             }
-            let at = self.palette.len() as u32;
+            let mut locals = Vec::with_capacity(palette.len());
             for &c in palette {
                 let local =
                     PALETTE_DIGITS.iter().position(|d| *d == c).filter(|p| *p < ids.len()).ok_or_else(|| {
                         format!("\"{}\" in the postcode list is not one of its authorities", c as char)
                     })?;
-                self.palette.push(local as u8);
+                locals.push(local as u8);
             }
+            let at = self.palette.len() as u32;
+            self.palette.extend(locals);
             let start = self.lists.len() as u32;
             let len = u8::try_from(ids.len()).map_err(|_| "too many authorities in one sector".to_string())?;
             self.lists.extend(&ids);
@@ -346,7 +418,7 @@ impl PostcodeIndex {
                 _ => return Err("an S line names one authority; a split sector is an X line".to_string()),
             }
         };
-        self.sectors.push(Sector { key, present, authorities });
+        self.sectors.push(Sector { key, present, authorities: sector_authorities });
         let spread = self.spread(self.sectors.last().expect("just pushed"));
         let entry = self.districts.entry(district).or_default();
         for (a, c) in spread {
@@ -369,19 +441,9 @@ impl PostcodeIndex {
             list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         }
         let mut areas: Vec<String> = self.districts.keys().map(|d| d.area().to_string()).collect();
-        areas.dedup();
         areas.sort();
         areas.dedup();
         self.areas = areas;
-        for a in &self.authorities {
-            let upper = self.authority(a.upper);
-            if upper.upper != a.upper {
-                diags.push(
-                    Location::file(origin)
-                        .error(format!("{} has upper tier {}, which has an upper tier of its own", a.code, upper.code)),
-                );
-            }
-        }
     }
 }
 
@@ -483,7 +545,9 @@ mod tests {
     use super::*;
 
     fn index() -> PostcodeIndex {
-        PostcodeIndex::parse(&fixture::index_text(), "i.txt").unwrap().0
+        let index = PostcodeIndex::parse(&fixture::index_text(), "i.txt").unwrap().0;
+        assert_eq!(index.check(), []);
+        index
     }
 
     fn pc(s: &str) -> Postcode {
@@ -529,7 +593,7 @@ mod tests {
         let cases: &[(&str, &str, &str)] = &[
             ("A 1 E07000203 5 Mid Suffolk", "A 9 E07000203 5 Mid Suffolk", "i.txt:5:1: authority 9 is out of order"),
             ("A 1 E07000203 5 Mid Suffolk", "A 1 E0700020 5 Mid Suffolk", "i.txt:5:1: \"E0700020\" is not an ONS code"),
-            ("X CB8 0 0,1", "X CB8 0 0,9", "authority 9 is not listed above this line"),
+            ("X CB8 0 0,1", "X CB8 0 0,9", "i.txt:13:1: authority 9 is not listed above this line"),
             (" 010", " 012", "\"2\" in the postcode list is not one of its authorities"),
             (" 010", " 01", "3 postcodes are marked present but 2 have an authority"),
             ("S PE1 1 2", "S PE1 1 2,3", "an S line names one authority"),
@@ -539,7 +603,10 @@ mod tests {
         ];
         for (from, to, want) in cases {
             let src = good.replacen(from, to, 1);
-            let errors = PostcodeIndex::parse(&src, "i.txt").unwrap_err();
+            let errors = match PostcodeIndex::parse(&src, "i.txt") {
+                Ok((index, _)) => index.check(),
+                Err(errors) => errors,
+            };
             assert!(errors.iter().any(|d| d.to_string().contains(want)), "{to}: want {want}, got {errors:#?}");
         }
     }

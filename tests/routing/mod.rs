@@ -691,3 +691,21 @@ fn outside_the_areas_the_childrens_services_council_is_named_without_a_number() 
     );
     assert!(!block.contains("West Suffolk"), "{block}");
 }
+
+/// The shipped index reads without a bad line, and stays within its targets: under 5 MB on
+/// disk and 20 MB in memory, with every postcode area of England in it.
+#[test]
+fn the_shipped_postcode_index_reads_cleanly_and_stays_small() {
+    let index = router().index();
+    let problems = index.check();
+    assert!(problems.is_empty(), "{problems:#?}");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/postcode-index.txt");
+    let on_disk = std::fs::metadata(&path).unwrap().len();
+    assert!(on_disk < 5_000_000, "{on_disk} bytes on disk");
+    assert!(index.heap_bytes() < 20_000_000, "{} bytes in memory", index.heap_bytes());
+    assert!(index.sector_count() > 10_000, "{} sectors", index.sector_count());
+    assert_eq!(index.edition(), "ONSPD November 2025");
+    for area in ["CB", "PE", "LU", "MK", "SG", "BH", "DT", "SP", "LS", "NE", "TR", "CA", "E", "W"] {
+        assert!(index.has_area(area), "{area}");
+    }
+}
