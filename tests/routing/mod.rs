@@ -615,7 +615,7 @@ fn every_sampled_real_postcode_routes_exactly_with_no_question() {
             let got_area = match &decision {
                 RouteDecision::Area(id) => id.as_str().to_string(),
                 RouteDecision::National { reason: NationalReason::Outside { councils, .. } } => {
-                    if councils != &[row.upper.clone()] {
+                    if councils.as_slice() != std::slice::from_ref(&row.upper) {
                         wrong.push(format!("  {typed}: councils {councils:?}, want [{}]", row.upper));
                     }
                     "elsewhere".to_string()
