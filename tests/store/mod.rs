@@ -763,6 +763,8 @@ fn chat_state_json_holds_only_known_fields() {
         "stack",
         "audience",
         "area",
+        // ONS codes of the councils a postcode outside the areas gave, never the postcode.
+        "councils",
         "signs",
         "pending",
         "area_options",
