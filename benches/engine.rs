@@ -1,10 +1,13 @@
-//! Engine speed: one step, loading and validating flows, routing a postcode, and the danger
+//! Engine speed: one step, loading and validating flows, routing a postcode (and one lookup in
+//! the postcode index, and parsing it), and the danger
 //! check on a 4,096-character message. Run with `cargo bench`; results in BENCHMARKS.md.
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use signpost::content::Content;
 use signpost::engine::{step, Input, Session};
+use signpost::routing::postcode::Postcode;
+use signpost::routing::PostcodeIndex;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
@@ -55,6 +58,21 @@ fn benches(c: &mut Criterion) {
         })
     });
     c.bench_function("route a postcode", |b| b.iter(|| content.router.route(black_box("lu1  3jh"))));
+    // The index alone: one full postcode in a split sector (LU1 3 is Luton and Central Bedfordshire).
+    let index = content.router.index();
+    let postcode = Postcode::parse("LU1 3JH").expect("a postcode");
+    c.bench_function("postcode index: one full postcode lookup", |b| b.iter(|| index.unit(black_box(&postcode))));
+    c.bench_function("route a district that asks", |b| b.iter(|| content.router.route(black_box("SG8"))));
+    let text = std::fs::read_to_string(config.join("postcode-index.txt")).expect("the index");
+    c.bench_function("parse the postcode index", |b| {
+        b.iter(|| PostcodeIndex::parse(black_box(&text), "postcode-index.txt").expect("parses"))
+    });
+    eprintln!(
+        "postcode index: {} sectors, about {:.1} MB in memory, {:.1} MB on disk",
+        index.sector_count(),
+        index.heap_bytes() as f64 / 1e6,
+        text.len() as f64 / 1e6
+    );
     let long: String = "my daughter has been acting differently and I am worried about her friends "
         .repeat(60)
         .chars()

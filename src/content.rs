@@ -139,6 +139,11 @@ fn validate_context(router: &Router) -> ValidateContext {
             for hour in (0..24 * 7).step_by(5) {
                 let at = week_start + chrono::Duration::hours(hour);
                 max_contacts_chars = max_contacts_chars.max(router.contact_block(area, young, at).chars().count());
+                if area.is_none() {
+                    let councils = router.longest_councils();
+                    let longest = router.contact_block_for(area, &councils, young, at).chars().count();
+                    max_contacts_chars = max_contacts_chars.max(longest);
+                }
             }
         }
     }

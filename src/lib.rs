@@ -5,7 +5,7 @@
 //! - [`flow`]: YAML flows -> validated graph (`raw` serde types -> `validate` -> `Flows`).
 //! - [`engine`]: PURE `step(content, session, input, now) -> (session, effects)`.
 //! - [`safety`]: the danger check, the emergency message and the 999 line (pure).
-//! - [`routing`]: areas, contacts, postcode districts and opening hours (pure, data from `config/`).
+//! - [`routing`]: areas, contacts, the postcode index and opening hours (pure, data from `config/`).
 //! - [`content`]: loads and validates flows and config together into one `Content`.
 //! - [`sandbox`]: the terminal chat and conversation transcript tests.
 //! - [`store`]: where conversations are kept between messages (memory, SQLite, Redis).

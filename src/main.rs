@@ -184,12 +184,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
         {
             Ok((content, warnings)) => {
                 print_diags(&warnings);
+                // The bot reads the sector lines at the first postcode; check reads them all now.
+                let index = content.router.index().check();
+                if !index.is_empty() {
+                    print_diags(&index);
+                    eprintln!("{} error(s)", index.len());
+                    return Ok(ExitCode::FAILURE);
+                }
                 println!(
-                    "ok: {} flows, {} nodes, {} signs, {} areas ({} warning(s))",
+                    "ok: {} flows, {} nodes, {} signs, {} areas, postcode index {} ({} sectors) ({} warning(s))",
                     content.flows.flows.len(),
                     content.flows.nodes.len(),
                     content.flows.signs.len(),
                     content.router.areas().len(),
+                    content.router.index().edition(),
+                    content.router.index().sector_count(),
                     warnings.len()
                 );
                 Ok(ExitCode::SUCCESS)
@@ -252,9 +261,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Run { dirs, args } => {
             let content = load(&dirs)?;
-            // The danger cues compile while the bot connects; a message before that waits for it.
+            // The danger cues compile and the postcode sectors are read while the bot connects,
+            // so the first message is quick too; one that comes sooner waits for them.
             let danger = content.danger.clone();
             std::thread::spawn(move || danger.compile());
+            let router = content.router.clone();
+            std::thread::spawn(move || router.index().warm());
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             // On a worker thread, not the thread that calls block_on: the loop wakes for every
             // finished update, and waking a worker is far cheaper than unparking this thread.

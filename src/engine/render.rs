@@ -68,7 +68,7 @@ fn placeholder(c: &Content, s: &Session, name: &str, now: DateTime<Utc>, out: &m
     match name {
         "contacts" => {
             let area = s.area.as_deref().and_then(|a| c.router.area(a)).map(|a| &a.id);
-            out.push_str(c.router.contact_block(area, is_young(c, s), now).trim_end());
+            out.push_str(c.router.contact_block_for(area, &s.councils, is_young(c, s), now).trim_end());
         }
         "signs" => sign_list(c, &s.signs, true, out),
         "pending_signs" => sign_list(c, &s.pending, false, out),

@@ -20,6 +20,10 @@ pub struct Session {
     /// Area id; `elsewhere` for the national route.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub area: Option<String>,
+    /// ONS codes of the councils running children's services where a postcode put the user,
+    /// when it is outside the covered areas: named on the national route. Codes, not text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub councils: Vec<String>,
     /// Sign ids the user said they noticed, in catalogue order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signs: Vec<String>,

@@ -18,6 +18,8 @@ const EXPIRED: &str =
     "It's been a while since we last talked, so I've started a new conversation. Nothing from before was kept.";
 const MOVED: &str =
     "These questions have been updated since your last message, so I've taken you back to the start of your questions.";
+const OUTSIDE: &str = "That's outside the areas I know in detail, so here are contacts that work anywhere in England.";
+const OUTSIDE_ENGLAND: &str = "That postcode is outside England, and I only know contacts in England. Here they are; if a child is in danger right now, call 999.";
 const STALE: &str = "That button is from an earlier message. Here is where you are now:";
 const UNSUPPORTED: &str = "I can only read typed messages and button presses, not photos, voice notes, stickers, files or locations. Please type or tap an answer below.";
 const EDITED: &str = "I saw that you changed a message you had sent. I only read new messages, so if you meant to change your answer, please send it again.";
@@ -337,8 +339,12 @@ impl Turn<'_> {
             }
             NodeKind::Area { next } => {
                 let next = *next;
-                match self.c.router.route(text) {
-                    RouteDecision::Area(id) => self.area_chosen(id.as_str(), next),
+                let (decision, note) = self.c.router.route_with_note(text);
+                if note.is_some() {
+                    self.note = note;
+                }
+                match decision {
+                    RouteDecision::Area(id) => self.area_chosen(id.as_str(), Vec::new(), next),
                     RouteDecision::Ask { question, options } => {
                         self.s.area_options = options.iter().map(|a| a.to_string()).collect();
                         self.s.area_question = question;
@@ -346,10 +352,18 @@ impl Turn<'_> {
                         self.show(idx);
                     }
                     RouteDecision::National { reason } => {
-                        if let NationalReason::Outside { .. } = reason {
-                            self.note = Some("That's outside the areas I know in detail, so here are contacts that work anywhere in England.");
-                        }
-                        self.area_chosen(ELSEWHERE, next)
+                        let councils = match reason {
+                            NationalReason::Outside { councils, .. } => {
+                                self.note = self.note.or(Some(OUTSIDE));
+                                councils
+                            }
+                            NationalReason::OutsideEngland { .. } => {
+                                self.note = self.note.or(Some(OUTSIDE_ENGLAND));
+                                Vec::new()
+                            }
+                            NationalReason::Unknown => Vec::new(),
+                        };
+                        self.area_chosen(ELSEWHERE, councils, next);
                     }
                     // Not a place, but maybe a button's words or number ("2" for the second).
                     RouteDecision::NotUnderstood => match self.typed_button(idx, text) {
@@ -499,8 +513,11 @@ impl Turn<'_> {
         self.s.signs.sort_by_key(|id| flows.sign(id).unwrap_or(usize::MAX));
     }
 
-    fn area_chosen(&mut self, area: &str, next: Target) {
+    /// `councils`: ONS codes of the children's services councils a postcode settled, named on
+    /// the national route; a button press or a town name settles none.
+    fn area_chosen(&mut self, area: &str, councils: Vec<String>, next: Target) {
         self.s.area = Some(area.to_string());
+        self.s.councils = councils;
         self.s.forget_area_question();
         match self.s.area_return.take().and_then(|n| self.c.flows.node(&n)) {
             Some(back) => self.go(Target::Node(back)),
@@ -593,10 +610,10 @@ impl Turn<'_> {
             (NodeKind::Area { next }, NodeAction::Area(area)) => {
                 let next = *next;
                 if area == UNKNOWN_AREA {
-                    self.area_chosen(ELSEWHERE, next);
+                    self.area_chosen(ELSEWHERE, Vec::new(), next);
                 } else if let Some(a) = self.c.router.area(area) {
                     let id = a.id.to_string();
-                    self.area_chosen(&id, next);
+                    self.area_chosen(&id, Vec::new(), next);
                 } else {
                     return false;
                 }

@@ -77,8 +77,9 @@ pub struct Area {
     pub name: String,
     /// The police force, shown to staff and in the block heading; for `elsewhere`, a phrase.
     pub force: String,
-    /// The force's code in `postcode-districts.txt` (`CAMBS`); `None` for `elsewhere`.
-    pub force_code: Option<String>,
+    /// ONS codes of the councils covered (`E10000003`); a county covers its districts. Empty
+    /// for `elsewhere`, which is everywhere else.
+    pub authorities: Vec<String>,
     /// Contact ids shown to an adult, in order (validated to exist).
     pub adult_contacts: Vec<String>,
     /// Contact ids shown to a young person, in order (validated to exist).

@@ -8,6 +8,7 @@
 use super::area::Area;
 use super::contact::{Contact, ContactBook, ContactKind};
 use super::hours::BankHolidays;
+use super::index::Authority;
 use chrono::NaiveDateTime;
 
 /// What the block needs to look contacts up and tell the time.
@@ -18,20 +19,69 @@ pub(super) struct BlockContext<'a> {
     pub local: NaiveDateTime,
 }
 
-pub(super) fn render(area: &Area, young_person: bool, ctx: &BlockContext<'_>) -> String {
+/// `councils` (national route only) are the children's services councils where the user is:
+/// named first for an adult, after the young person's own lines for them.
+pub(super) fn render(area: &Area, councils: &[&Authority], young_person: bool, ctx: &BlockContext<'_>) -> String {
     let place =
         if area.id.is_elsewhere() { ", wherever you are in England".to_string() } else { format!(" in {}", area.name) };
     let heading = if young_person { format!("Who can help you{place}") } else { format!("Who to contact{place}") };
     let mut sections = vec![heading];
+    let council = council_section(councils);
+    if !young_person {
+        sections.extend(council.clone());
+    }
     for id in area.contacts_for(young_person) {
         if let Some(contact) = ctx.book.get(id) {
             sections.push(render_contact(contact, ctx).join("\n"));
         }
     }
+    if young_person {
+        sections.extend(council);
+    }
     if let Some(emergency) = ctx.book.emergency() {
         sections.push(emergency_line(emergency));
     }
     sections.join("\n\n")
+}
+
+/// "Cambridgeshire County Council" for a county; "Luton council" otherwise, as the formal
+/// names of unitary and borough councils vary and the data does not give them.
+pub(super) fn council_name(a: &Authority) -> String {
+    if a.is_county() {
+        format!("{} County Council", a.name)
+    } else {
+        format!("{} council", a.name)
+    }
+}
+
+/// What to type into a search engine to find the council's children's services. No number or
+/// address is given: none is in the sources for councils outside the covered areas.
+fn search_words(a: &Authority) -> String {
+    if a.is_county() {
+        format!("{} County Council children's services", a.name)
+    } else {
+        format!("{} children's services", a.name)
+    }
+}
+
+fn council_section(councils: &[&Authority]) -> Option<String> {
+    match councils {
+        [] => None,
+        [one] => Some(format!(
+            "Children's services here are run by {}\nTo reach them, search for \"{}\"",
+            council_name(one),
+            search_words(one)
+        )),
+        several => {
+            let names: Vec<String> = several.iter().map(|a| council_name(a)).collect();
+            let (last, init) = names.split_last().expect("several");
+            Some(format!(
+                "Children's services here are run by {} or {last}, depending on the address\n\
+                 To reach them, search for your council's name and \"children's services\"",
+                init.join(", ")
+            ))
+        }
+    }
 }
 
 fn render_contact(c: &Contact, ctx: &BlockContext<'_>) -> Vec<String> {

@@ -9,13 +9,14 @@ use super::contact::{
     check_email, check_phone, check_web, fact_like_fragments, Audience, Contact, ContactBook, ContactKind,
 };
 use super::hours::{parse_clock, parse_date, BankHolidays, DaySet, HoursRule, OpeningHours};
+use super::index::PostcodeIndex;
 use super::place::{normalise, NameIndex, NameKind, Target};
-use super::postcode::{DistrictTable, PostcodeDistrict};
 use crate::diag::{Diagnostic, Location};
 use crate::yaml::{self, Spanned};
 use chrono::{Months, NaiveDate};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// One config file's text and the path to print in diagnostics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +31,7 @@ impl SourceFile {
     }
 }
 
-/// The four files the router is built from.
+/// The four files the router is built from (the index is generated; the rest are written by hand).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoutingSources {
     /// `config/areas.yaml`: areas, their towns and contact lists, places outside, phrases.
@@ -39,8 +40,8 @@ pub struct RoutingSources {
     pub contacts: SourceFile,
     /// `config/bank-holidays.yaml`: bank holidays in England.
     pub holidays: SourceFile,
-    /// `config/postcode-districts.txt`: postcode district -> police forces.
-    pub districts: SourceFile,
+    /// `config/postcode-index.txt`: postcode sector -> local authority (generated).
+    pub index: SourceFile,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -68,9 +69,7 @@ struct RawArea {
     #[serde(default)]
     force: Option<Spanned<String>>,
     #[serde(default)]
-    force_code: Option<Spanned<String>>,
-    #[serde(default)]
-    districts: Vec<Spanned<String>>,
+    authorities: Vec<Spanned<String>>,
     #[serde(default)]
     names: Vec<Spanned<String>>,
     #[serde(default)]
@@ -178,9 +177,7 @@ pub(super) struct Validated {
     pub areas: Vec<Area>,
     pub contacts: ContactBook,
     pub holidays: BankHolidays,
-    pub districts: DistrictTable,
-    /// For districts of a force shared by several areas: the areas that list the district.
-    pub shared_districts: BTreeMap<PostcodeDistrict, Vec<usize>>,
+    pub index: Arc<PostcodeIndex>,
     pub names: NameIndex,
 }
 
@@ -188,10 +185,10 @@ pub(super) struct Validated {
 /// Returns the data if there were no errors, and every diagnostic either way.
 pub(super) fn validate(sources: &RoutingSources, today: NaiveDate) -> (Option<Validated>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let districts = match DistrictTable::parse(&sources.districts.text, &sources.districts.origin) {
-        Ok((table, warnings)) => {
+    let index = match PostcodeIndex::parse(&sources.index.text, &sources.index.origin) {
+        Ok((index, warnings)) => {
             diags.extend(warnings);
-            Some(table)
+            Some(Arc::new(index))
         }
         Err(errors) => {
             diags.extend(errors);
@@ -200,8 +197,8 @@ pub(super) fn validate(sources: &RoutingSources, today: NaiveDate) -> (Option<Va
     };
     let holidays = validate_holidays(&sources.holidays, today, &mut diags);
     let contacts = validate_contacts(&sources.contacts, today, &mut diags);
-    let areas = match (&contacts, &districts) {
-        (Some(contacts), Some(districts)) => validate_areas(&sources.areas, contacts, districts, &mut diags),
+    let areas = match (&contacts, &index) {
+        (Some(contacts), Some(index)) => validate_areas(&sources.areas, contacts, index, &mut diags),
         // Still parse areas.yaml so its own mistakes are reported in the same run.
         _ => {
             if let Err(d) = yaml::from_str::<RawAreasFile>(&sources.areas.text, &sources.areas.origin) {
@@ -211,15 +208,10 @@ pub(super) fn validate(sources: &RoutingSources, today: NaiveDate) -> (Option<Va
         }
     };
     let ok = !crate::diag::has_errors(&diags);
-    let validated = match (ok, areas, contacts, holidays, districts) {
-        (true, Some(areas), Some(contacts), Some(holidays), Some(districts)) => Some(Validated {
-            areas: areas.areas,
-            contacts,
-            holidays,
-            districts,
-            shared_districts: areas.shared_districts,
-            names: areas.names,
-        }),
+    let validated = match (ok, areas, contacts, holidays, index) {
+        (true, Some(areas), Some(contacts), Some(holidays), Some(index)) => {
+            Some(Validated { areas: areas.areas, contacts, holidays, index, names: areas.names })
+        }
         _ => None,
     };
     (validated, diags)
@@ -552,17 +544,16 @@ fn check_contact_links(book: &ContactBook, raw: &[&Spanned<RawContact>], origin:
     }
 }
 
-/// The areas file, checked, with the name index and shared-force district lists built.
+/// The areas file, checked, with the name index built.
 struct AreaSet {
     areas: Vec<Area>,
-    shared_districts: BTreeMap<PostcodeDistrict, Vec<usize>>,
     names: NameIndex,
 }
 
 fn validate_areas(
     file: &SourceFile,
     contacts: &ContactBook,
-    districts: &DistrictTable,
+    index: &PostcodeIndex,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<AreaSet> {
     let origin = file.origin.as_str();
@@ -576,8 +567,8 @@ fn validate_areas(
     let before = diags.len();
     let out_of_hours_lines: BTreeMap<&str, &str> =
         contacts.all().iter().filter_map(|c| c.out_of_hours.as_deref().map(|o| (o, c.id.as_str()))).collect();
-    let known_forces: BTreeSet<&str> =
-        districts.iter().flat_map(|(_, f)| f.forces.iter().map(|(code, _)| code.as_str())).collect();
+    // Authority code -> the area that first listed it and where, to catch one council in two areas.
+    let mut claimed: HashMap<String, (String, Location)> = HashMap::new();
 
     let mut areas: Vec<Area> = Vec::new();
     let mut raw_kept: Vec<&Spanned<RawArea>> = Vec::new();
@@ -615,26 +606,14 @@ fn validate_areas(
         let force = required(&entry.force, "force", &what, &at, diags);
 
         if id.is_elsewhere() {
-            let extras = [
-                (entry.force_code.is_some(), "force_code"),
-                (!entry.districts.is_empty(), "districts"),
-                (!entry.towns.is_empty(), "towns"),
-            ];
+            let extras = [(!entry.authorities.is_empty(), "authorities"), (!entry.towns.is_empty(), "towns")];
             for (present, key) in extras {
                 if present {
                     diags.push(at.error(format!("{what} is the national route; it cannot have `{key}:`")));
                 }
             }
         } else {
-            match &entry.force_code {
-                None => diags
-                    .push(at.error(format!("{what} has no `force_code:` (the force's code in the postcode table)"))),
-                Some(code) if !known_forces.contains(code.as_str()) => diags.push(
-                    yaml::location(code, origin)
-                        .error(format!("force code \"{}\" does not appear in the postcode table", code.as_str())),
-                ),
-                Some(_) => {}
-            }
+            check_authorities(&what, entry, index, &mut claimed, &at, origin, diags);
         }
 
         let mut lists = (Vec::new(), Vec::new());
@@ -684,7 +663,7 @@ fn validate_areas(
                 label: label.trim().to_string(),
                 name: name.trim().to_string(),
                 force: force.trim().to_string(),
-                force_code: entry.force_code.as_ref().map(|c| c.to_string()),
+                authorities: entry.authorities.iter().map(|c| c.trim().to_string()).collect(),
                 adult_contacts: lists.0,
                 young_person_contacts: lists.1,
             });
@@ -702,82 +681,63 @@ fn validate_areas(
         Some(_) => {}
     }
 
-    let shared_districts = check_shared_forces(&areas, &raw_kept, districts, origin, diags);
     let names = build_names(&areas, &raw_kept, &raw, origin, diags);
-    (!crate::diag::has_errors(&diags[before..])).then_some(AreaSet { areas, shared_districts, names })
+    (!crate::diag::has_errors(&diags[before..])).then_some(AreaSet { areas, names })
 }
 
-/// Where one police force serves several areas (Cambridgeshire Constabulary: Cambridgeshire and
-/// Peterborough, with different councils), each area lists its districts; a district listed by
-/// more than one area gets a question. Every district of such a force must be listed somewhere.
-fn check_shared_forces(
-    areas: &[Area],
-    raw: &[&Spanned<RawArea>],
-    districts: &DistrictTable,
+/// An area's `authorities:` must be codes the index knows, and no council may be in two areas:
+/// a county and one of its districts count as the same council's ground.
+fn check_authorities(
+    what: &str,
+    entry: &RawArea,
+    index: &PostcodeIndex,
+    claimed: &mut HashMap<String, (String, Location)>,
+    at: &Location,
     origin: &str,
     diags: &mut Vec<Diagnostic>,
-) -> BTreeMap<PostcodeDistrict, Vec<usize>> {
-    let mut by_force: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, area) in areas.iter().enumerate() {
-        if let Some(code) = &area.force_code {
-            by_force.entry(code.as_str()).or_default().push(i);
-        }
+) {
+    if entry.authorities.is_empty() {
+        diags.push(
+            at.error(format!("{what} has no `authorities:` (the ONS codes of the councils it covers, e.g. E10000003)")),
+        );
     }
-    let mut shared: BTreeMap<PostcodeDistrict, Vec<usize>> = BTreeMap::new();
-    for (i, area) in areas.iter().enumerate() {
-        let Some(code) = area.force_code.as_deref() else {
+    for code in &entry.authorities {
+        let code_at = yaml::location(code, origin);
+        let Some(id) = index.find_code(code.trim()) else {
+            diags.push(code_at.error(format!(
+                "authority \"{}\" is not in the postcode index (edition {})",
+                code.as_str(),
+                index.edition()
+            )));
             continue;
         };
-        let is_shared = by_force.get(code).is_some_and(|v| v.len() > 1);
-        for d in &raw[i].districts {
-            let at = yaml::location(d, origin);
-            if !is_shared {
-                diags.push(at.error(format!(
-                    "area \"{}\" is the only area of force {code}, so it needs no `districts:` list",
-                    area.id
-                )));
-                break;
-            }
-            let Some(district) = PostcodeDistrict::parse(d) else {
-                diags.push(at.error(format!("\"{}\" is not a postcode district", d.as_str())));
-                continue;
-            };
-            let in_force = districts.get(&district).is_some_and(|f| f.forces.iter().any(|(c, _)| c == code));
-            if !in_force {
-                diags.push(at.error(format!("{district} has no postcodes in force {code} in the postcode table")));
-                continue;
-            }
-            let listed = shared.entry(district.clone()).or_default();
-            if listed.contains(&i) {
-                diags.push(at.error(format!("{district} is listed twice")));
-            } else {
-                listed.push(i);
-            }
-        }
-    }
-    for (code, members) in &by_force {
-        if members.len() < 2 {
+        let authority = index.authority(id);
+        if !authority.in_england() {
+            diags.push(code_at.error(format!("{} is {}, outside England", authority.code, authority.name)));
             continue;
         }
-        for (district, forces) in districts.iter() {
-            if forces.forces.iter().any(|(c, _)| c == code) && !shared.contains_key(district) {
-                let first = members[0];
-                let at = raw[first]
-                    .force_code
-                    .as_ref()
-                    .map(|c| yaml::location(c, origin))
-                    .unwrap_or_else(|| Location::file(origin));
-                let names: Vec<&str> = members.iter().map(|m| areas[*m].id.as_str()).collect();
-                diags.push(at.error(format!(
-                    "{district} ({}) has postcodes in force {code}, which serves {}; list it under \
-                     `districts:` of one of them (or of each, to ask)",
-                    forces.location,
-                    names.join(" and ")
-                )));
+        // Everything this code covers: itself, and the districts under it if it is a county.
+        let covers: Vec<String> = index
+            .authorities()
+            .filter(|(other, a)| *other == id || a.upper == id)
+            .map(|(_, a)| a.code.clone())
+            .collect();
+        for covered in covers {
+            match claimed.get(&covered) {
+                Some((area, first)) if area != what => {
+                    diags.push(code_at.error(format!(
+                        "{} ({}) is already covered by {area} (at {first}); a council belongs to one area",
+                        authority.code, authority.name
+                    )));
+                    break;
+                }
+                Some(_) => {}
+                None => {
+                    claimed.insert(covered, (what.to_string(), code_at.clone()));
+                }
             }
         }
     }
-    shared
 }
 
 fn build_names(
@@ -872,8 +832,7 @@ pub(super) mod fixture {
     label: Cambridgeshire
     name: Cambridgeshire
     force: Cambridgeshire Constabulary
-    force_code: CAMBS
-    districts: [CB4, CB8, PE7]
+    authorities: [E10000003]
     names: [Cambs]
     towns: [Cambridge, St Ives, March]
     contacts:
@@ -883,8 +842,7 @@ pub(super) mod fixture {
     label: Peterborough
     name: Peterborough
     force: Cambridgeshire Constabulary
-    force_code: CAMBS
-    districts: [PE1, PE7]
+    authorities: [E06000031]
     contacts:
       adult: [police]
       young_person: [kids]
@@ -950,10 +908,6 @@ unknown_phrases: [Not sure, I'd rather not say]
     pub const HOLIDAYS: &str = "source: contacts.md\nchecked: 2026-11-23\n\
         dates: [2026-12-25, 2026-12-28, 2027-12-27]\n";
 
-    pub const DISTRICTS: &str = "# test table\n\
-        CB: CB4[CAMBS:10]; *CB8[Suffolk:5 CAMBS:3 ?NaN:1]\n\
-        PE: PE1[CAMBS:5];  PE7[CAMBS:4];  PE30[Norfolk:9]\n";
-
     pub fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
     }
@@ -963,7 +917,7 @@ unknown_phrases: [Not sure, I'd rather not say]
             areas: SourceFile::new("a.yaml", AREAS),
             contacts: SourceFile::new("c.yaml", CONTACTS),
             holidays: SourceFile::new("h.yaml", HOLIDAYS),
-            districts: SourceFile::new("d.txt", DISTRICTS),
+            index: SourceFile::new("i.txt", crate::routing::index::fixture::index_text()),
         }
     }
 }
@@ -1124,27 +1078,35 @@ mod tests {
                 error: true,
             },
             Case {
-                why: "a district of a shared force listed nowhere",
-                edit: |s| replace(&mut s.areas, "districts: [PE1, PE7]", "districts: [PE7]"),
-                want: ("a.yaml", Some("CAMBS\n    districts: [CB4"), "PE1 (d.txt:3:5) has postcodes in force CAMBS"),
+                why: "an authority code the index does not know",
+                edit: |s| replace(&mut s.areas, "authorities: [E06000031]", "authorities: [E06000099]"),
+                want: (
+                    "a.yaml",
+                    Some("E06000099"),
+                    "authority \"E06000099\" is not in the postcode index (edition ONSPD test)",
+                ),
                 error: true,
             },
             Case {
-                why: "a district listed under the wrong force",
-                edit: |s| replace(&mut s.areas, "districts: [PE1, PE7]", "districts: [PE1, PE7, PE30]"),
-                want: ("a.yaml", Some("PE30"), "PE30 has no postcodes in force CAMBS"),
+                why: "a district of a county that is another area",
+                edit: |s| replace(&mut s.areas, "authorities: [E06000031]", "authorities: [E06000031, E07000008]"),
+                want: (
+                    "a.yaml",
+                    Some("E07000008"),
+                    "E07000008 (Cambridge) is already covered by area \"cambridgeshire\"",
+                ),
                 error: true,
             },
             Case {
-                why: "a force code the table does not know",
-                edit: |s| {
-                    replace(
-                        &mut s.areas,
-                        "force_code: CAMBS\n    districts: [PE1",
-                        "force_code: CAMB\n    districts: [PE1",
-                    )
-                },
-                want: ("a.yaml", Some("CAMB\n    districts: [PE1"), "force code \"CAMB\" does not appear"),
+                why: "an area with no authorities",
+                edit: |s| replace(&mut s.areas, "    authorities: [E06000031]\n", ""),
+                want: ("a.yaml", Some("peterborough\n"), "area \"peterborough\" has no `authorities:`"),
+                error: true,
+            },
+            Case {
+                why: "a country instead of a council",
+                edit: |s| replace(&mut s.areas, "authorities: [E06000031]", "authorities: [W92000004]"),
+                want: ("a.yaml", Some("W92000004"), "W92000004 is Wales, outside England"),
                 error: true,
             },
             Case {
@@ -1166,9 +1128,9 @@ mod tests {
                 error: true,
             },
             Case {
-                why: "a broken postcode table line",
-                edit: |s| replace(&mut s.districts, "PE30[Norfolk:9]", "PE30[Norfolk]"),
-                want: ("d.txt", Some("PE30"), "\"Norfolk\" in PE30 should be FORCE:count"),
+                why: "a broken authority line in the index",
+                edit: |s| replace(&mut s.index, "A 6 E10000020", "A 6 E1000002"),
+                want: ("i.txt", Some("A 6 E1000002"), "\"E1000002\" is not an ONS code"),
                 error: true,
             },
         ];
@@ -1177,7 +1139,7 @@ mod tests {
             (case.edit)(&mut s);
             let (validated, diags) = validate(&s, today());
             let (origin, needle, message) = case.want;
-            let src = [&s.areas, &s.contacts, &s.holidays, &s.districts]
+            let src = [&s.areas, &s.contacts, &s.holidays, &s.index]
                 .into_iter()
                 .find(|f| f.origin == origin)
                 .map(|f| f.text.clone())

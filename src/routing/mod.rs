@@ -2,7 +2,7 @@
 //! right time of day.
 //!
 //! Owns: the areas the bot covers and their contacts (`config/areas.yaml`, `contacts.yaml`),
-//! postcode districts by police force (`postcode-districts.txt`), bank holidays and opening
+//! the postcode index (`postcode-index.txt`), bank holidays and opening
 //! hours in UK time (`bank-holidays.yaml`), and the plain-text contact blocks.
 //!
 //! Pure: no network, no clock, no logging. The one exception is [`Router::load_dir`], which reads
@@ -12,7 +12,9 @@
 //! - [`area`]: [`AreaId`] and [`Area`].
 //! - [`contact`]: [`Contact`], its kinds and the format rules for phone numbers and addresses.
 //! - [`hours`]: opening hours in Europe/London, bank holidays, [`parse_uk_local`].
-//! - [`postcode`]: reading typed postcodes; the district -> force table.
+//! - [`postcode`]: reading typed postcodes (full, sector, district); a full one is never kept.
+//! - [`index`]: the postcode index (`postcode-index.txt`, generated from the ONS Postcode
+//!   Directory): postcode -> local authority -> children's services council.
 //! - [`place`]: normalising names, one-typo tolerance, the name index.
 //! - [`config`]: raw YAML types and the validator (collects every located problem).
 //! - [`router`]: [`Router`], [`RouteDecision`].
@@ -23,6 +25,7 @@ mod block;
 pub mod config;
 pub mod contact;
 pub mod hours;
+pub mod index;
 pub mod place;
 pub mod postcode;
 pub mod router;
@@ -31,4 +34,5 @@ pub use area::{Area, AreaId};
 pub use config::{RoutingSources, SourceFile};
 pub use contact::{Audience, Contact, ContactKind};
 pub use hours::parse_uk_local;
-pub use router::{NationalReason, RouteDecision, Router};
+pub use index::{Authority, AuthorityId, PostcodeIndex, UnitLookup};
+pub use router::{NationalReason, RouteDecision, Router, POSTCODE_NOT_FOUND};

@@ -1,13 +1,10 @@
-//! Postcodes: reading what a user typed as a postcode district, and the table of which police
-//! forces each district touches (`config/postcode-districts.txt`).
+//! Postcodes: reading what a user typed as a full postcode, a sector ("CB1 2") or a district
+//! ("CB1"). Which authority each is in is the index's business (`index.rs`).
 //!
-//! Only the district (outward code, "CB4") is kept from a full postcode: it is all the table
-//! can use, and a full postcode is close to an address, so it should not travel further.
-//! This module knows nothing about areas or contacts; the router maps forces to areas.
+//! A full postcode is close to an address: it is used for one lookup and never kept, logged or
+//! echoed; what travels further is the district and the authority found.
 
-use crate::diag::{Diagnostic, Location};
 use regex::Regex;
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -56,15 +53,94 @@ impl fmt::Display for PostcodeDistrict {
     }
 }
 
+/// A postcode sector: the district and the first digit of the inward code ("CB1 2").
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PostcodeSector {
+    district: PostcodeDistrict,
+    digit: u8,
+}
+
+impl PostcodeSector {
+    pub fn new(district: PostcodeDistrict, digit: u8) -> PostcodeSector {
+        PostcodeSector { district, digit }
+    }
+
+    pub fn district(&self) -> &PostcodeDistrict {
+        &self.district
+    }
+
+    /// The digit as an ASCII byte (`b'2'`).
+    pub fn digit(&self) -> u8 {
+        self.digit
+    }
+}
+
+impl fmt::Display for PostcodeSector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.district, self.digit as char)
+    }
+}
+
+/// A full postcode ("CB1 2AB"). Deliberately not `Display`: it should not end up in text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Postcode {
+    sector: PostcodeSector,
+    unit: [u8; 2],
+}
+
+impl Postcode {
+    /// Any case and spacing: "cb12ab", "CB1 2AB".
+    pub fn parse(text: &str) -> Option<Postcode> {
+        match parse_postcode(text)? {
+            PostcodeInput::Full(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    pub fn sector(&self) -> &PostcodeSector {
+        &self.sector
+    }
+
+    pub fn district(&self) -> &PostcodeDistrict {
+        &self.sector.district
+    }
+
+    /// The last two letters.
+    pub fn unit(&self) -> &[u8; 2] {
+        &self.unit
+    }
+}
+
+impl fmt::Debug for Postcode {
+    /// Only the sector: a debug print must not carry the whole postcode into a log.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Postcode({} ..)", self.sector)
+    }
+}
+
 /// What a piece of typed text is, as a postcode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PostcodeInput {
     /// A district alone ("pe19", "PE 19").
     District(PostcodeDistrict),
-    /// A full or partial postcode ("cb4 1ab", "CB41AB", "CB4 1"); only its district is kept.
-    Full(PostcodeDistrict),
+    /// A sector ("CB4 1").
+    Sector(PostcodeSector),
+    /// A full postcode ("cb4 1ab", "CB41AB").
+    Full(Postcode),
     /// Looks like a postcode attempt (letters then digits) but is not a valid shape.
     Malformed,
+}
+
+impl PostcodeInput {
+    /// The district, whichever shape was typed.
+    pub fn district(&self) -> Option<&PostcodeDistrict> {
+        match self {
+            PostcodeInput::District(d) => Some(d),
+            PostcodeInput::Sector(s) => Some(s.district()),
+            PostcodeInput::Full(p) => Some(p.district()),
+            PostcodeInput::Malformed => None,
+        }
+    }
 }
 
 fn district_re() -> &'static Regex {
@@ -74,7 +150,7 @@ fn district_re() -> &'static Regex {
 
 fn full_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"^([A-Z]{1,2}[0-9]([0-9]|[A-Z])?)([0-9][A-Z]{2})$").expect("valid regex"))
+    RE.get_or_init(|| Regex::new(r"^([A-Z]{1,2}[0-9]([0-9]|[A-Z])?)([0-9])([A-Z]{2})$").expect("valid regex"))
 }
 
 fn inward_part_re() -> &'static Regex {
@@ -87,6 +163,15 @@ fn postcode_like_re() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"^[A-Z]{1,2}[0-9][A-Z0-9]{0,5}$").expect("valid regex"))
 }
 
+fn full(district: &str, inward: &[u8]) -> PostcodeInput {
+    let sector = PostcodeSector { district: PostcodeDistrict(district.to_string()), digit: inward[0] };
+    match inward {
+        [_, a, b] => PostcodeInput::Full(Postcode { sector, unit: [*a, *b] }),
+        // "CB4 1A": one letter short of a postcode, but the sector is clear.
+        _ => PostcodeInput::Sector(sector),
+    }
+}
+
 /// Read typed text as a postcode. `None` when it does not look like one at all (a town name),
 /// so the caller can try names next. Case and spacing do not matter.
 pub fn parse_postcode(typed: &str) -> Option<PostcodeInput> {
@@ -95,12 +180,13 @@ pub fn parse_postcode(typed: &str) -> Option<PostcodeInput> {
     // "LU1  3JH", "CB4 1": the first token is the district, the rest an inward code or sector.
     if let [outward, inward] = tokens.as_slice() {
         if district_re().is_match(outward) && inward_part_re().is_match(inward) {
-            return Some(PostcodeInput::Full(PostcodeDistrict(outward.to_string())));
+            return Some(full(outward, inward.as_bytes()));
         }
     }
     let compact: String = tokens.concat();
     if let Some(caps) = full_re().captures(&compact) {
-        return Some(PostcodeInput::Full(PostcodeDistrict(caps[1].to_string())));
+        let inward = format!("{}{}", &caps[3], &caps[4]);
+        return Some(full(&caps[1], inward.as_bytes()));
     }
     if district_re().is_match(&compact) {
         return Some(PostcodeInput::District(PostcodeDistrict(compact)));
@@ -121,129 +207,6 @@ pub fn find_postcode(typed: &str) -> Option<PostcodeInput> {
     })
 }
 
-/// Which forces a district touches, from the ONS-derived table. `?NaN` entries (postcodes with no
-/// local authority) are dropped when reading: they say nothing about where anyone lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DistrictForces {
-    /// Force code ("CAMBS") with its number of postcodes, largest first as in the file.
-    pub forces: Vec<(String, u32)>,
-    /// Where the entry is, for diagnostics that point back at the table.
-    pub location: Location,
-}
-
-/// The whole table: district -> forces, plus the postcode areas it covers completely.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DistrictTable {
-    districts: BTreeMap<PostcodeDistrict, DistrictForces>,
-    areas: BTreeSet<String>,
-}
-
-impl DistrictTable {
-    pub fn get(&self, district: &PostcodeDistrict) -> Option<&DistrictForces> {
-        self.districts.get(district)
-    }
-
-    /// The table lists every district of each postcode area it has a line for, so a district
-    /// missing from a listed area (e.g. "CB30") is not a real district.
-    pub fn covers_area(&self, area: &str) -> bool {
-        self.areas.contains(area)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&PostcodeDistrict, &DistrictForces)> {
-        self.districts.iter()
-    }
-
-    /// Read `postcode-districts.txt`: `#` comments, then one line per postcode area:
-    /// `CB: *CB1[CAMBS:2776 Essex:12];  CB2[CAMBS:1968]; ...`. A leading `*` marks a district
-    /// spanning several forces; we check it against the counts and warn if they disagree.
-    pub fn parse(src: &str, origin: &str) -> Result<(DistrictTable, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let mut table = DistrictTable::default();
-        let mut diags = Vec::new();
-        for (index, line) in src.lines().enumerate() {
-            let line_no = index + 1;
-            let trimmed = line.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                continue;
-            }
-            let at = |col: usize| Location::new(origin, line_no, col + 1);
-            let Some((area, rest)) = line.split_once(':') else {
-                diags.push(at(0).error("expected \"AREA: district[FORCE:count ...]; ...\""));
-                continue;
-            };
-            let area = area.trim().to_string();
-            table.areas.insert(area.clone());
-            let mut offset = area.len() + 1;
-            for entry in rest.split(';') {
-                let col = offset + (entry.len() - entry.trim_start().len());
-                offset += entry.len() + 1;
-                let entry = entry.trim();
-                if entry.is_empty() {
-                    continue;
-                }
-                match parse_entry(entry, &area) {
-                    Ok((district, marked_split, forces)) => {
-                        let split = forces.len() > 1;
-                        if marked_split != split {
-                            diags.push(at(col).warning(format!(
-                                "{district} is {} '*' but its counts name {} force(s); check the table",
-                                if marked_split { "marked with" } else { "not marked with" },
-                                forces.len()
-                            )));
-                        }
-                        let location = at(col);
-                        if table.districts.contains_key(&district) {
-                            diags.push(location.error(format!("{district} is listed twice")));
-                            continue;
-                        }
-                        table.districts.insert(district, DistrictForces { forces, location });
-                    }
-                    Err(message) => diags.push(at(col).error(message)),
-                }
-            }
-        }
-        if table.districts.is_empty() && diags.is_empty() {
-            diags.push(Location::file(origin).error("no postcode districts found"));
-        }
-        if diags.iter().any(Diagnostic::is_error) {
-            Err(diags)
-        } else {
-            Ok((table, diags))
-        }
-    }
-}
-
-type Entry = (PostcodeDistrict, bool, Vec<(String, u32)>);
-
-/// `*CB1[CAMBS:2776 Essex:12 ?NaN:1]` -> (CB1, true, [(CAMBS, 2776), (Essex, 12)]).
-fn parse_entry(entry: &str, area: &str) -> Result<Entry, String> {
-    let (marked, body) = match entry.strip_prefix('*') {
-        Some(rest) => (true, rest),
-        None => (false, entry),
-    };
-    let (name, counts) = body
-        .strip_suffix(']')
-        .and_then(|b| b.split_once('['))
-        .ok_or_else(|| format!("\"{entry}\" should look like CB1[CAMBS:2776 Essex:12]"))?;
-    let district = PostcodeDistrict::parse(name).ok_or_else(|| format!("\"{name}\" is not a postcode district"))?;
-    if district.area() != area {
-        return Err(format!("{district} is on the line for {area}"));
-    }
-    let mut forces = Vec::new();
-    for pair in counts.split_whitespace() {
-        let (force, count) =
-            pair.split_once(':').ok_or_else(|| format!("\"{pair}\" in {district} should be FORCE:count"))?;
-        let count: u32 = count.parse().map_err(|_| format!("\"{count}\" in {district} is not a count"))?;
-        if force.starts_with('?') {
-            continue;
-        }
-        forces.push((force.to_string(), count));
-    }
-    if forces.is_empty() {
-        return Err(format!("{district} names no police force"));
-    }
-    Ok((district, marked, forces))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,47 +215,63 @@ mod tests {
         PostcodeDistrict::parse(s).unwrap()
     }
 
+    /// What was read, as text: the whole postcode only here, in a test.
+    fn read(input: Option<PostcodeInput>) -> Option<String> {
+        input.map(|i| match i {
+            PostcodeInput::District(d) => format!("district {d}"),
+            PostcodeInput::Sector(s) => format!("sector {s}"),
+            PostcodeInput::Full(p) => format!("full {} {}", p.sector(), String::from_utf8_lossy(p.unit())),
+            PostcodeInput::Malformed => "malformed".to_string(),
+        })
+    }
+
     #[test]
     fn typed_postcodes_are_read_whatever_the_case_and_spacing() {
-        use PostcodeInput::*;
-        let cases: &[(&str, Option<PostcodeInput>)] = &[
-            ("cb4 1ab", Some(Full(district("CB4")))),
-            ("CB41AB", Some(Full(district("CB4")))),
-            ("lu1  3jh", Some(Full(district("LU1")))),
-            ("  BH23 1AA ", Some(Full(district("BH23")))),
-            ("SW1A 1AA", Some(Full(district("SW1A")))),
-            ("CB4 1", Some(Full(district("CB4")))),
-            ("pe19", Some(District(district("PE19")))),
-            ("PE 19", Some(District(district("PE19")))),
-            ("M1", Some(District(district("M1")))),
-            ("w1a", Some(District(district("W1A")))),
-            ("CB4 1ABX", Some(Malformed)),
-            ("PE1234", Some(Malformed)),
+        let cases: &[(&str, Option<&str>)] = &[
+            ("cb4 1ab", Some("full CB4 1 AB")),
+            ("CB41AB", Some("full CB4 1 AB")),
+            ("lu1  3jh", Some("full LU1 3 JH")),
+            ("  BH23 1AA ", Some("full BH23 1 AA")),
+            ("SW1A 1AA", Some("full SW1A 1 AA")),
+            ("CB4 1", Some("sector CB4 1")),
+            ("CB4 1A", Some("sector CB4 1")),
+            ("pe19", Some("district PE19")),
+            ("PE 19", Some("district PE19")),
+            ("M1", Some("district M1")),
+            ("w1a", Some("district W1A")),
+            ("CB4 1ABX", Some("malformed")),
+            ("PE1234", Some("malformed")),
             ("St Neots", None),
             ("101", None),
             ("", None),
         ];
         for (typed, want) in cases {
-            assert_eq!(&parse_postcode(typed), want, "{typed:?}");
+            assert_eq!(read(parse_postcode(typed)).as_deref(), *want, "{typed:?}");
         }
     }
 
     #[test]
     fn a_full_postcode_is_found_among_other_words() {
-        use PostcodeInput::*;
-        let cases: &[(&str, Option<PostcodeInput>)] = &[
-            ("my postcode is pe1 1aa", Some(Full(district("PE1")))),
-            ("pe1 1aa please", Some(Full(district("PE1")))),
-            ("pe1 1aa peterborough", Some(Full(district("PE1")))),
-            ("luton lu4 9aa", Some(Full(district("LU4")))),
-            ("it is cb41ab i think", Some(Full(district("CB4")))),
+        let cases: &[(&str, Option<&str>)] = &[
+            ("my postcode is pe1 1aa", Some("full PE1 1 AA")),
+            ("pe1 1aa please", Some("full PE1 1 AA")),
+            ("pe1 1aa peterborough", Some("full PE1 1 AA")),
+            ("luton lu4 9aa", Some("full LU4 9 AA")),
+            ("it is cb41ab i think", Some("full CB4 1 AB")),
             ("she was on the m1", None),
             ("she is 14 and lives near here", None),
             ("st neots", None),
         ];
         for (typed, want) in cases {
-            assert_eq!(&find_postcode(typed), want, "{typed:?}");
+            assert_eq!(read(find_postcode(typed)).as_deref(), *want, "{typed:?}");
         }
+    }
+
+    #[test]
+    fn a_full_postcode_never_prints_whole() {
+        let p = Postcode::parse("cb4 1ab").unwrap();
+        assert_eq!(format!("{p:?}"), "Postcode(CB4 1 ..)");
+        assert_eq!(p.district(), &district("CB4"));
     }
 
     #[test]
@@ -301,43 +280,5 @@ mod tests {
         assert_eq!(district("M1").area(), "M");
         assert!(district("EH1").in_real_area());
         assert!(!district("ZZ1").in_real_area());
-    }
-
-    #[test]
-    fn the_table_is_read_with_nan_dropped_and_splits_checked() {
-        let src = "# comment\n\nCB: *CB1[CAMBS:2776 Essex:12];  CB2[CAMBS:1968 ?NaN:1]\n";
-        let (table, warnings) = DistrictTable::parse(src, "d.txt").unwrap();
-        assert!(warnings.is_empty(), "{warnings:?}");
-        let cb1 = table.get(&district("CB1")).unwrap();
-        assert_eq!(cb1.forces, vec![("CAMBS".into(), 2776), ("Essex".into(), 12)]);
-        assert_eq!(cb1.location.to_string(), "d.txt:3:5");
-        let cb2 = table.get(&district("CB2")).unwrap();
-        assert_eq!(cb2.forces, vec![("CAMBS".into(), 1968)]);
-        assert_eq!(cb2.location.to_string(), "d.txt:3:33");
-        assert!(table.covers_area("CB"));
-        assert!(!table.covers_area("SW"));
-    }
-
-    #[test]
-    fn table_mistakes_are_located() {
-        let cases: &[(&str, &str, bool)] = &[
-            ("CB: CB1[CAMBS:x]", "d.txt:1:5: \"x\" in CB1 is not a count", true),
-            ("CB: CB1 CAMBS", "d.txt:1:5: \"CB1 CAMBS\" should look like", true),
-            ("CB: PE1[CAMBS:1]", "d.txt:1:5: PE1 is on the line for CB", true),
-            ("CB: CB1[?NaN:3]", "d.txt:1:5: CB1 names no police force", true),
-            ("CB: CB1[A:1]; CB1[A:2]", "d.txt:1:15: CB1 is listed twice", true),
-            ("no colon here", "d.txt:1:1: expected", true),
-            ("CB: CB1[A:1 B:2]", "d.txt:1:5: warning: CB1 is not marked with '*'", false),
-        ];
-        for (src, want, is_error) in cases {
-            let diags = match DistrictTable::parse(src, "d.txt") {
-                Ok((_, warnings)) => warnings,
-                Err(errors) => errors,
-            };
-            assert!(
-                diags.iter().any(|d| d.to_string().starts_with(want) && d.is_error() == *is_error),
-                "{src}: want {want}, got {diags:?}"
-            );
-        }
     }
 }

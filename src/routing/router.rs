@@ -3,27 +3,31 @@
 //!
 //! Rules it keeps, from the issue and `shared/content/contacts.md`:
 //! - not knowing (or not saying) an area never blocks help: it gives the national route at once;
-//! - a postcode district split between forces, a name shared by several places, or a typo gets
-//!   one follow-up question, never a guess;
-//! - a place outside the covered forces gets the national route, which works anywhere.
+//! - a full postcode is looked up exactly in the postcode index and never asks; a sector or
+//!   district asks only when its postcodes really are in different areas; a postcode the index
+//!   does not have is said so kindly, and the sector, then the district, decides;
+//! - a name shared by several places, or a typo, gets one follow-up question, never a guess;
+//! - a place outside the covered areas gets the national route, which works anywhere, with the
+//!   council that runs children's services there named when the postcode settles it.
 
 use super::area::{Area, AreaId};
 use super::block::{self, BlockContext};
 use super::config::{self, RoutingSources, SourceFile};
 use super::contact::{Contact, ContactBook};
 use super::hours::{describe_uk, uk_local, BankHolidays};
+use super::index::{Authority, AuthorityId, PostcodeIndex, UnitLookup};
 use super::place::{normalise, strip_fillers, NameEntry, NameIndex, NameKind, Target};
-use super::postcode::{find_postcode, parse_postcode, DistrictTable, PostcodeDistrict, PostcodeInput};
+use super::postcode::{find_postcode, parse_postcode, PostcodeDistrict, PostcodeInput};
 use crate::diag::{Diagnostic, Location};
 use chrono::{DateTime, NaiveDate, Utc};
-use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// File names inside the config directory.
 pub const AREAS_FILE: &str = "areas.yaml";
 pub const CONTACTS_FILE: &str = "contacts.yaml";
 pub const HOLIDAYS_FILE: &str = "bank-holidays.yaml";
-pub const DISTRICTS_FILE: &str = "postcode-districts.txt";
+pub const INDEX_FILE: &str = "postcode-index.txt";
 
 /// Where the user is, as far as the bot needs to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,21 +52,46 @@ pub enum RouteDecision {
 pub enum NationalReason {
     /// The user does not know, or would rather not say.
     Unknown,
-    /// A place outside the covered areas: a district ("PE30") or a town ("King's Lynn").
-    /// Never a full postcode: only its district is kept.
-    Outside { place: String },
+    /// A place in England outside the covered areas: a district ("PE30") or a town ("King's
+    /// Lynn"); never a full postcode, only its district. `councils` are the ONS codes of the
+    /// councils running children's services there, when a postcode says (largest first).
+    Outside { place: String, councils: Vec<String> },
+    /// A postcode in Wales, Scotland, Northern Ireland, the Channel Islands or the Isle of Man.
+    OutsideEngland { country: String },
 }
 
-/// Areas, contacts, opening hours and postcode districts, validated from `config/`.
+/// Said before the answer when a full postcode is not in the index.
+pub const POSTCODE_NOT_FOUND: &str = "I couldn't find that exact postcode: it may be new, mistyped, \
+     or no longer used. I've gone by the area around it.";
+
+/// Areas, contacts, opening hours and the postcode index, validated from `config/`.
 #[derive(Debug, Clone)]
 pub struct Router {
     areas: Vec<Area>,
     contacts: ContactBook,
     holidays: BankHolidays,
-    districts: DistrictTable,
-    shared_districts: BTreeMap<PostcodeDistrict, Vec<usize>>,
+    index: Arc<PostcodeIndex>,
+    /// Authority id -> the covered area it is in, if any (by its own code or its county's).
+    area_of: Vec<Option<usize>>,
     names: NameIndex,
     elsewhere: usize,
+}
+
+/// A decision with what `signpost route` shows about it.
+struct Routed {
+    decision: RouteDecision,
+    /// Why, for staff; never echoes what was typed beyond a district.
+    why: String,
+    /// Authorities the postcode (or its sector or district) is in, with numbers of postcodes.
+    found: Vec<(AuthorityId, u32)>,
+    /// Said to the user before the answer.
+    note: Option<&'static str>,
+}
+
+impl Routed {
+    fn new(decision: RouteDecision, why: impl Into<String>) -> Routed {
+        Routed { decision, why: why.into(), found: Vec::new(), note: None }
+    }
 }
 
 impl Router {
@@ -83,11 +112,11 @@ impl Router {
                 }
             }
         };
-        let files = (read(AREAS_FILE), read(CONTACTS_FILE), read(HOLIDAYS_FILE), read(DISTRICTS_FILE));
-        let (Some(areas), Some(contacts), Some(holidays), Some(districts)) = files else {
+        let files = (read(AREAS_FILE), read(CONTACTS_FILE), read(HOLIDAYS_FILE), read(INDEX_FILE));
+        let (Some(areas), Some(contacts), Some(holidays), Some(index)) = files else {
             return Err(diags);
         };
-        let sources = RoutingSources { areas, contacts, holidays, districts };
+        let sources = RoutingSources { areas, contacts, holidays, index };
         let today = uk_local(Utc::now()).date();
         Router::from_sources(&sources, today)
     }
@@ -105,12 +134,20 @@ impl Router {
         let Some(elsewhere) = v.areas.iter().position(|a| a.id.is_elsewhere()) else {
             return Err(diags);
         };
+        let area_of = v
+            .index
+            .authorities()
+            .map(|(_, a)| {
+                let upper = &v.index.authority(a.upper).code;
+                v.areas.iter().position(|area| area.authorities.iter().any(|c| c == &a.code || c == upper))
+            })
+            .collect();
         let router = Router {
             areas: v.areas,
             contacts: v.contacts,
             holidays: v.holidays,
-            districts: v.districts,
-            shared_districts: v.shared_districts,
+            index: v.index,
+            area_of,
             names: v.names,
             elsewhere,
         };
@@ -135,22 +172,59 @@ impl Router {
         self.contacts.all()
     }
 
+    /// The postcode index, for its edition and for measuring.
+    pub fn index(&self) -> &PostcodeIndex {
+        &self.index
+    }
+
     /// Decide where the user is from what they typed or a button id.
     pub fn route(&self, typed: &str) -> RouteDecision {
-        self.decide(typed).0
+        self.decide(typed).decision
+    }
+
+    /// The decision, and a sentence to say before it when there is one ([`POSTCODE_NOT_FOUND`]).
+    pub fn route_with_note(&self, typed: &str) -> (RouteDecision, Option<&'static str>) {
+        let routed = self.decide(typed);
+        (routed.decision, routed.note)
     }
 
     /// The contact block for an area (`None`, `elsewhere` or an unknown id: the national route),
     /// for an adult or a young person, at `now`. Plain text; always ends with the 999 line.
     pub fn contact_block(&self, area: Option<&AreaId>, young_person: bool, now: DateTime<Utc>) -> String {
+        self.contact_block_for(area, &[], young_person, now)
+    }
+
+    /// As [`Router::contact_block`], naming on the national route the councils (ONS codes from
+    /// [`NationalReason::Outside`]) that run children's services where the user is.
+    pub fn contact_block_for(
+        &self,
+        area: Option<&AreaId>,
+        councils: &[String],
+        young_person: bool,
+        now: DateTime<Utc>,
+    ) -> String {
         let area = area.and_then(|id| self.area(id.as_str())).unwrap_or(&self.areas[self.elsewhere]);
+        let councils: Vec<&Authority> = if area.id.is_elsewhere() {
+            councils.iter().filter_map(|c| self.index.find_code(c)).map(|id| self.index.authority(id)).collect()
+        } else {
+            Vec::new()
+        };
         let ctx = BlockContext { book: &self.contacts, holidays: &self.holidays, local: uk_local(now) };
-        block::render(area, young_person, &ctx)
+        block::render(area, &councils, young_person, &ctx)
+    }
+
+    /// The two councils with the longest names, so the flow validator can measure the longest
+    /// block the national route can show.
+    pub fn longest_councils(&self) -> Vec<String> {
+        let mut uppers: Vec<&Authority> =
+            self.index.authorities().filter(|(id, a)| a.in_england() && a.upper == *id).map(|(_, a)| a).collect();
+        uppers.sort_by_key(|a| std::cmp::Reverse(block::council_name(a).len()));
+        uppers.iter().take(2).map(|a| a.code.clone()).collect()
     }
 
     /// What `signpost route` prints: the decision and why, then the blocks it would show.
     pub fn explain(&self, typed: &str, now: DateTime<Utc>) -> String {
-        let (decision, why) = self.decide(typed);
+        let Routed { decision, why, found, note } = self.decide(typed);
         let mut out = Vec::new();
         let show: Option<Option<AreaId>> = match &decision {
             RouteDecision::Area(id) => {
@@ -176,8 +250,11 @@ impl Router {
                     NationalReason::Unknown => {
                         "Decision: national route (the user does not know or would rather not say)".to_string()
                     }
-                    NationalReason::Outside { place } => {
+                    NationalReason::Outside { place, .. } => {
                         format!("Decision: national route ({place} is outside the areas with local contacts)")
+                    }
+                    NationalReason::OutsideEngland { country } => {
+                        format!("Decision: national route (the postcode is in {country}, outside England)")
                     }
                 });
                 Some(None)
@@ -192,12 +269,34 @@ impl Router {
             }
         };
         out.push(format!("Why: {why}"));
+        for (id, count) in &found {
+            let a = self.index.authority(*id);
+            let up = self.index.authority(a.upper);
+            let share = if found.len() > 1 { format!(" ({count} postcodes)") } else { String::new() };
+            out.push(format!(
+                "Authority: {} ({}); children's services: {} ({}){share}",
+                a.name,
+                a.code,
+                block::council_name(up),
+                up.code
+            ));
+        }
+        if !found.is_empty() {
+            out.push(format!("Data: {} (postcode index generated {})", self.index.edition(), self.index.generated()));
+        }
+        if let Some(note) = note {
+            out.push(format!("Said first: {note}"));
+        }
         out.push(format!("Time: {}", describe_uk(now)));
+        let councils = match &decision {
+            RouteDecision::National { reason: NationalReason::Outside { councils, .. } } => councils.clone(),
+            _ => Vec::new(),
+        };
         match show {
             None => out.push("\nNo contacts until the user answers.".to_string()),
             Some(area) => {
-                let adult = self.contact_block(area.as_ref(), false, now);
-                let young = self.contact_block(area.as_ref(), true, now);
+                let adult = self.contact_block_for(area.as_ref(), &councils, false, now);
+                let young = self.contact_block_for(area.as_ref(), &councils, true, now);
                 out.push(format!("\n--- For an adult ---\n{adult}"));
                 if young != adult {
                     out.push(format!("\n--- For a young person ---\n{young}"));
@@ -221,10 +320,10 @@ impl Router {
     }
 
     /// The decision, and in words for staff why it was made (never echoing what was typed).
-    fn decide(&self, typed: &str) -> (RouteDecision, String) {
+    fn decide(&self, typed: &str) -> Routed {
         let normal = normalise(typed);
         if normal.is_empty() {
-            return (RouteDecision::NotUnderstood, "nothing to read".to_string());
+            return Routed::new(RouteDecision::NotUnderstood, "nothing to read");
         }
         let mut attempts = vec![normal.clone()];
         attempts.extend(strip_fillers(&normal));
@@ -237,78 +336,122 @@ impl Router {
             return self.route_postcode(postcode);
         }
         if normal.chars().any(|c| c.is_ascii_digit()) {
-            return (RouteDecision::NotUnderstood, "has digits but is not a postcode".to_string());
+            return Routed::new(RouteDecision::NotUnderstood, "has digits but is not a postcode");
         }
         for text in &attempts {
             let hits = self.names.exact(text);
             if !hits.is_empty() {
-                return self.resolve_names(&hits, false);
+                let (decision, why) = self.resolve_names(&hits, false);
+                return Routed::new(decision, why);
             }
         }
         for text in &attempts {
             let hits = self.names.near(text);
             if !hits.is_empty() {
-                return self.resolve_names(&hits, true);
+                let (decision, why) = self.resolve_names(&hits, true);
+                return Routed::new(decision, why);
             }
         }
-        (RouteDecision::NotUnderstood, "not a postcode, place or phrase we know".to_string())
+        Routed::new(RouteDecision::NotUnderstood, "not a postcode, place or phrase we know")
     }
 
-    fn route_postcode(&self, postcode: PostcodeInput) -> (RouteDecision, String) {
-        let (district, said) = match postcode {
-            PostcodeInput::Malformed => {
-                return (RouteDecision::NotUnderstood, "looks like a postcode but is not a valid one".to_string())
-            }
-            PostcodeInput::District(d) => {
-                let said = format!("postcode district {d}");
-                (d, said)
-            }
-            PostcodeInput::Full(d) => {
-                let said = format!("postcode district {d} (from a full postcode)");
-                (d, said)
-            }
+    /// A full postcode exactly; a sector or district by where its postcodes are. A full postcode
+    /// the index lacks falls back to its sector, then its district, and says so.
+    fn route_postcode(&self, postcode: PostcodeInput) -> Routed {
+        let Some(district) = postcode.district().cloned() else {
+            return Routed::new(RouteDecision::NotUnderstood, "looks like a postcode but is not a valid one");
         };
-        let Some(entry) = self.districts.get(&district) else {
-            if !district.in_real_area() {
-                let why = format!("{} is not a UK postcode area", district.area());
-                return (RouteDecision::NotUnderstood, why);
-            }
-            if self.districts.covers_area(district.area()) {
-                let why = format!("{district} is not a district of {} in the postcode table", district.area());
-                return (RouteDecision::NotUnderstood, why);
-            }
-            let why = format!("{said}, outside the postcode table (not a covered force)");
-            return (outside(district.as_str()), why);
+        if !district.in_real_area() {
+            return Routed::new(RouteDecision::NotUnderstood, format!("{} is not a UK postcode area", district.area()));
+        }
+        let mut note = None;
+        let mut tried = Vec::new();
+        let sector = match &postcode {
+            PostcodeInput::Full(p) => match self.index.unit(p) {
+                UnitLookup::Found(a) => {
+                    let said = format!("full postcode in {district}, found in the index");
+                    return self.settle(&[(a, 1)], &district, said);
+                }
+                UnitLookup::NotInSector | UnitLookup::NoSector => {
+                    note = Some(POSTCODE_NOT_FOUND);
+                    tried.push("full postcode not in the index");
+                    Some(p.sector().clone())
+                }
+            },
+            PostcodeInput::Sector(s) => Some(s.clone()),
+            _ => None,
         };
-        let mut candidates: Vec<usize> = Vec::new();
-        let mut other_forces: Vec<&str> = Vec::new();
-        for (code, _) in &entry.forces {
-            let members: Vec<usize> =
-                (0..self.areas.len()).filter(|i| self.areas[*i].force_code.as_deref() == Some(code)).collect();
-            match members.as_slice() {
-                [] => other_forces.push(code),
-                [one] => candidates.push(*one),
-                _ => candidates.extend(self.shared_districts.get(&district).into_iter().flatten()),
+        if let Some(sector) = sector {
+            match self.index.sector(&sector) {
+                Some(spread) => {
+                    let routed = self.settle(&spread, &district, format!("{}postcode sector {sector}", lead(&tried)));
+                    // A sector wholly in one area settles it; a split one asks about the district.
+                    if !matches!(routed.decision, RouteDecision::Ask { .. }) {
+                        return Routed { note, ..routed };
+                    }
+                    tried.push("sector split");
+                }
+                None => tried.push("sector not in the index"),
             }
         }
-        candidates.sort_unstable();
-        candidates.dedup();
-        let forces: Vec<&str> = entry.forces.iter().map(|(c, _)| c.as_str()).collect();
-        let why = format!("{said}: forces {}", forces.join(", "));
-        match candidates.as_slice() {
-            [] => (outside(district.as_str()), why),
-            [one] if other_forces.is_empty() => (RouteDecision::Area(self.areas[*one].id.clone()), why),
+        let said = format!("{}postcode district {district}", lead(&tried));
+        match self.index.district(&district) {
+            Some(spread) => Routed { note, ..self.settle(spread, &district, said) },
+            None if self.index.has_area(district.area()) => Routed {
+                note,
+                ..Routed::new(
+                    RouteDecision::NotUnderstood,
+                    format!("{said}: not a district of {} in the postcode index", district.area()),
+                )
+            },
+            None => {
+                Routed { note, ..Routed::new(outside(district.as_str()), format!("{said}: not in the postcode index")) }
+            }
+        }
+    }
+
+    /// From the authorities a postcode, sector or district is in to a decision: one covered
+    /// area, the national route (naming the councils), or a question when it really is split.
+    fn settle(&self, spread: &[(AuthorityId, u32)], district: &PostcodeDistrict, said: String) -> Routed {
+        let mut covered: Vec<usize> = Vec::new();
+        let mut councils: Vec<AuthorityId> = Vec::new();
+        let mut countries: Vec<AuthorityId> = Vec::new();
+        for (id, _) in spread {
+            let upper = self.index.upper(*id);
+            match self.area_of[id.index()] {
+                Some(area) => covered.push(area),
+                None if self.index.authority(*id).in_england() => councils.push(upper),
+                None => countries.push(*id),
+            }
+        }
+        covered.sort_unstable();
+        covered.dedup();
+        dedup_keep_order(&mut councils);
+        dedup_keep_order(&mut countries);
+        let codes = |ids: &[AuthorityId]| ids.iter().map(|id| self.index.authority(*id).code.clone()).collect();
+        let decision = match (covered.as_slice(), councils.is_empty(), countries.is_empty()) {
+            ([one], true, true) => RouteDecision::Area(self.areas[*one].id.clone()),
+            ([], true, false) => national(NationalReason::OutsideEngland {
+                country: join_or(&countries.iter().map(|c| self.index.authority(*c).name.clone()).collect::<Vec<_>>()),
+            }),
+            ([], false, _) => {
+                national(NationalReason::Outside { place: district.to_string(), councils: codes(&councils) })
+            }
             _ => {
                 let mut parts: Vec<String> =
-                    candidates.iter().map(|i| format!("partly in {}", self.areas[*i].name)).collect();
-                if !other_forces.is_empty() {
-                    parts.push("partly in a neighbouring county".to_string());
+                    covered.iter().map(|i| format!("partly in {}", self.areas[*i].name)).collect();
+                for other in councils.iter().chain(&countries) {
+                    parts.push(format!("partly in {}", self.index.authority(*other).name));
                 }
-                let question =
-                    format!("{district} is {}. Which are you in? You can also type your town.", join_and(&parts));
-                (self.ask(question, &candidates), format!("{why}; split, so ask"))
+                let question = format!(
+                    "{district} is {}. Which are you in? You can also type your full postcode.",
+                    join_and(&parts)
+                );
+                let why = format!("{said}: split, so ask");
+                return Routed { found: spread.to_vec(), ..Routed::new(self.ask(question, &covered), why) };
             }
-        }
+        };
+        Routed { found: spread.to_vec(), ..Routed::new(decision, said) }
     }
 
     /// Turn the names that matched into a decision. Several different places: ask. A typo that
@@ -419,7 +562,21 @@ fn national(reason: NationalReason) -> RouteDecision {
 }
 
 fn outside(place: &str) -> RouteDecision {
-    national(NationalReason::Outside { place: place.to_string() })
+    national(NationalReason::Outside { place: place.to_string(), councils: Vec::new() })
+}
+
+/// "full postcode not in the index; " before what was used instead.
+fn lead(tried: &[&str]) -> String {
+    tried.iter().map(|t| format!("{t}; ")).collect()
+}
+
+fn dedup_keep_order(ids: &mut Vec<AuthorityId>) {
+    let mut seen = Vec::with_capacity(ids.len());
+    ids.retain(|id| {
+        let new = !seen.contains(id);
+        seen.push(*id);
+        new
+    });
 }
 
 /// "a", "a and b", "a, b and c".
@@ -465,8 +622,17 @@ mod tests {
             ("CB4", area("cambridgeshire")),
             ("cb4 1ab", area("cambridgeshire")),
             ("PE1", area("peterborough")),
-            ("PE30", out("PE30")),
+            ("PE30", national(NationalReason::Outside { place: "PE30".into(), councils: vec!["E10000020".into()] })),
+            // Not in the index at all, though a real postcode area: the national route.
             ("M1 1AA", out("M1")),
+            // Exactly, from a split sector: no question.
+            ("cb8 0ab", national(NationalReason::Outside { place: "CB8".into(), councils: vec!["E10000029".into()] })),
+            ("CB80BA", area("cambridgeshire")),
+            ("CB8 9", national(NationalReason::Outside { place: "CB8".into(), councils: vec!["E10000029".into()] })),
+            ("LL11 1AA", national(NationalReason::OutsideEngland { country: "Wales".into() })),
+            // Not in the index: the sector decides, then the district.
+            ("CB4 1ZZ", area("cambridgeshire")),
+            ("PE7 2AB", area("peterborough")),
             ("not sure", national(NationalReason::Unknown)),
             ("NOT  SURE!", national(NationalReason::Unknown)),
             ("I’d rather not say", national(NationalReason::Unknown)),
@@ -498,13 +664,11 @@ mod tests {
             (
                 "CB8",
                 &["cambridgeshire", "elsewhere"],
-                "CB8 is partly in Cambridgeshire and partly in a neighbouring county.",
+                "CB8 is partly in Cambridgeshire and partly in Suffolk. Which are you in? You can also type your full postcode.",
             ),
-            (
-                "PE7 2AB",
-                &["cambridgeshire", "peterborough", "elsewhere"],
-                "PE7 is partly in Cambridgeshire and partly in Peterborough.",
-            ),
+            ("CB8 0", &["cambridgeshire", "elsewhere"], "CB8 is partly in Cambridgeshire and partly in Suffolk."),
+            // Not in the index and its sector split: the district asks.
+            ("CB8 0ZZ", &["cambridgeshire", "elsewhere"], "CB8 is partly in Cambridgeshire and partly in Suffolk."),
             ("St Ives", &["cambridgeshire", "elsewhere"], "There is more than one place called St Ives."),
             ("Cambrige", &["cambridgeshire", "elsewhere"], "Did you mean Cambridge, in Cambridgeshire?"),
             ("Cambz", &["cambridgeshire", "elsewhere"], "Did you mean Cambs?"),
@@ -567,12 +731,56 @@ mod tests {
         let r = router();
         let now = parse_uk_local_for_test("2026-11-24T10:00");
         let text = r.explain("cb4 1ab", now);
-        assert!(text.starts_with("Decision: area cambridgeshire (Cambridgeshire Constabulary)\nWhy: postcode district CB4 (from a full postcode)"), "{text}");
+        let want = "Decision: area cambridgeshire (Cambridgeshire Constabulary)\n\
+            Why: full postcode in CB4, found in the index\n\
+            Authority: Cambridge (E07000008); children's services: Cambridgeshire County Council (E10000003)\n\
+            Data: ONSPD test (postcode index generated 2026-01-01)\n";
+        assert!(text.starts_with(want), "{text}");
         assert!(!text.to_uppercase().contains("1AB"), "{text}");
         assert!(text.contains("--- For an adult ---\nWho to contact in Cambridgeshire"), "{text}");
         assert!(text.contains("--- For a young person ---\nWho can help you in Cambridgeshire"), "{text}");
         let text = r.explain("CB8", now);
         assert!(text.contains("Option: elsewhere (button \"Elsewhere in England\")"), "{text}");
+    }
+
+    #[test]
+    fn a_postcode_outside_the_areas_names_its_council_and_how_to_find_it() {
+        let r = router();
+        let now = parse_uk_local_for_test("2026-11-24T10:00");
+        let RouteDecision::National { reason: NationalReason::Outside { councils, .. } } = r.route("pe30 1aa") else {
+            panic!("want the national route")
+        };
+        let adult = r.contact_block_for(None, &councils, false, now);
+        assert!(
+            adult.starts_with(
+                "Who to contact, wherever you are in England\n\n\
+                 Children's services here are run by Norfolk County Council\n\
+                 To reach them, search for \"Norfolk County Council children's services\"\n\nPolice"
+            ),
+            "{adult}"
+        );
+        assert!(adult.ends_with("In an emergency: call 999"), "{adult}");
+        let young = r.contact_block_for(None, &councils, true, now);
+        assert!(young.starts_with("Who can help you, wherever you are in England\n\nChildline"), "{young}");
+        assert!(young.contains("Norfolk County Council") && young.ends_with("call 999"), "{young}");
+        // A covered area's block is its own: no council line is added to it.
+        let cambs = r.contact_block_for(Some(&id("cambridgeshire")), &councils, false, now);
+        assert!(!cambs.contains("Norfolk"), "{cambs}");
+    }
+
+    #[test]
+    fn a_postcode_the_index_lacks_is_said_kindly_and_its_district_decides() {
+        let r = router();
+        let (decision, note) = r.route_with_note("PE7 2AB");
+        assert_eq!(decision, RouteDecision::Area(id("peterborough")));
+        assert_eq!(note, Some(POSTCODE_NOT_FOUND));
+        assert_eq!(r.route_with_note("PE7 3AA").1, None);
+        let text = r.explain("PE7 2AB", parse_uk_local_for_test("2026-11-24T10:00"));
+        assert!(
+            text.contains("Why: full postcode not in the index; sector not in the index; postcode district PE7"),
+            "{text}"
+        );
+        assert!(!text.contains("2AB"), "{text}");
     }
 
     #[test]

@@ -235,7 +235,7 @@ fn area_command_reshows_the_answer_for_the_new_area() {
 #[test]
 fn a_split_postcode_district_asks_one_follow_up() {
     let mut c = Chat::at_the_area_question();
-    c.say("PE19 1AA");
+    c.say("PE19");
     assert_eq!(c.node(), Some("where"));
     assert!(!c.session.area_options.is_empty());
     // It asks which side of the boundary the user is on, in the router's words: "which is
@@ -246,6 +246,33 @@ fn a_split_postcode_district_asks_one_follow_up() {
     assert!(labels.iter().any(|l| l.contains("don't know")), "{labels:?}");
     c.press(&labels[0]);
     assert_eq!(c.node(), Some("answer"));
+}
+
+/// Regression (issue 23): a full postcode in a split district asked which side it was on.
+#[test]
+fn a_full_postcode_in_a_split_district_goes_straight_to_its_area() {
+    let mut c = Chat::at_the_area_question();
+    c.say("PE19 1AA");
+    assert_eq!(c.node(), Some("answer"));
+    assert!(c.text().contains("Cambridgeshire"), "{}", c.text());
+    assert!(c.session.area_options.is_empty());
+    assert!(c.session.councils.is_empty(), "a covered area names no council: {:?}", c.session.councils);
+}
+
+/// Outside the areas, the session keeps the council's code (never the postcode), and a later
+/// area button forgets it.
+#[test]
+fn a_full_postcode_outside_keeps_only_its_councils_code() {
+    let mut c = Chat::at_the_area_question();
+    c.say("LS1 1AA");
+    assert_eq!(c.node(), Some("answer"));
+    assert_eq!(c.session.councils, ["E08000035"]);
+    assert!(c.text().contains("Leeds children's services"), "{}", c.text());
+    let saved = serde_json::to_string(&c.session).unwrap();
+    assert!(!saved.to_uppercase().contains("1AA"), "{saved}");
+    c.say("/area");
+    c.say("Poole");
+    assert!(c.session.councils.is_empty());
 }
 
 /// Regression: "yes" typed at "is a child in danger right now?" was not a button's whole label,

@@ -10,7 +10,6 @@ use std::sync::OnceLock;
 const SOURCES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sources");
 const CONTACTS_MD: &str = "content/contacts.md";
 const SEEDS_DIR: &str = "seeds";
-const SHARED_DISTRICTS: &str = "content/postcode-districts.txt";
 /// Where the source material lives beside a checkout of this repository.
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
 
@@ -37,7 +36,9 @@ enum Want {
     Area(&'static str),
     /// Ask, with these options (always ending in "elsewhere").
     Ask(&'static [&'static str]),
+    /// The national route for a place in England, whichever councils it names.
     Outside(&'static str),
+    OutsideEngland(&'static str),
     Unknown,
     NotUnderstood,
 }
@@ -54,13 +55,13 @@ const TABLE: &[(&str, Want)] = &[
     // --- Full postcodes and districts wholly inside one covered area -----------------------------
     ("cb4 1ab", Area("cambridgeshire")),
     ("CB41AB", Area("cambridgeshire")),
-    ("CB2", Area("cambridgeshire")),
+    ("CB3", Area("cambridgeshire")),
     ("cb24 6aa", Area("cambridgeshire")),
     ("PE15 8AA", Area("cambridgeshire")),
     ("pe29", Area("cambridgeshire")),
     ("PE27 5AA", Area("cambridgeshire")),
     ("PE1 1AA", Area("peterborough")),
-    ("pe3", Area("peterborough")),
+    ("pe4", Area("peterborough")),
     ("PE 4", Area("peterborough")),
     ("PE99", Area("peterborough")),
     ("LU4 9AA", Area("bedfordshire")),
@@ -72,18 +73,27 @@ const TABLE: &[(&str, Want)] = &[
     ("bh15", Area("dorset")),
     ("DT1 1AA", Area("dorset")),
     ("SP8 4AA", Area("dorset")),
-    // --- Split districts: one question ---------------------------------------------------------
+    // --- Split districts: one question; a full postcode in one settles it exactly ---------------
     ("CB8", Ask(CAMBS_OR_ELSEWHERE)),
-    ("cb8 7aa", Ask(CAMBS_OR_ELSEWHERE)),
+    ("cb8 7aa", Outside("CB8")),
+    // A single postcode of CB2 is in Peterborough in the directory: the district really is split.
+    ("CB2", Ask(CAMBS_OR_PBORO)),
+    ("pe3", Ask(CAMBS_OR_PBORO)),
     ("PE8", Ask(CAMBS_OR_PBORO)),
-    ("PE7 3AA", Ask(CAMBS_OR_PBORO)),
+    ("PE7", Ask(CAMBS_OR_PBORO)),
+    ("PE7 3AA", Area("cambridgeshire")),
     ("PE19", Ask(CAMBS_OR_BEDS)),
-    ("pe19 1aa", Ask(CAMBS_OR_BEDS)),
+    ("pe19 1aa", Area("cambridgeshire")),
     ("LU7", Ask(BEDS_OR_ELSEWHERE)),
-    ("lu1  3jh", Ask(BEDS_OR_ELSEWHERE)),
+    ("lu1  3jh", Area("bedfordshire")),
     ("SG8", Ask(CAMBS_OR_BEDS)),
-    ("SG19 2AA", Ask(CAMBS_OR_BEDS)),
-    ("BH23 1AA", Ask(DORSET_OR_ELSEWHERE)),
+    ("SG19", Ask(CAMBS_OR_BEDS)),
+    ("SG19 2AA", Area("bedfordshire")),
+    ("BH23", Ask(DORSET_OR_ELSEWHERE)),
+    ("BH23 1AA", Area("dorset")),
+    // A sector wholly in one area settles it; a split one asks.
+    ("LU7 1", Area("bedfordshire")),
+    ("LU7 0", Ask(BEDS_OR_ELSEWHERE)),
     ("BH24", Ask(DORSET_OR_ELSEWHERE)),
     ("DT9", Ask(DORSET_OR_ELSEWHERE)),
     ("SP7", Ask(DORSET_OR_ELSEWHERE)),
@@ -97,7 +107,8 @@ const TABLE: &[(&str, Want)] = &[
     ("SW1A 1AA", Outside("SW1A")),
     ("M1", Outside("M1")),
     ("B1", Outside("B1")),
-    ("EH1 1YZ", Outside("EH1")),
+    ("EH1 1YZ", OutsideEngland("Scotland")),
+    ("CF10 1AA", OutsideEngland("Wales")),
     // --- Towns -------------------------------------------------------------------------------
     ("St Neots", Area("cambridgeshire")),
     ("st neots", Area("cambridgeshire")),
@@ -198,7 +209,12 @@ const TABLE: &[(&str, Want)] = &[
 fn expected(want: Want) -> RouteDecision {
     match want {
         Area(a) => RouteDecision::Area(id(a)),
-        Outside(place) => RouteDecision::National { reason: NationalReason::Outside { place: place.to_string() } },
+        Outside(place) => RouteDecision::National {
+            reason: NationalReason::Outside { place: place.to_string(), councils: Vec::new() },
+        },
+        OutsideEngland(country) => {
+            RouteDecision::National { reason: NationalReason::OutsideEngland { country: country.to_string() } }
+        }
         Unknown => RouteDecision::National { reason: NationalReason::Unknown },
         NotUnderstood => RouteDecision::NotUnderstood,
         Ask(_) => unreachable!("questions are compared by their options"),
@@ -216,6 +232,7 @@ fn what_people_type_routes_to_the_expected_decision() {
                 !question.is_empty() && got.iter().map(AreaId::as_str).eq(options.iter().copied())
             }
             (Ask(_), _) => false,
+            (Outside(want), RouteDecision::National { reason: NationalReason::Outside { place, .. } }) => place == want,
             (want, got) => expected(*want) == *got,
         };
         if !ok {
@@ -236,12 +253,12 @@ fn every_question_ends_with_the_national_option() {
 }
 
 #[test]
-fn split_districts_ask_in_words_that_offer_the_town() {
+fn split_districts_ask_in_words_that_name_the_other_county_and_offer_the_full_postcode() {
     match router().route("CB8") {
         RouteDecision::Ask { question, .. } => assert_eq!(
             question,
-            "CB8 is partly in Cambridgeshire and partly in a neighbouring county. Which are you in? \
-             You can also type your town."
+            "CB8 is partly in Cambridgeshire and partly in Suffolk. Which are you in? \
+             You can also type your full postcode."
         ),
         other => panic!("{other:?}"),
     }
@@ -492,14 +509,6 @@ fn every_contact_names_an_existing_source_and_was_checked() {
     }
 }
 
-#[test]
-fn the_postcode_table_is_a_verbatim_copy_of_the_shared_one() {
-    let ours =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/postcode-districts.txt")).unwrap();
-    let shared = std::fs::read_to_string(source(SHARED_DISTRICTS)).unwrap();
-    assert_eq!(ours, shared, "config/postcode-districts.txt must be copied verbatim, header included");
-}
-
 /// Every file of the copy is byte for byte the shared one, and no shared file is missing from it.
 /// Without `../shared` beside the checkout there is nothing to compare with: it says so.
 #[test]
@@ -540,11 +549,13 @@ fn explain_prints_the_decision_then_the_blocks() {
     assert!(
         text.starts_with(
             "Decision: area cambridgeshire (Cambridgeshire Constabulary)\n\
-             Why: postcode district CB4 (from a full postcode): forces CAMBS\n\
-             Time: Tue 24 Nov 2026 10:00 GMT\n"
+             Why: full postcode in CB4, found in the index\n\
+             Authority: Cambridge (E07000008); children's services: Cambridgeshire County Council (E10000003)\n\
+             Data: ONSPD November 2025 (postcode index generated "
         ),
         "{text}"
     );
+    assert!(!text.to_uppercase().contains("1AB"), "the full postcode is never echoed:\n{text}");
     assert!(text.contains("--- For an adult ---") && text.contains("--- For a young person ---"));
     let text = router().explain("PE30", now);
     assert!(text.starts_with("Decision: national route (PE30 is outside the areas with local contacts)"), "{text}");
@@ -552,4 +563,149 @@ fn explain_prints_the_decision_then_the_blocks() {
     let text = router().explain("St Ives", now);
     assert!(text.contains("Question: There is more than one place called St Ives."), "{text}");
     assert!(text.contains("No contacts until the user answers."), "{text}");
+}
+
+/// One row of `tests/routing/postcodes.tsv`, sampled from the ONS Postcode Directory by
+/// `scripts/postcode-index/build.py`.
+struct Sampled {
+    postcode: String,
+    authority: String,
+    upper: String,
+    area: String,
+    why: String,
+}
+
+fn sampled() -> Vec<Sampled> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/routing/postcodes.tsv");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 5, "{l:?}");
+            Sampled {
+                postcode: f[0].into(),
+                authority: f[1].into(),
+                upper: f[2].into(),
+                area: f[3].into(),
+                why: f[4].into(),
+            }
+        })
+        .collect()
+}
+
+/// The sampled real postcodes, typed in full: each routes to the area, authority and children's
+/// services council the directory gives it, with no follow-up question. Also typed without the
+/// space and in lower case, as people do.
+#[test]
+fn every_sampled_real_postcode_routes_exactly_with_no_question() {
+    let rows = sampled();
+    assert!(rows.len() >= 300, "the table needs at least 300 postcodes, has {}", rows.len());
+    for district in ["PE7", "LU7", "LU2", "CB1", "LU6", "CB7", "SG8", "LU1"] {
+        assert!(rows.iter().any(|r| r.why == format!("border {district}")), "no sample from {district}");
+    }
+    let r = router();
+    let index = r.index();
+    let mut wrong = Vec::new();
+    for row in &rows {
+        let typed = [row.postcode.clone(), row.postcode.replace(' ', "").to_lowercase()];
+        for typed in &typed {
+            let (decision, note) = r.route_with_note(typed);
+            let got_area = match &decision {
+                RouteDecision::Area(id) => id.as_str().to_string(),
+                RouteDecision::National { reason: NationalReason::Outside { councils, .. } } => {
+                    if councils.as_slice() != std::slice::from_ref(&row.upper) {
+                        wrong.push(format!("  {typed}: councils {councils:?}, want [{}]", row.upper));
+                    }
+                    "elsewhere".to_string()
+                }
+                RouteDecision::National { reason: NationalReason::OutsideEngland { .. } } => "elsewhere".to_string(),
+                other => format!("{other:?}"),
+            };
+            if got_area != row.area || note.is_some() {
+                wrong.push(format!("  {typed}: got {got_area} (note {note:?}), want {} ({})", row.area, row.why));
+            }
+        }
+        // And the exact authority, as `signpost route` shows it.
+        let postcode = signpost::routing::postcode::Postcode::parse(&row.postcode).unwrap();
+        match index.unit(&postcode) {
+            signpost::routing::UnitLookup::Found(id) => {
+                let a = index.authority(id);
+                let up = index.authority(a.upper);
+                if a.code != row.authority || up.code != row.upper {
+                    wrong.push(format!(
+                        "  {}: {} / {}, want {} / {}",
+                        row.postcode, a.code, up.code, row.authority, row.upper
+                    ));
+                }
+            }
+            other => wrong.push(format!("  {}: {other:?}", row.postcode)),
+        }
+    }
+    assert!(wrong.is_empty(), "{} wrong of {} postcodes:\n{}", wrong.len(), rows.len(), wrong.join("\n"));
+}
+
+/// A postcode that is not in the directory gets a kind word and its district decides.
+#[test]
+fn a_postcode_not_in_the_directory_is_said_kindly_then_the_district_decides() {
+    // CB3 0 exists but not CB3 0ZZ; CB3 is wholly in Cambridgeshire.
+    let (decision, note) = router().route_with_note("CB3 0ZZ");
+    assert_eq!(decision, RouteDecision::Area(id("cambridgeshire")));
+    assert_eq!(note, Some(signpost::routing::POSTCODE_NOT_FOUND));
+    // In a split district, the district's question is asked.
+    let (decision, note) = router().route_with_note("CB8 9ZZ");
+    assert!(
+        matches!(decision, RouteDecision::Ask { .. }) || matches!(decision, RouteDecision::National { .. }),
+        "{decision:?}"
+    );
+    assert!(note.is_some());
+}
+
+/// Outside the covered areas the council that runs children's services is named, with how to
+/// find it, and then 101, the national lines and 999; no number is invented for the council.
+#[test]
+fn outside_the_areas_the_childrens_services_council_is_named_without_a_number() {
+    let now = parse_uk_local("2026-11-24T10:00").unwrap();
+    let RouteDecision::National { reason: NationalReason::Outside { councils, .. } } = router().route("LS1 1AA") else {
+        panic!("want the national route")
+    };
+    assert_eq!(councils, ["E08000035"]);
+    let block = router().contact_block_for(None, &councils, false, now);
+    let council = block.find("Children's services here are run by Leeds council").expect(&block);
+    let search = block.find("search for \"Leeds children's services\"").expect(&block);
+    let police = block.find("101").expect(&block);
+    let nspcc = block.find("0808 800 5000").expect(&block);
+    assert!(council < search && search < police && police < nspcc, "{block}");
+    assert!(block.ends_with("999 BSL") || block.contains("call 999"), "{block}");
+    // A two-tier area: the county council, not the district.
+    let RouteDecision::National { reason: NationalReason::Outside { councils, .. } } = router().route("cb8 7aa") else {
+        panic!("want the national route")
+    };
+    let block = router().contact_block_for(None, &councils, false, now);
+    assert!(
+        block.contains(
+            "run by Suffolk County Council\nTo reach them, search for \"Suffolk County Council children's services\""
+        ),
+        "{block}"
+    );
+    assert!(!block.contains("West Suffolk"), "{block}");
+}
+
+/// The shipped index reads without a bad line, and stays within its targets: under 5 MB on
+/// disk and 20 MB in memory, with every postcode area of England in it.
+#[test]
+fn the_shipped_postcode_index_reads_cleanly_and_stays_small() {
+    let index = router().index();
+    let problems = index.check();
+    assert!(problems.is_empty(), "{problems:#?}");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/postcode-index.txt");
+    let on_disk = std::fs::metadata(&path).unwrap().len();
+    assert!(on_disk < 5_000_000, "{on_disk} bytes on disk");
+    assert!(index.heap_bytes() < 20_000_000, "{} bytes in memory", index.heap_bytes());
+    assert!(index.sector_count() > 10_000, "{} sectors", index.sector_count());
+    assert_eq!(index.edition(), "ONSPD November 2025");
+    for area in ["CB", "PE", "LU", "MK", "SG", "BH", "DT", "SP", "LS", "NE", "TR", "CA", "E", "W"] {
+        assert!(index.has_area(area), "{area}");
+    }
 }

@@ -28,6 +28,7 @@ fn sample_state() -> ChatState {
             stack: vec!["parent_menu".to_string()],
             audience: Some("parent".to_string()),
             area: Some("cambridgeshire".to_string()),
+            councils: vec!["E10000020".to_string()],
             signs: vec!["missing_episodes".to_string(), "new_phone".to_string()],
             pending: vec!["unexplained_gifts".to_string()],
             area_options: vec!["cambridgeshire".to_string(), "norfolk".to_string()],
@@ -762,6 +763,8 @@ fn chat_state_json_holds_only_known_fields() {
         "stack",
         "audience",
         "area",
+        // ONS codes of the councils a postcode outside the areas gave, never the postcode.
+        "councils",
         "signs",
         "pending",
         "area_options",
