@@ -411,8 +411,11 @@ async fn sqlite_the_log_stays_small_when_every_save_is_made_alone() {
         store.save(&format!("chat-{i}"), &state, None).await.unwrap();
         largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
     }
-    // Unchecked, 4,000 commits of two or more 4 KiB pages each come to over 32 MB.
-    assert!(largest < 12_000_000, "the log reached {largest} bytes");
+    // Unchecked, 4,000 commits of two or more 4 KiB pages each come to over 32 MB. Checked, the
+    // connection's own thread takes over at 2,000 pages (8 MB), but on a loaded machine it can
+    // find the checkpointer mid-copy and wait for the next gap, and runs reached 12.5 MB; twice
+    // the hand-over point still tells a working checkpoint from none.
+    assert!(largest < 16_000_000, "the log reached {largest} bytes");
     assert_eq!(row_count(&path), 4_000);
 }
 
