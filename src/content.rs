@@ -106,14 +106,18 @@ impl Content {
         config: ConfigSources,
     ) -> Result<(Content, Vec<Diagnostic>), Vec<Diagnostic>> {
         let mut diags = Vec::new();
-        let danger =
-            DangerDetector::from_str(&config.danger.text, &config.danger.origin).map_err(|d| diags.extend(d)).ok();
+        // The danger cues are read on a second thread while the flows are validated: each is
+        // about half of loading, and neither needs the other.
+        let (danger, (flows, fd)) = std::thread::scope(|scope| {
+            let danger = scope.spawn(|| DangerDetector::from_str(&config.danger.text, &config.danger.origin));
+            let flows = flow::validate(flow_files, &validate_context(&router));
+            (danger.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), flows)
+        });
+        let danger = danger.map_err(|d| diags.extend(d)).ok();
         let settings = match &config.bot {
             Some(f) => yaml::from_str::<Settings>(&f.text, &f.origin).map_err(|d| diags.push(d)).ok(),
             None => Some(Settings::default()),
         };
-        let ctx = validate_context(&router);
-        let (flows, fd) = flow::validate(flow_files, &ctx);
         diags.extend(fd);
         match (flows, danger, settings) {
             (Some(flows), Some(danger), Some(settings)) if !has_errors(&diags) => {
@@ -134,13 +138,13 @@ fn validate_context(router: &Router) -> ValidateContext {
     let week_start: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
     let mut area_ids: Vec<Option<&crate::routing::AreaId>> = router.areas().iter().map(|a| Some(&a.id)).collect();
     area_ids.push(None);
+    let councils = router.longest_councils();
     for area in area_ids {
         for young in [false, true] {
             for hour in (0..24 * 7).step_by(5) {
                 let at = week_start + chrono::Duration::hours(hour);
                 max_contacts_chars = max_contacts_chars.max(router.contact_block(area, young, at).chars().count());
                 if area.is_none() {
-                    let councils = router.longest_councils();
                     let longest = router.contact_block_for(area, &councils, young, at).chars().count();
                     max_contacts_chars = max_contacts_chars.max(longest);
                 }

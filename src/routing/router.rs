@@ -218,7 +218,7 @@ impl Router {
     pub fn longest_councils(&self) -> Vec<String> {
         let mut uppers: Vec<&Authority> =
             self.index.authorities().filter(|(id, a)| a.in_england() && a.upper == *id).map(|(_, a)| a).collect();
-        uppers.sort_by_key(|a| std::cmp::Reverse(block::council_name(a).len()));
+        uppers.sort_by_cached_key(|a| std::cmp::Reverse(block::council_name(a).len()));
         uppers.iter().take(2).map(|a| a.code.clone()).collect()
     }
 
