@@ -38,6 +38,7 @@ pub fn holds(c: &Content, s: &Session, cond: &Condition) -> bool {
             .category
             .as_ref()
             .is_none_or(|list| chosen().any(|i| flows.signs[i].category.is_some_and(|k| list.contains(&k))))
+        && cond.severe.is_none_or(|v| v == chosen().any(|i| flows.signs[i].severe))
 }
 
 /// The message with its placeholders filled for this session and time.
@@ -171,7 +172,10 @@ fn flow_buttons(
             }
             out.push(button(done, callback::done(v, id)));
         }
-        NodeKind::Ask { .. } => out.push(button(START_AGAIN, callback::global(GlobalAction::Start))),
+        NodeKind::Ask { also, .. } => {
+            choices(&mut out, also);
+            out.push(button(START_AGAIN, callback::global(GlobalAction::Start)));
+        }
         NodeKind::End { also } => {
             choices(&mut out, also);
             out.push(button(CHANGE_AREA, callback::global(GlobalAction::Area)));

@@ -318,7 +318,14 @@ impl Turn<'_> {
         };
         let flows = &self.c.flows;
         match &flows.nodes[idx].kind {
-            NodeKind::Ask { rules, found, fallback } => {
+            NodeKind::Ask { rules, found, fallback, .. } => {
+                // A button's own words under the question ("Back to the list") press it; nothing
+                // looser (a number, a yes), as anything else typed here is a description.
+                let key = render::label_key(text);
+                let buttons = render::buttons(self.c, &self.s, idx);
+                if let Some(b) = buttons.iter().find(|b| render::label_key(&b.label) == key) {
+                    return self.button(&b.data.clone());
+                }
                 if let Some(rule) = rules.iter().find(|r| r.pattern.is_match(text)) {
                     let (goto, add) = (rule.goto, rule.add_signs.clone());
                     self.add_signs(&add);
@@ -547,7 +554,12 @@ impl Turn<'_> {
             (NodeKind::Message { next, button: Some(_) }, NodeAction::Choice(0)) => {
                 self.go(*next);
             }
-            (NodeKind::Choice { choices, .. } | NodeKind::End { also: choices }, NodeAction::Choice(i)) => {
+            (
+                NodeKind::Choice { choices, .. }
+                | NodeKind::End { also: choices }
+                | NodeKind::Ask { also: choices, .. },
+                NodeAction::Choice(i),
+            ) => {
                 let Some(ch) = choices.get(i) else { return false };
                 if !ch.when.as_ref().is_none_or(|w| render::holds(self.c, &self.s, w)) {
                     return false;

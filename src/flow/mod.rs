@@ -83,6 +83,8 @@ pub struct Sign {
     pub category: Option<usize>,
     /// The sign's own-words patterns as written (compiled together in [`Flows::sign_patterns`]).
     pub patterns: Vec<String>,
+    /// Serious enough on its own to report now; conditions test it with `severe:`.
+    pub severe: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -120,6 +122,8 @@ pub enum NodeKind {
         /// Where to go when the catalogue's sign patterns found something.
         found: Option<Target>,
         fallback: Target,
+        /// Buttons shown under the question besides "Start again" (a way back to the list).
+        also: Vec<Choice>,
     },
     Area {
         next: Target,
@@ -172,6 +176,8 @@ pub struct Condition {
     pub has_signs: Option<bool>,
     pub signs: Option<Vec<usize>>,
     pub category: Option<Vec<usize>>,
+    /// Whether any chosen sign is severe.
+    pub severe: Option<bool>,
 }
 
 /// Placeholders a message may use, filled by the engine at render time.

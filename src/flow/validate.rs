@@ -297,6 +297,7 @@ impl<'c> Validator<'c> {
                 explain: s.explain.to_string(),
                 category,
                 patterns,
+                severe: s.severe,
             });
         }
         (audiences, categories, signs, parsed_patterns)
@@ -447,8 +448,8 @@ impl<'c> Validator<'c> {
                 );
             }
         }
-        if r.also.is_some() && kinds.first() != Some(&"end") {
-            self.err(d.loc.clone(), "`also:` buttons belong on an end node");
+        if r.also.is_some() && !matches!(kinds.first(), Some(&"end") | Some(&"ask")) {
+            self.err(d.loc.clone(), "`also:` buttons belong on an end node or a free-text (`ask:`) node");
         }
         if let (Some(t), false) = (&r.typed, kinds.first() == Some(&"choices")) {
             self.err(
@@ -498,7 +499,18 @@ impl<'c> Validator<'c> {
                     button: button.unwrap_or_else(|| "Done".to_string()),
                 }
             }
-            Some("ask") => self.ask(r.ask.as_ref()?, origin, l)?,
+            Some("ask") => match self.ask(r.ask.as_ref()?, origin, l)? {
+                NodeKind::Ask { rules, found, fallback, .. } => NodeKind::Ask {
+                    rules,
+                    found,
+                    fallback,
+                    also: match &r.also {
+                        Some(also) => self.choices(also, origin, l),
+                        None => Vec::new(),
+                    },
+                },
+                other => other,
+            },
             Some("area") => NodeKind::Area { next: next(self, "area")? },
             Some("branch") => {
                 let arms_raw = r.branch.as_ref()?;
@@ -619,7 +631,8 @@ impl<'c> Validator<'c> {
             Some(f) => Some(self.target(f, origin, l)?),
             None => None,
         };
-        Some(NodeKind::Ask { rules, found, fallback: self.target(&ask.fallback, origin, l)? })
+        let fallback = self.target(&ask.fallback, origin, l)?;
+        Some(NodeKind::Ask { rules, found, fallback, also: Vec::new() })
     }
 
     fn condition(&mut self, c: &Spanned<RawCondition>, origin: &str, l: &Lookups) -> Condition {
@@ -647,7 +660,7 @@ impl<'c> Validator<'c> {
             found.into_iter().map(|i| if areas[i] == "none" { String::new() } else { areas[i].to_string() }).collect()
         });
         let signs = c.signs.as_ref().map(|s| self.sign_ids(s, origin, l));
-        Condition { audience, area, young: c.young, has_signs: c.has_signs, signs, category }
+        Condition { audience, area, young: c.young, has_signs: c.has_signs, signs, category, severe: c.severe }
     }
 
     /// Reachability from `/start` (and `/area`), and sub-flows that can never return.
@@ -798,7 +811,8 @@ pub fn successors(flows: &Flows, i: NodeIdx) -> Vec<NodeIdx> {
             typed.iter().for_each(&mut add);
         }
         NodeKind::End { also: choices } => choices.iter().for_each(|c| add(&c.goto)),
-        NodeKind::Ask { rules, found, fallback } => {
+        NodeKind::Ask { rules, found, fallback, also } => {
+            also.iter().for_each(|c| add(&c.goto));
             rules.iter().for_each(|r| add(&r.goto));
             found.iter().for_each(&mut add);
             add(fallback);

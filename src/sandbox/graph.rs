@@ -57,7 +57,10 @@ pub fn edges(flows: &Flows) -> Vec<Edge> {
                 }
             }
             NodeKind::Pick { next, button, .. } => add(*next, button.clone(), false),
-            NodeKind::Ask { rules, found, fallback } => {
+            NodeKind::Ask { rules, found, fallback, also } => {
+                for c in also {
+                    add(c.goto, c.label.clone(), false);
+                }
                 for r in rules {
                     add(r.goto, format!("typed /{}/", r.pattern.as_str()), false);
                 }
