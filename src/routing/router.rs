@@ -251,6 +251,14 @@ impl Router {
                 return self.resolve_names(&hits, true);
             }
         }
+        // A place inside other words: "poole dorset", "luton, beds", "near cambridge".
+        for text in &attempts {
+            let hits = self.names.within(text);
+            if !hits.is_empty() {
+                let (decision, why) = self.resolve_names(&hits, false);
+                return (decision, format!("inside the words: {why}"));
+            }
+        }
         (RouteDecision::NotUnderstood, "not a postcode, place or phrase we know".to_string())
     }
 
