@@ -41,7 +41,7 @@ You can tap the buttons or type your answer.";
 
 /// Decide what happens when the user does `input` in `session` at `now`. Pure and deterministic.
 pub fn step(content: &Content, session: &Session, input: Input<'_>, now: DateTime<Utc>) -> (Session, Vec<Effect>) {
-    let mut turn = Turn { c: content, s: session.clone(), out: Vec::new(), note: None, now };
+    let mut turn = Turn { c: content, s: session.clone(), out: Vec::new(), note: None, now, offered_999: false };
     turn.run(input);
     (turn.s, turn.out)
 }
@@ -50,7 +50,7 @@ pub fn step(content: &Content, session: &Session, input: Input<'_>, now: DateTim
 /// `None` when there is no such node.
 pub fn jump(content: &Content, session: &Session, node: &str, now: DateTime<Utc>) -> Option<(Session, Vec<Effect>)> {
     let idx = content.flows.node(node)?;
-    let mut turn = Turn { c: content, s: session.clone(), out: Vec::new(), note: None, now };
+    let mut turn = Turn { c: content, s: session.clone(), out: Vec::new(), note: None, now, offered_999: false };
     turn.s.version = content.flows.version.clone();
     turn.s.last_seen = Some(now.timestamp());
     turn.s.forget_area_question();
@@ -65,6 +65,9 @@ struct Turn<'c> {
     /// A short note to send before the next node (expired session, updated flows).
     note: Option<&'static str>,
     now: DateTime<Utc>,
+    /// The turn's first message has offered 999 (the 999 line, or the emergency message), so
+    /// the rest of the turn does not repeat it: see [`super::offers_999_once`].
+    offered_999: bool,
 }
 
 enum Command {
@@ -163,8 +166,15 @@ impl Turn<'_> {
 
     // ---- replies ---------------------------------------------------------------------------
 
+    /// Every message goes out through here. The first of the turn ends with the 999 line (the
+    /// emergency message is its own offer); the rest of the turn does not repeat it.
     fn push(&mut self, text: String, buttons: Vec<Button>, node: Option<String>, kind: ReplyKind) {
-        let text = if kind == ReplyKind::Emergency { text } else { format!("{}\n\n{FOOTER}", text.trim_end()) };
+        let text = match (kind, self.offered_999) {
+            (ReplyKind::Emergency, _) => text,
+            (_, false) => format!("{}\n\n{FOOTER}", text.trim_end()),
+            (_, true) => text.trim_end().to_string(),
+        };
+        self.offered_999 = true;
         self.out.push(Effect::Reply(Reply { text, buttons, node, kind, replaces: false }));
     }
 
@@ -190,13 +200,8 @@ impl Turn<'_> {
 
     fn emergency(&mut self) {
         let buttons = vec![render::global_button(render::CARRY_ON, GlobalAction::CarryOn), render::quick_exit()];
-        self.out.push(Effect::Reply(Reply {
-            text: EMERGENCY.to_string(),
-            buttons,
-            node: self.s.node.clone(),
-            kind: ReplyKind::Emergency,
-            replaces: false,
-        }));
+        let node = self.s.node.clone();
+        self.push(EMERGENCY.to_string(), buttons, node, ReplyKind::Emergency);
     }
 
     fn quick_exit(&mut self) {
