@@ -370,15 +370,16 @@ impl Turn<'_> {
                     },
                 }
             }
-            kind => match (self.typed_button(idx, text), kind) {
+            _ => match (self.typed_button(idx, text), flows.nodes[idx].typed) {
                 (Some(data), _) => self.button(&data),
-                // Words where buttons ask how to tell: read them as the free-text question would.
                 // A question that fails safe: words that are not a clear answer get 999 first.
-                (None, NodeKind::Choice { typed: Some(Target::Emergency), .. }) => {
+                (None, Some(Target::Emergency)) => {
                     self.emergency();
                     self.show(idx);
                 }
-                (None, NodeKind::Choice { typed: Some(Target::Node(t)), .. }) => match self.free_text_node(*t) {
+                // Words at a list (or where buttons ask how to tell): read them as the free-text
+                // question would, so signs found are offered and a disclosure gets its reply.
+                (None, Some(Target::Node(t))) => match self.free_text_node(t) {
                     Some(ask) => {
                         self.s.node = Some(flows.nodes[ask].id.clone());
                         self.s.misses = 0;
@@ -399,10 +400,11 @@ impl Turn<'_> {
     /// ends the turn instead.
     fn after_emergency(&mut self, text: &str) {
         let Some(idx) = self.current() else { return };
-        let ask = match &self.c.flows.nodes[idx].kind {
-            NodeKind::Choice { typed: Some(Target::Emergency), .. } => return self.show(idx),
-            NodeKind::Ask { .. } => Some(idx),
-            NodeKind::Choice { typed: Some(Target::Node(t)), .. } => self.free_text_node(*t),
+        let node = &self.c.flows.nodes[idx];
+        let ask = match (&node.kind, node.typed) {
+            (_, Some(Target::Emergency)) => return self.show(idx),
+            (NodeKind::Ask { .. }, _) => Some(idx),
+            (_, Some(Target::Node(t))) => self.free_text_node(t),
             _ => None,
         };
         let Some(ask) = ask else { return };

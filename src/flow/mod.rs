@@ -95,6 +95,12 @@ pub struct Node {
     /// The message, with placeholders still in it (filled at render time).
     pub say: Option<String>,
     pub kind: NodeKind,
+    /// What words that press no button do at a node with buttons (a choice, a pick list or an
+    /// answer): `Target::Node`, read them there (a free-text node, or a branch that leads to
+    /// one), so a description typed at a list is read, not refused; `Target::Emergency`, fail
+    /// safe (the emergency message, then this question again). Without it they get "Sorry, I
+    /// didn't understand".
+    pub typed: Option<Target>,
 }
 
 #[derive(Debug, Clone)]
@@ -107,10 +113,6 @@ pub enum NodeKind {
     },
     Choice {
         choices: Vec<Choice>,
-        /// What words that press no button do: `Target::Node`, read them there (a free-text
-        /// node, or a branch that leads to one); `Target::Emergency`, fail safe (the emergency
-        /// message, then this question again). Without it they get "Sorry, I didn't understand".
-        typed: Option<Target>,
     },
     Pick {
         signs: Vec<usize>,

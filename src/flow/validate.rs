@@ -184,18 +184,20 @@ impl<'c> Validator<'c> {
         let mut nodes = Vec::with_capacity(declared.len());
         for d in &declared {
             let kind = self.node_kind(d, &lookups);
+            let typed = self.typed(d, &lookups);
             nodes.push(Node {
                 id: d.id.clone(),
                 flow: d.flow,
                 loc: d.loc.clone(),
                 say: d.raw.say.as_ref().map(|s| s.to_string()),
                 kind: kind.unwrap_or(NodeKind::End { also: Vec::new() }),
+                typed,
             });
         }
 
         // `typed:` must lead to a free-text node, directly or through branches.
         for (d, node) in declared.iter().zip(&nodes) {
-            if let (NodeKind::Choice { typed: Some(Target::Node(t)), .. }, Some(raw)) = (&node.kind, &d.raw.typed) {
+            if let (Some(Target::Node(t)), Some(raw)) = (&node.typed, &d.raw.typed) {
                 if !leads_to_ask(&nodes, *t) {
                     let msg = format!(
                         "`typed:` goes to \"{}\", which is not a free-text (`ask:`) node or a branch that leads only to them",
@@ -451,10 +453,10 @@ impl<'c> Validator<'c> {
         if r.also.is_some() && !matches!(kinds.first(), Some(&"end") | Some(&"ask")) {
             self.err(d.loc.clone(), "`also:` buttons belong on an end node or a free-text (`ask:`) node");
         }
-        if let (Some(t), false) = (&r.typed, kinds.first() == Some(&"choices")) {
+        if let (Some(t), false) = (&r.typed, matches!(kinds.first(), Some(&"choices") | Some(&"pick") | Some(&"end"))) {
             self.err(
                 location(t, origin),
-                "`typed:` belongs on a choice node: it says where words that press no button are read",
+                "`typed:` belongs on a node with buttons (choices, pick or end): it says where words that press no button are read",
             );
         }
         let button = r.button.as_ref().map(|b| {
@@ -475,18 +477,7 @@ impl<'c> Validator<'c> {
                         format!("possible dead end: every choice of node \"{}\" has `when:`, so none may show; add one that always shows", d.id),
                     );
                 }
-                let typed = match r.typed.as_ref() {
-                    Some(t) if t.as_str() == "return" => {
-                        self.err(
-                            location(t, origin),
-                            "`typed:` can go to a free-text node or `emergency`, not `return`",
-                        );
-                        None
-                    }
-                    Some(t) => self.target(t, origin, l),
-                    None => None,
-                };
-                NodeKind::Choice { choices, typed }
+                NodeKind::Choice { choices }
             }
             Some("pick") => {
                 let list = r.pick.as_ref()?;
@@ -615,6 +606,19 @@ impl<'c> Validator<'c> {
             }
         }
         out
+    }
+
+    /// A node's `typed:`: where words that press no button are read (checked for placement in
+    /// [`Self::node_kind`], and that it leads to a free-text node after every node is built).
+    fn typed(&mut self, d: &Declared, l: &Lookups) -> Option<Target> {
+        match d.raw.typed.as_ref() {
+            Some(t) if t.as_str() == "return" => {
+                self.err(location(t, d.origin), "`typed:` can go to a free-text node or `emergency`, not `return`");
+                None
+            }
+            Some(t) => self.target(t, d.origin, l),
+            None => None,
+        }
     }
 
     fn ask(&mut self, ask: &Spanned<RawAsk>, origin: &str, l: &Lookups) -> Option<NodeKind> {
@@ -804,12 +808,10 @@ pub fn successors(flows: &Flows, i: NodeIdx) -> Vec<NodeIdx> {
             out.push(*n);
         }
     };
+    flows.nodes[i].typed.iter().for_each(&mut add);
     match &flows.nodes[i].kind {
         NodeKind::Message { next, .. } | NodeKind::Pick { next, .. } | NodeKind::Area { next } => add(next),
-        NodeKind::Choice { choices, typed } => {
-            choices.iter().for_each(|c| add(&c.goto));
-            typed.iter().for_each(&mut add);
-        }
+        NodeKind::Choice { choices } => choices.iter().for_each(|c| add(&c.goto)),
         NodeKind::End { also: choices } => choices.iter().for_each(|c| add(&c.goto)),
         NodeKind::Ask { rules, found, fallback, also } => {
             also.iter().for_each(|c| add(&c.goto));
@@ -958,9 +960,9 @@ mod tests {
     );
 
     flow_error!(
-        typed_belongs_on_a_choice_node,
-        "flow: main\nnodes:\n  start:\n    say: Hi\n    end: true\n    typed: start\n",
-        "flows/main.yaml:6:12: `typed:` belongs on a choice node: it says where words that press no button are read"
+        typed_belongs_on_a_node_with_buttons,
+        "flow: main\nnodes:\n  start:\n    say: Hi\n    next: start\n    typed: start\n",
+        "flows/main.yaml:6:12: `typed:` belongs on a node with buttons (choices, pick or end): it says where words that press no button are read"
     );
 
     flow_error!(

@@ -42,6 +42,9 @@ pub fn edges(flows: &Flows) -> Vec<Edge> {
             };
             out.push(Edge { from: i, to, label, call });
         };
+        if let Some(t) = node.typed {
+            add(t, "typed words".into(), false);
+        }
         match &node.kind {
             NodeKind::Message { next, button } => add(*next, button.clone().unwrap_or_else(|| "then".into()), false),
             NodeKind::Choice { choices, .. } | NodeKind::End { also: choices } => {
@@ -51,9 +54,6 @@ pub fn edges(flows: &Flows) -> Vec<Edge> {
                         label.push_str(" (when…)");
                     }
                     add(c.goto, label, false);
-                }
-                if let NodeKind::Choice { typed: Some(t), .. } = &node.kind {
-                    add(*t, "typed words".into(), false);
                 }
             }
             NodeKind::Pick { next, button, .. } => add(*next, button.clone(), false),
