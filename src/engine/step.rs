@@ -586,10 +586,14 @@ impl Turn<'_> {
                     }
                     self.sort_signs();
                 }
-                let add = ch.add_signs.clone();
-                let goto = ch.goto;
+                let (add, goto, in_place) = (ch.add_signs.clone(), ch.goto, ch.in_place);
                 self.add_signs(&add);
+                let before = self.out.len();
                 self.go(goto);
+                // One message where the button was: the adapter edits that message in place.
+                if let (true, [Effect::Reply(r)]) = (in_place, &mut self.out[before..]) {
+                    r.replaces = true;
+                }
             }
             (NodeKind::Pick { signs, .. }, NodeAction::Toggle(id)) => {
                 let Some(i) = flows.sign(id).filter(|i| signs.contains(i)) else { return false };

@@ -151,6 +151,8 @@ pub struct Choice {
     pub add_signs: Vec<usize>,
     pub confirm_pending: bool,
     pub clear_signs: bool,
+    /// What this button leads to replaces the message it is on, when that is one message.
+    pub in_place: bool,
     /// Other typed answers that press this button, as [`crate::engine`] compares them.
     pub words: Vec<String>,
 }
@@ -183,7 +185,7 @@ pub struct Condition {
 }
 
 /// Placeholders a message may use, filled by the engine at render time.
-pub const PLACEHOLDERS: &[&str] = &["contacts", "signs", "pending_signs", "area", "time"];
+pub const PLACEHOLDERS: &[&str] = &["contacts", "signs", "noticed", "pending_signs", "area", "time"];
 
 /// Telegram's limits, checked by the validator so a flow can never produce a message or button
 /// Telegram would refuse.
@@ -201,6 +203,12 @@ pub mod limits {
     /// longest turn is 9 (an answer for someone at work in Cambridgeshire, with online and
     /// missing signs and an injury).
     pub const TURN_MESSAGES: usize = 9;
+    /// Characters of an answer (an end node with `{contacts}`) before the contacts, placeholders
+    /// at their worst: about one phone screen, so what to do now is seen without scrolling.
+    /// Detail belongs behind the answer's buttons.
+    pub const ANSWER_CHARS: usize = 700;
+    /// Sign labels `{noticed}` names before "and N more", which keeps it to a line or two.
+    pub const NOTICED_SIGNS: usize = 4;
 }
 
 impl Flows {

@@ -128,6 +128,11 @@ pub struct RawChoice {
     /// Forget the signs chosen so far (e.g. "Start again with different signs").
     #[serde(default)]
     pub clear_signs: bool,
+    /// Show where it goes in place of the message whose button was pressed (Telegram edits
+    /// that message), when it is one message: an answer's "Why these signs matter" and "Back to
+    /// my answer" open and close details without a new message each time.
+    #[serde(default)]
+    pub in_place: bool,
     /// Typed answers that press this button besides its label ("nope", "not sure", "idk"), so a
     /// clear answer at a question that fails safe is never taken for danger.
     #[serde(default)]

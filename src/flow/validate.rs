@@ -601,6 +601,7 @@ impl<'c> Validator<'c> {
                     add_signs,
                     confirm_pending: c.confirm_pending,
                     clear_signs: c.clear_signs,
+                    in_place: c.in_place,
                     words: c.words.iter().map(|w| super::answer_key(w)).collect(),
                 });
             }
@@ -698,10 +699,34 @@ impl<'c> Validator<'c> {
             let d = &declared[i];
             let say_loc = d.raw.say.as_ref().map(|s| location(s, d.origin)).unwrap_or_else(|| d.loc.clone());
             if let Some(say) = &node.say {
+                let noticed_chars = limits::NOTICED_SIGNS * (limits::BUTTON_LABEL_CHARS + 2) + 16;
+                if let (NodeKind::End { .. }, Some(at)) = (&node.kind, say.find("{contacts}")) {
+                    // The answer fits one phone screen before its contacts.
+                    let before = &say[..at];
+                    let mut chars = before.chars().count();
+                    for name in placeholders(before) {
+                        chars += match name {
+                            "signs" | "pending_signs" => signs_chars,
+                            "noticed" => noticed_chars,
+                            _ => 40,
+                        };
+                    }
+                    if chars > limits::ANSWER_CHARS {
+                        self.err(
+                            say_loc.clone(),
+                            format!(
+                                "the answer in node \"{}\" could be {chars} characters before the contacts; an answer fits one phone screen ({}). Put the detail behind a button",
+                                node.id,
+                                limits::ANSWER_CHARS
+                            ),
+                        );
+                    }
+                }
                 let mut worst = say.chars().count() + self.ctx.footer_chars;
                 for name in placeholders(say) {
                     worst += match name {
                         "contacts" => self.ctx.max_contacts_chars,
+                        "noticed" => noticed_chars,
                         "signs" | "pending_signs" => signs_chars,
                         "area" => self.ctx.max_area_label_chars.max(30),
                         "time" => 40,
@@ -952,6 +977,14 @@ mod tests {
             }
         };
     }
+
+    // Issue 22: an answer longer than a phone screen before its contacts is refused, so a flow
+    // author can't grow it back into six messages' worth.
+    flow_error!(
+        an_answer_longer_than_a_phone_screen_before_its_contacts_is_refused,
+        concat!("flow: main\nnodes:\n  start:\n    say: \"", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "\\n{contacts}\"\n    end: true\n"),
+        "flows/main.yaml:4:10: the answer in node \"start\" could be 721 characters before the contacts; an answer fits one phone screen (700). Put the detail behind a button"
+    );
 
     flow_error!(
         typed_must_lead_to_a_free_text_node,

@@ -852,6 +852,48 @@ async fn shipped_content_runs_through_the_adapter() {
     bot.stop().await;
 }
 
+/// Issue 22: the answer is one message with the contacts, and its details open in place. The
+/// shipped flows through the adapter: "Skip to who to contact" goes straight to the contacts in
+/// one message; "Why these signs matter" and "Back to my answer" edit that message, not send.
+#[tokio::test]
+async fn the_answers_details_open_in_place_with_edit_message_text() {
+    let Ok((content, _)) = Content::load(&root().join("flows"), &root().join("config")) else {
+        eprintln!("skipped: the shipped flows/config do not load");
+        return;
+    };
+    let bot = RunningBot::start_with(content, None, |_| Transport::Polling).await;
+    let first = bot.say("/start").await;
+    let who = bot.press(&first, "No, not right now").await;
+    bot.press(&who, "A parent or carer").await;
+    let how = bot.api.next("sendMessage").await;
+    assert!(how.text().starts_with("What have you noticed?"), "{}", how.text());
+    let area = bot.press(&how, "Skip to who to contact").await;
+    let seen = bot.api.delivered("sendMessage").len();
+    let update = bot.api.press(CHAT, area.message_id(), &area.button("Cambridgeshire"));
+    bot.api.confirmed(update).await;
+    let sent = bot.api.delivered("sendMessage");
+    assert_eq!(sent.len() - seen, 1, "straight to the contacts, in one message: {:#?}", bot.api.calls_brief());
+    let answer = sent.last().unwrap().clone();
+    assert!(answer.text().contains("Who to contact in Cambridgeshire"), "{}", answer.text());
+    assert_turn_offers_999_once(&sent[seen..]);
+
+    // "Who is more at risk?" opens in place: an edit of the answer, no new message.
+    let update = bot.api.press(CHAT, answer.message_id(), &answer.button("Who is more at risk?"));
+    let edit = bot.api.next("editMessageText").await;
+    bot.api.confirmed(update).await;
+    assert_eq!(edit.params["message_id"].as_i64(), Some(answer.message_id() as i64));
+    assert!(edit.text().contains("children in care"), "{}", edit.text());
+    assert_offers_999(&edit);
+    assert_eq!(bot.api.delivered("sendMessage").len(), seen + 1, "opening a detail sends nothing new");
+    // And back again, in place.
+    let update = bot.api.press(CHAT, answer.message_id(), &edit.button("Back to my answer"));
+    let back = bot.api.next("editMessageText").await;
+    bot.api.confirmed(update).await;
+    assert!(back.text().contains("Who to contact in Cambridgeshire"), "{}", back.text());
+    assert_eq!(bot.api.delivered("sendMessage").len(), seen + 1);
+    bot.stop().await;
+}
+
 #[test]
 fn fixture_content_validates() {
     let content = fixture_content();
