@@ -413,7 +413,7 @@ fn danger_typed_at_any_question_gets_999_first_and_nothing_after_it_jars() {
                         problems.push(format!("{door}: {text:?} was followed by {:?}", r.text.lines().next()));
                     }
                 }
-                if !replies.last().is_some_and(|r| !r.buttons.is_empty()) {
+                if replies.last().is_none_or(|r| r.buttons.is_empty()) {
                     problems.push(format!("{door}: {text:?} left no way forward"));
                 }
             }

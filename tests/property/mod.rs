@@ -169,7 +169,7 @@ fn a_turn_of_several_messages_carries_the_999_line_once_on_its_first() {
     let content = shipped().expect("the shipped flows must load");
     let now = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
     let mut session = Session::default();
-    let mut turn = |session: &mut Session, input: Input<'_>| -> Vec<signpost::engine::Reply> {
+    let turn = |session: &mut Session, input: Input<'_>| -> Vec<signpost::engine::Reply> {
         let (next, effects) = step(content, session, input, now);
         *session = next;
         offers_999_once(&effects).unwrap_or_else(|why| panic!("{why}"));
@@ -185,12 +185,12 @@ fn a_turn_of_several_messages_carries_the_999_line_once_on_its_first() {
     let r = turn(&mut session, Input::Button(&press(&r, "A parent or carer")));
     assert_eq!(r.len(), 2, "the welcome and the first question");
     assert!(r[0].text.ends_with(footer) && !r[1].text.contains(footer), "{r:#?}");
-    let r = turn(&mut session, Input::Button(&press(&r, "Describe it in my own words")));
+    turn(&mut session, Input::Button(&press(&r, "Describe it in my own words")));
     let r = turn(&mut session, Input::Text("keeps going missing overnight and has a new phone"));
     let r = turn(&mut session, Input::Button(&press(&r, "Yes, that's right")));
-    let r = turn(&mut session, Input::Button(&press(&r, "That's everything")));
+    turn(&mut session, Input::Button(&press(&r, "That's everything")));
     let r = turn(&mut session, Input::Text("Cambridge"));
-    assert!(r.len() >= 4, "the answer is several messages: {}", r.len());
+    assert!(r.len() >= 2, "the answer and the MET Hub line before it: {}", r.len());
     let with_line = r.iter().filter(|m| m.text.contains(footer)).count();
     assert_eq!(with_line, 1, "{r:#?}");
     assert!(r[0].text.ends_with(footer));
