@@ -72,6 +72,10 @@ enum Command {
         /// List every node and button no transcript reaches.
         #[arg(long)]
         coverage: bool,
+        /// Print what each turn costs the reader: messages, characters, phone screens, 999
+        /// lines, and the actions it took to reach each answer.
+        #[arg(long)]
+        report: bool,
     },
     /// Run the Telegram bot (long polling, or a webhook with --webhook-url).
     Run {
@@ -210,7 +214,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         },
-        Command::Test { dirs, paths, coverage } => {
+        Command::Test { dirs, paths, coverage, report } => {
             let content = load(&dirs)?;
             let default = [PathBuf::from("tests/conversations")];
             let paths: Vec<&Path> = if paths.is_empty() {
@@ -236,6 +240,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                                 println!("  {f}");
                             }
                             println!("  --- transcript (expected and actual) ---\n{}", indent(&o.report));
+                        }
+                        if report {
+                            print_report(&o);
                         }
                         outcomes.push(o);
                     }
@@ -352,6 +359,30 @@ fn danger_file(detector: &signpost::safety::DangerDetector, file: &Path, expect:
         println!("{wrong} not as expected ({:.1}%)", pct(wrong));
     }
     Ok(if wrong == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `signpost test --report`: each turn of a transcript, and a summary line.
+fn print_report(o: &sandbox::transcript::Outcome) {
+    use sandbox::transcript::{SCREEN_COLUMNS, SCREEN_LINES};
+    println!("     turn: messages, characters, screens ({SCREEN_COLUMNS}x{SCREEN_LINES}), 999 lines");
+    for t in &o.turns {
+        let answer = t.answer_after.map(|n| format!("  <- answer, {n} actions after /start")).unwrap_or_default();
+        println!(
+            "     step {:>2}: {} msg, {:>4} chars, {} screen(s), {} 999 line(s)  {}{answer}",
+            t.step, t.messages, t.chars, t.screens, t.lines_999, t.action
+        );
+    }
+    let answers: Vec<_> = o.turns.iter().filter(|t| t.answer_after.is_some()).collect();
+    let most_999 = o.turns.iter().map(|t| t.lines_999).max().unwrap_or(0);
+    if let Some(first) = answers.first() {
+        println!(
+            "     first answer: {} actions, {} msg, {} chars, {} screen(s); most 999 lines in a turn: {most_999}",
+            first.answer_after.unwrap_or(0),
+            first.messages,
+            first.chars,
+            first.screens
+        );
+    }
 }
 
 fn indent(text: &str) -> String {

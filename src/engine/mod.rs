@@ -2,8 +2,9 @@
 //! filesystem: adapters (terminal, Telegram) carry out what the engine decides.
 //!
 //! The engine owns the rules no flow can switch off: the danger check runs first on every typed
-//! message, every message ends with the 999 line, every reply has a way forward (buttons, with
-//! quick exit), and nothing the user typed is kept in the session.
+//! message, every turn offers 999 once, on its first message (see [`offers_999_once`]), every
+//! reply has a way forward (buttons, with quick exit), and nothing the user typed is kept in the
+//! session.
 
 pub mod callback;
 mod render;
@@ -45,7 +46,8 @@ pub enum Effect {
 /// across a crash; it holds only the bot's own words, never what the user typed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reply {
-    /// Plain text (adapters escape it for their format). Always contains the 999 line.
+    /// Plain text (adapters escape it for their format). The first reply of a turn ends with the
+    /// 999 line (or is the emergency message); the others do not repeat it.
     pub text: String,
     /// One button per row. Never empty: every reply offers a way forward.
     pub buttons: Vec<Button>,
@@ -71,6 +73,29 @@ pub enum ReplyKind {
 pub struct Button {
     pub label: String,
     pub data: String,
+}
+
+/// The turn rule for 999, checked by the engine's tests, the property tests and the Telegram
+/// tests alike.
+///
+/// A **turn** is everything the engine answers to one input: the replies of one [`step`] call,
+/// in order (an adapter may send them as several Telegram messages, or edit one in place). Its
+/// first reply offers 999: it ends with the 999 line ([`crate::safety::FOOTER`]) or is the
+/// emergency message itself. No other reply of the turn carries the 999 line, so a turn of
+/// several messages shows it once, where the phone screen starts. (A flow's own words may still
+/// say "call 999" where they advise it, and the contact block ends with the 999 contact.)
+pub fn offers_999_once(effects: &[Effect]) -> Result<(), String> {
+    let replies: Vec<&Reply> = effects.iter().filter_map(Effect::reply).collect();
+    let Some(first) = replies.first() else { return Ok(()) };
+    let footer = crate::safety::FOOTER;
+    if first.kind != ReplyKind::Emergency && !first.text.ends_with(footer) {
+        return Err(format!("the first message of the turn does not end with the 999 line: {:?}", first.text));
+    }
+    let lines = replies.iter().filter(|r| r.text.contains(footer)).count();
+    if lines > 1 {
+        return Err(format!("{lines} messages of one turn carry the 999 line; the first alone should"));
+    }
+    Ok(())
 }
 
 impl Effect {

@@ -38,6 +38,7 @@ pub fn holds(c: &Content, s: &Session, cond: &Condition) -> bool {
             .category
             .as_ref()
             .is_none_or(|list| chosen().any(|i| flows.signs[i].category.is_some_and(|k| list.contains(&k))))
+        && cond.severe.is_none_or(|v| v == chosen().any(|i| flows.signs[i].severe))
 }
 
 /// The message with its placeholders filled for this session and time.
@@ -71,6 +72,7 @@ fn placeholder(c: &Content, s: &Session, name: &str, now: DateTime<Utc>, out: &m
             out.push_str(c.router.contact_block_for(area, &s.councils, is_young(c, s), now).trim_end());
         }
         "signs" => sign_list(c, &s.signs, true, out),
+        "noticed" => noticed(c, &s.signs, out),
         "pending_signs" => sign_list(c, &s.pending, false, out),
         "area" => match s.area.as_deref().and_then(|a| c.router.area(a)) {
             Some(a) => out.push_str(&a.label),
@@ -100,6 +102,23 @@ fn sign_list(c: &Content, ids: &[String], explain: bool, out: &mut String) {
     }
     if !any {
         out.push_str("(no signs picked yet)");
+    }
+}
+
+/// The chosen signs' labels in a line or two, severe ones first: "Going missing from home or
+/// care; Gifts, clothes or jewellery; and 3 more". "Why these signs matter" lists them all.
+fn noticed(c: &Content, ids: &[String], out: &mut String) {
+    let mut signs: Vec<&crate::flow::Sign> =
+        ids.iter().filter_map(|id| c.flows.sign(id)).map(|i| &c.flows.signs[i]).collect();
+    signs.sort_by_key(|s| !s.severe);
+    let labels: Vec<&str> = signs.iter().map(|s| s.label.as_str()).collect();
+    let shown = crate::flow::limits::NOTICED_SIGNS;
+    match labels.len() {
+        0 => out.push_str("nothing picked from the list, and that's fine"),
+        n if n <= shown => out.push_str(&labels.join("; ")),
+        n => {
+            let _ = write!(out, "{}; and {} more", labels[..shown].join("; "), n - shown);
+        }
     }
 }
 
@@ -171,7 +190,10 @@ fn flow_buttons(
             }
             out.push(button(done, callback::done(v, id)));
         }
-        NodeKind::Ask { .. } => out.push(button(START_AGAIN, callback::global(GlobalAction::Start))),
+        NodeKind::Ask { also, .. } => {
+            choices(&mut out, also);
+            out.push(button(START_AGAIN, callback::global(GlobalAction::Start)));
+        }
         NodeKind::End { also } => {
             choices(&mut out, also);
             out.push(button(CHANGE_AREA, callback::global(GlobalAction::Area)));

@@ -43,7 +43,7 @@ You can tap the buttons or type your answer.";
 
 /// Decide what happens when the user does `input` in `session` at `now`. Pure and deterministic.
 pub fn step(content: &Content, session: &Session, input: Input<'_>, now: DateTime<Utc>) -> (Session, Vec<Effect>) {
-    let mut turn = Turn { c: content, s: session.clone(), out: Vec::new(), note: None, now };
+    let mut turn = Turn { c: content, s: session.clone(), out: Vec::new(), note: None, now, offered_999: false };
     turn.run(input);
     (turn.s, turn.out)
 }
@@ -52,7 +52,7 @@ pub fn step(content: &Content, session: &Session, input: Input<'_>, now: DateTim
 /// `None` when there is no such node.
 pub fn jump(content: &Content, session: &Session, node: &str, now: DateTime<Utc>) -> Option<(Session, Vec<Effect>)> {
     let idx = content.flows.node(node)?;
-    let mut turn = Turn { c: content, s: session.clone(), out: Vec::new(), note: None, now };
+    let mut turn = Turn { c: content, s: session.clone(), out: Vec::new(), note: None, now, offered_999: false };
     turn.s.version = content.flows.version.clone();
     turn.s.last_seen = Some(now.timestamp());
     turn.s.forget_area_question();
@@ -67,6 +67,9 @@ struct Turn<'c> {
     /// A short note to send before the next node (expired session, updated flows).
     note: Option<&'static str>,
     now: DateTime<Utc>,
+    /// The turn's first message has offered 999 (the 999 line, or the emergency message), so
+    /// the rest of the turn does not repeat it: see [`super::offers_999_once`].
+    offered_999: bool,
 }
 
 enum Command {
@@ -165,8 +168,15 @@ impl Turn<'_> {
 
     // ---- replies ---------------------------------------------------------------------------
 
+    /// Every message goes out through here. The first of the turn ends with the 999 line (the
+    /// emergency message is its own offer); the rest of the turn does not repeat it.
     fn push(&mut self, text: String, buttons: Vec<Button>, node: Option<String>, kind: ReplyKind) {
-        let text = if kind == ReplyKind::Emergency { text } else { format!("{}\n\n{FOOTER}", text.trim_end()) };
+        let text = match (kind, self.offered_999) {
+            (ReplyKind::Emergency, _) => text,
+            (_, false) => format!("{}\n\n{FOOTER}", text.trim_end()),
+            (_, true) => text.trim_end().to_string(),
+        };
+        self.offered_999 = true;
         self.out.push(Effect::Reply(Reply { text, buttons, node, kind, replaces: false }));
     }
 
@@ -192,13 +202,8 @@ impl Turn<'_> {
 
     fn emergency(&mut self) {
         let buttons = vec![render::global_button(render::CARRY_ON, GlobalAction::CarryOn), render::quick_exit()];
-        self.out.push(Effect::Reply(Reply {
-            text: EMERGENCY.to_string(),
-            buttons,
-            node: self.s.node.clone(),
-            kind: ReplyKind::Emergency,
-            replaces: false,
-        }));
+        let node = self.s.node.clone();
+        self.push(EMERGENCY.to_string(), buttons, node, ReplyKind::Emergency);
     }
 
     fn quick_exit(&mut self) {
@@ -320,7 +325,14 @@ impl Turn<'_> {
         };
         let flows = &self.c.flows;
         match &flows.nodes[idx].kind {
-            NodeKind::Ask { rules, found, fallback } => {
+            NodeKind::Ask { rules, found, fallback, .. } => {
+                // A button's own words under the question ("Back to the list") press it; nothing
+                // looser (a number, a yes), as anything else typed here is a description.
+                let key = render::label_key(text);
+                let buttons = render::buttons(self.c, &self.s, idx);
+                if let Some(b) = buttons.iter().find(|b| render::label_key(&b.label) == key) {
+                    return self.button(&b.data.clone());
+                }
                 if let Some(rule) = rules.iter().find(|r| r.pattern.is_match(text)) {
                     let (goto, add) = (rule.goto, rule.add_signs.clone());
                     self.add_signs(&add);
@@ -372,15 +384,16 @@ impl Turn<'_> {
                     },
                 }
             }
-            kind => match (self.typed_button(idx, text), kind) {
+            _ => match (self.typed_button(idx, text), flows.nodes[idx].typed) {
                 (Some(data), _) => self.button(&data),
-                // Words where buttons ask how to tell: read them as the free-text question would.
                 // A question that fails safe: words that are not a clear answer get 999 first.
-                (None, NodeKind::Choice { typed: Some(Target::Emergency), .. }) => {
+                (None, Some(Target::Emergency)) => {
                     self.emergency();
                     self.show(idx);
                 }
-                (None, NodeKind::Choice { typed: Some(Target::Node(t)), .. }) => match self.free_text_node(*t) {
+                // Words at a list (or where buttons ask how to tell): read them as the free-text
+                // question would, so signs found are offered and a disclosure gets its reply.
+                (None, Some(Target::Node(t))) => match self.free_text_node(t) {
                     Some(ask) => {
                         self.s.node = Some(flows.nodes[ask].id.clone());
                         self.s.misses = 0;
@@ -401,10 +414,11 @@ impl Turn<'_> {
     /// ends the turn instead.
     fn after_emergency(&mut self, text: &str) {
         let Some(idx) = self.current() else { return };
-        let ask = match &self.c.flows.nodes[idx].kind {
-            NodeKind::Choice { typed: Some(Target::Emergency), .. } => return self.show(idx),
-            NodeKind::Ask { .. } => Some(idx),
-            NodeKind::Choice { typed: Some(Target::Node(t)), .. } => self.free_text_node(*t),
+        let node = &self.c.flows.nodes[idx];
+        let ask = match (&node.kind, node.typed) {
+            (_, Some(Target::Emergency)) => return self.show(idx),
+            (NodeKind::Ask { .. }, _) => Some(idx),
+            (_, Some(Target::Node(t))) => self.free_text_node(t),
             _ => None,
         };
         let Some(ask) = ask else { return };
@@ -564,7 +578,12 @@ impl Turn<'_> {
             (NodeKind::Message { next, button: Some(_) }, NodeAction::Choice(0)) => {
                 self.go(*next);
             }
-            (NodeKind::Choice { choices, .. } | NodeKind::End { also: choices }, NodeAction::Choice(i)) => {
+            (
+                NodeKind::Choice { choices, .. }
+                | NodeKind::End { also: choices }
+                | NodeKind::Ask { also: choices, .. },
+                NodeAction::Choice(i),
+            ) => {
                 let Some(ch) = choices.get(i) else { return false };
                 if !ch.when.as_ref().is_none_or(|w| render::holds(self.c, &self.s, w)) {
                     return false;
@@ -584,10 +603,14 @@ impl Turn<'_> {
                     }
                     self.sort_signs();
                 }
-                let add = ch.add_signs.clone();
-                let goto = ch.goto;
+                let (add, goto, in_place) = (ch.add_signs.clone(), ch.goto, ch.in_place);
                 self.add_signs(&add);
+                let before = self.out.len();
                 self.go(goto);
+                // One message where the button was: the adapter edits that message in place.
+                if let (true, [Effect::Reply(r)]) = (in_place, &mut self.out[before..]) {
+                    r.replaces = true;
+                }
             }
             (NodeKind::Pick { signs, .. }, NodeAction::Toggle(id)) => {
                 let Some(i) = flows.sign(id).filter(|i| signs.contains(i)) else { return false };

@@ -83,6 +83,8 @@ pub struct Sign {
     pub category: Option<usize>,
     /// The sign's own-words patterns as written (compiled together in [`Flows::sign_patterns`]).
     pub patterns: Vec<String>,
+    /// Serious enough on its own to report now; conditions test it with `severe:`.
+    pub severe: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +95,12 @@ pub struct Node {
     /// The message, with placeholders still in it (filled at render time).
     pub say: Option<String>,
     pub kind: NodeKind,
+    /// What words that press no button do at a node with buttons (a choice, a pick list or an
+    /// answer): `Target::Node`, read them there (a free-text node, or a branch that leads to
+    /// one), so a description typed at a list is read, not refused; `Target::Emergency`, fail
+    /// safe (the emergency message, then this question again). Without it they get "Sorry, I
+    /// didn't understand".
+    pub typed: Option<Target>,
 }
 
 #[derive(Debug, Clone)]
@@ -105,10 +113,6 @@ pub enum NodeKind {
     },
     Choice {
         choices: Vec<Choice>,
-        /// What words that press no button do: `Target::Node`, read them there (a free-text
-        /// node, or a branch that leads to one); `Target::Emergency`, fail safe (the emergency
-        /// message, then this question again). Without it they get "Sorry, I didn't understand".
-        typed: Option<Target>,
     },
     Pick {
         signs: Vec<usize>,
@@ -120,6 +124,8 @@ pub enum NodeKind {
         /// Where to go when the catalogue's sign patterns found something.
         found: Option<Target>,
         fallback: Target,
+        /// Buttons shown under the question besides "Start again" (a way back to the list).
+        also: Vec<Choice>,
     },
     Area {
         next: Target,
@@ -145,6 +151,8 @@ pub struct Choice {
     pub add_signs: Vec<usize>,
     pub confirm_pending: bool,
     pub clear_signs: bool,
+    /// What this button leads to replaces the message it is on, when that is one message.
+    pub in_place: bool,
     /// Other typed answers that press this button, as [`crate::engine`] compares them.
     pub words: Vec<String>,
 }
@@ -172,10 +180,12 @@ pub struct Condition {
     pub has_signs: Option<bool>,
     pub signs: Option<Vec<usize>>,
     pub category: Option<Vec<usize>>,
+    /// Whether any chosen sign is severe.
+    pub severe: Option<bool>,
 }
 
 /// Placeholders a message may use, filled by the engine at render time.
-pub const PLACEHOLDERS: &[&str] = &["contacts", "signs", "pending_signs", "area", "time"];
+pub const PLACEHOLDERS: &[&str] = &["contacts", "signs", "noticed", "pending_signs", "area", "time"];
 
 /// Telegram's limits, checked by the validator so a flow can never produce a message or button
 /// Telegram would refuse.
@@ -193,6 +203,12 @@ pub mod limits {
     /// longest turn is 9 (an answer for someone at work in Cambridgeshire, with online and
     /// missing signs and an injury).
     pub const TURN_MESSAGES: usize = 9;
+    /// Characters of an answer (an end node with `{contacts}`) before the contacts, placeholders
+    /// at their worst: about one phone screen, so what to do now is seen without scrolling.
+    /// Detail belongs behind the answer's buttons.
+    pub const ANSWER_CHARS: usize = 700;
+    /// Sign labels `{noticed}` names before "and N more", which keeps it to a line or two.
+    pub const NOTICED_SIGNS: usize = 4;
 }
 
 impl Flows {

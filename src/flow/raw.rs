@@ -69,6 +69,11 @@ pub struct RawSign {
     pub patterns: Vec<Spanned<String>>,
     /// Say which source this sign comes from (seed file), for reviewers.
     pub source: Option<String>,
+    /// Serious enough on its own to report now (drugged, taken to adults or to hotels, a child
+    /// telling of abuse): flows branch on it with `if: {severe: true}`, so the reassurance says
+    /// "report it now" rather than "there could be other explanations".
+    #[serde(default)]
+    pub severe: bool,
 }
 
 /// One node: one message and what happens next. Which keys are present decides its kind; the
@@ -102,7 +107,8 @@ pub struct RawNode {
     pub call: Option<Spanned<String>>,
     /// End node: the answer. The engine adds "Start again" and the quick exit.
     pub end: Option<Spanned<bool>>,
-    /// Extra buttons shown on an end node (e.g. "See more signs").
+    /// Extra buttons shown on an end node (e.g. "See more signs"), or on a free-text node (a
+    /// way back to the list from "tell me in your own words").
     pub also: Option<Spanned<Vec<RawChoice>>>,
 }
 
@@ -122,6 +128,11 @@ pub struct RawChoice {
     /// Forget the signs chosen so far (e.g. "Start again with different signs").
     #[serde(default)]
     pub clear_signs: bool,
+    /// Show where it goes in place of the message whose button was pressed (Telegram edits
+    /// that message), when it is one message: an answer's "Why these signs matter" and "Back to
+    /// my answer" open and close details without a new message each time.
+    #[serde(default)]
+    pub in_place: bool,
     /// Typed answers that press this button besides its label ("nope", "not sure", "idk"), so a
     /// clear answer at a question that fails safe is never taken for danger.
     #[serde(default)]
@@ -174,4 +185,6 @@ pub struct RawCondition {
     pub signs: Option<Spanned<Vec<Spanned<String>>>>,
     /// Any sign of these categories chosen.
     pub category: Option<Spanned<Vec<Spanned<String>>>>,
+    /// True when any chosen sign is marked `severe` in the catalogue (or, false, none is).
+    pub severe: Option<bool>,
 }

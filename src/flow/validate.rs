@@ -184,18 +184,20 @@ impl<'c> Validator<'c> {
         let mut nodes = Vec::with_capacity(declared.len());
         for d in &declared {
             let kind = self.node_kind(d, &lookups);
+            let typed = self.typed(d, &lookups);
             nodes.push(Node {
                 id: d.id.clone(),
                 flow: d.flow,
                 loc: d.loc.clone(),
                 say: d.raw.say.as_ref().map(|s| s.to_string()),
                 kind: kind.unwrap_or(NodeKind::End { also: Vec::new() }),
+                typed,
             });
         }
 
         // `typed:` must lead to a free-text node, directly or through branches.
         for (d, node) in declared.iter().zip(&nodes) {
-            if let (NodeKind::Choice { typed: Some(Target::Node(t)), .. }, Some(raw)) = (&node.kind, &d.raw.typed) {
+            if let (Some(Target::Node(t)), Some(raw)) = (&node.typed, &d.raw.typed) {
                 if !leads_to_ask(&nodes, *t) {
                     let msg = format!(
                         "`typed:` goes to \"{}\", which is not a free-text (`ask:`) node or a branch that leads only to them",
@@ -297,6 +299,7 @@ impl<'c> Validator<'c> {
                 explain: s.explain.to_string(),
                 category,
                 patterns,
+                severe: s.severe,
             });
         }
         (audiences, categories, signs, parsed_patterns)
@@ -447,13 +450,13 @@ impl<'c> Validator<'c> {
                 );
             }
         }
-        if r.also.is_some() && kinds.first() != Some(&"end") {
-            self.err(d.loc.clone(), "`also:` buttons belong on an end node");
+        if r.also.is_some() && !matches!(kinds.first(), Some(&"end") | Some(&"ask")) {
+            self.err(d.loc.clone(), "`also:` buttons belong on an end node or a free-text (`ask:`) node");
         }
-        if let (Some(t), false) = (&r.typed, kinds.first() == Some(&"choices")) {
+        if let (Some(t), false) = (&r.typed, matches!(kinds.first(), Some(&"choices") | Some(&"pick") | Some(&"end"))) {
             self.err(
                 location(t, origin),
-                "`typed:` belongs on a choice node: it says where words that press no button are read",
+                "`typed:` belongs on a node with buttons (choices, pick or end): it says where words that press no button are read",
             );
         }
         let button = r.button.as_ref().map(|b| {
@@ -474,18 +477,7 @@ impl<'c> Validator<'c> {
                         format!("possible dead end: every choice of node \"{}\" has `when:`, so none may show; add one that always shows", d.id),
                     );
                 }
-                let typed = match r.typed.as_ref() {
-                    Some(t) if t.as_str() == "return" => {
-                        self.err(
-                            location(t, origin),
-                            "`typed:` can go to a free-text node or `emergency`, not `return`",
-                        );
-                        None
-                    }
-                    Some(t) => self.target(t, origin, l),
-                    None => None,
-                };
-                NodeKind::Choice { choices, typed }
+                NodeKind::Choice { choices }
             }
             Some("pick") => {
                 let list = r.pick.as_ref()?;
@@ -498,7 +490,18 @@ impl<'c> Validator<'c> {
                     button: button.unwrap_or_else(|| "Done".to_string()),
                 }
             }
-            Some("ask") => self.ask(r.ask.as_ref()?, origin, l)?,
+            Some("ask") => match self.ask(r.ask.as_ref()?, origin, l)? {
+                NodeKind::Ask { rules, found, fallback, .. } => NodeKind::Ask {
+                    rules,
+                    found,
+                    fallback,
+                    also: match &r.also {
+                        Some(also) => self.choices(also, origin, l),
+                        None => Vec::new(),
+                    },
+                },
+                other => other,
+            },
             Some("area") => NodeKind::Area { next: next(self, "area")? },
             Some("branch") => {
                 let arms_raw = r.branch.as_ref()?;
@@ -598,11 +601,25 @@ impl<'c> Validator<'c> {
                     add_signs,
                     confirm_pending: c.confirm_pending,
                     clear_signs: c.clear_signs,
+                    in_place: c.in_place,
                     words: c.words.iter().map(|w| super::answer_key(w)).collect(),
                 });
             }
         }
         out
+    }
+
+    /// A node's `typed:`: where words that press no button are read (checked for placement in
+    /// [`Self::node_kind`], and that it leads to a free-text node after every node is built).
+    fn typed(&mut self, d: &Declared, l: &Lookups) -> Option<Target> {
+        match d.raw.typed.as_ref() {
+            Some(t) if t.as_str() == "return" => {
+                self.err(location(t, d.origin), "`typed:` can go to a free-text node or `emergency`, not `return`");
+                None
+            }
+            Some(t) => self.target(t, d.origin, l),
+            None => None,
+        }
     }
 
     fn ask(&mut self, ask: &Spanned<RawAsk>, origin: &str, l: &Lookups) -> Option<NodeKind> {
@@ -619,7 +636,8 @@ impl<'c> Validator<'c> {
             Some(f) => Some(self.target(f, origin, l)?),
             None => None,
         };
-        Some(NodeKind::Ask { rules, found, fallback: self.target(&ask.fallback, origin, l)? })
+        let fallback = self.target(&ask.fallback, origin, l)?;
+        Some(NodeKind::Ask { rules, found, fallback, also: Vec::new() })
     }
 
     fn condition(&mut self, c: &Spanned<RawCondition>, origin: &str, l: &Lookups) -> Condition {
@@ -647,7 +665,7 @@ impl<'c> Validator<'c> {
             found.into_iter().map(|i| if areas[i] == "none" { String::new() } else { areas[i].to_string() }).collect()
         });
         let signs = c.signs.as_ref().map(|s| self.sign_ids(s, origin, l));
-        Condition { audience, area, young: c.young, has_signs: c.has_signs, signs, category }
+        Condition { audience, area, young: c.young, has_signs: c.has_signs, signs, category, severe: c.severe }
     }
 
     /// Reachability from `/start` (and `/area`), and sub-flows that can never return.
@@ -681,10 +699,34 @@ impl<'c> Validator<'c> {
             let d = &declared[i];
             let say_loc = d.raw.say.as_ref().map(|s| location(s, d.origin)).unwrap_or_else(|| d.loc.clone());
             if let Some(say) = &node.say {
+                let noticed_chars = limits::NOTICED_SIGNS * (limits::BUTTON_LABEL_CHARS + 2) + 16;
+                if let (NodeKind::End { .. }, Some(at)) = (&node.kind, say.find("{contacts}")) {
+                    // The answer fits one phone screen before its contacts.
+                    let before = &say[..at];
+                    let mut chars = before.chars().count();
+                    for name in placeholders(before) {
+                        chars += match name {
+                            "signs" | "pending_signs" => signs_chars,
+                            "noticed" => noticed_chars,
+                            _ => 40,
+                        };
+                    }
+                    if chars > limits::ANSWER_CHARS {
+                        self.err(
+                            say_loc.clone(),
+                            format!(
+                                "the answer in node \"{}\" could be {chars} characters before the contacts; an answer fits one phone screen ({}). Put the detail behind a button",
+                                node.id,
+                                limits::ANSWER_CHARS
+                            ),
+                        );
+                    }
+                }
                 let mut worst = say.chars().count() + self.ctx.footer_chars;
                 for name in placeholders(say) {
                     worst += match name {
                         "contacts" => self.ctx.max_contacts_chars,
+                        "noticed" => noticed_chars,
                         "signs" | "pending_signs" => signs_chars,
                         "area" => self.ctx.max_area_label_chars.max(30),
                         "time" => 40,
@@ -791,14 +833,13 @@ pub fn successors(flows: &Flows, i: NodeIdx) -> Vec<NodeIdx> {
             out.push(*n);
         }
     };
+    flows.nodes[i].typed.iter().for_each(&mut add);
     match &flows.nodes[i].kind {
         NodeKind::Message { next, .. } | NodeKind::Pick { next, .. } | NodeKind::Area { next } => add(next),
-        NodeKind::Choice { choices, typed } => {
-            choices.iter().for_each(|c| add(&c.goto));
-            typed.iter().for_each(&mut add);
-        }
+        NodeKind::Choice { choices } => choices.iter().for_each(|c| add(&c.goto)),
         NodeKind::End { also: choices } => choices.iter().for_each(|c| add(&c.goto)),
-        NodeKind::Ask { rules, found, fallback } => {
+        NodeKind::Ask { rules, found, fallback, also } => {
+            also.iter().for_each(|c| add(&c.goto));
             rules.iter().for_each(|r| add(&r.goto));
             found.iter().for_each(&mut add);
             add(fallback);
@@ -937,6 +978,14 @@ mod tests {
         };
     }
 
+    // Issue 22: an answer longer than a phone screen before its contacts is refused, so a flow
+    // author can't grow it back into six messages' worth.
+    flow_error!(
+        an_answer_longer_than_a_phone_screen_before_its_contacts_is_refused,
+        concat!("flow: main\nnodes:\n  start:\n    say: \"", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "\\n{contacts}\"\n    end: true\n"),
+        "flows/main.yaml:4:10: the answer in node \"start\" could be 721 characters before the contacts; an answer fits one phone screen (700). Put the detail behind a button"
+    );
+
     flow_error!(
         typed_must_lead_to_a_free_text_node,
         "flow: main\nnodes:\n  start:\n    say: Hi\n    choices:\n      - label: A\n        goto: done\n    typed: done\n  done:\n    say: Bye\n    end: true\n",
@@ -944,9 +993,9 @@ mod tests {
     );
 
     flow_error!(
-        typed_belongs_on_a_choice_node,
-        "flow: main\nnodes:\n  start:\n    say: Hi\n    end: true\n    typed: start\n",
-        "flows/main.yaml:6:12: `typed:` belongs on a choice node: it says where words that press no button are read"
+        typed_belongs_on_a_node_with_buttons,
+        "flow: main\nnodes:\n  start:\n    say: Hi\n    next: start\n    typed: start\n",
+        "flows/main.yaml:6:12: `typed:` belongs on a node with buttons (choices, pick or end): it says where words that press no button are read"
     );
 
     flow_error!(

@@ -7,7 +7,7 @@
 
 use super::area::Area;
 use super::contact::{Contact, ContactBook, ContactKind};
-use super::hours::BankHolidays;
+use super::hours::{BankHolidays, LineState};
 use super::index::Authority;
 use chrono::NaiveDateTime;
 
@@ -101,8 +101,15 @@ fn render_contact(c: &Contact, ctx: &BlockContext<'_>) -> Vec<String> {
                 }
             }
             (Some(hours), None) => {
-                let state = if hours.is_open_at(ctx.local, ctx.holidays) { "open now" } else { "closed now" };
-                lines.push(format!("Call {phone}, {state} (lines open {})", hours.describe()));
+                let hours_text = hours.describe();
+                lines.push(match hours.state_at(ctx.local, ctx.holidays) {
+                    LineState::Open => format!("Call {phone}, open now (lines open {hours_text})"),
+                    LineState::Closed => format!("Call {phone}, closed now (lines open {hours_text})"),
+                    // The source gives no bank-holiday hours: claim neither open nor closed.
+                    LineState::CheckHours => {
+                        format!("Call {phone}. Today is a bank holiday, so check their hours (usually {hours_text})")
+                    }
+                });
             }
             (None, _) if c.open_any_time => lines.push(format!("Call {phone}, any time")),
             (None, _) => lines.push(format!("Call {phone}")),

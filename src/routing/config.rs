@@ -8,7 +8,7 @@ use super::area::{Area, AreaId, ELSEWHERE, MAX_LABEL_CHARS};
 use super::contact::{
     check_email, check_phone, check_web, fact_like_fragments, Audience, Contact, ContactBook, ContactKind,
 };
-use super::hours::{parse_clock, parse_date, BankHolidays, DaySet, HoursRule, OpeningHours};
+use super::hours::{parse_clock, parse_date, BankHolidayHours, BankHolidays, DaySet, HoursRule, OpeningHours};
 use super::index::PostcodeIndex;
 use super::place::{normalise, NameIndex, NameKind, Target};
 use crate::diag::{Diagnostic, Location};
@@ -143,7 +143,7 @@ struct RawHours {
     #[serde(default)]
     open: Vec<Spanned<RawHoursRule>>,
     #[serde(default)]
-    closed_on_bank_holidays: Option<Spanned<bool>>,
+    closed_on_bank_holidays: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -460,11 +460,18 @@ fn validate_hours(
 ) -> Option<OpeningHours> {
     let at = yaml::location(raw, origin);
     let before = diags.len();
-    let closed_on_bank_holidays = match &raw.closed_on_bank_holidays {
-        Some(b) => **b,
+    let need = "`closed_on_bank_holidays: true`, `false` (open as usual) or `unknown` (the source doesn't say)";
+    let bank_holidays = match raw.closed_on_bank_holidays.as_ref().map(|b| (b, b.trim())) {
+        Some((_, "true")) => BankHolidayHours::Closed,
+        Some((_, "false")) => BankHolidayHours::Usual,
+        Some((_, "unknown")) => BankHolidayHours::Unknown,
+        Some((b, other)) => {
+            diags.push(yaml::location(b, origin).error(format!("\"{other}\" is not one of {need}")));
+            BankHolidayHours::Unknown
+        }
         None => {
-            diags.push(at.error(format!("the hours of {what} need `closed_on_bank_holidays: true` or `false`")));
-            false
+            diags.push(at.error(format!("the hours of {what} need {need}")));
+            BankHolidayHours::Unknown
         }
     };
     if raw.open.is_empty() {
@@ -500,7 +507,7 @@ fn validate_hours(
             }
         }
     }
-    (!crate::diag::has_errors(&diags[before..])).then_some(OpeningHours { rules, closed_on_bank_holidays })
+    (!crate::diag::has_errors(&diags[before..])).then_some(OpeningHours { rules, bank_holidays })
 }
 
 /// Checks that need every contact: out-of-hours links, and free text that states a fact.

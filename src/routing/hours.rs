@@ -140,24 +140,60 @@ pub struct HoursRule {
     pub to: Minute,
 }
 
+/// What a line does on a bank holiday, as its source says (config `closed_on_bank_holidays:
+/// true | false | unknown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BankHolidayHours {
+    /// Keeps its weekday hours (the source says so).
+    Usual,
+    /// Closed all day, whatever the weekday (the council day line).
+    Closed,
+    /// The source does not say: on a bank holiday the product claims neither open nor closed.
+    Unknown,
+}
+
+/// Whether a line is answered at a moment, as far as its source lets us say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineState {
+    Open,
+    Closed,
+    /// A bank holiday, and the source does not say what the line does then.
+    CheckHours,
+}
+
 /// When a phone line is answered. Data from config, never hard-coded, so a change of hours is a
 /// config edit that the tests can see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpeningHours {
     pub rules: Vec<HoursRule>,
-    /// Lines like the council day line close on bank holidays even when the weekday says open.
-    pub closed_on_bank_holidays: bool,
+    /// Lines like the council day line close on bank holidays even when the weekday says open;
+    /// for others the source may not say.
+    pub bank_holidays: BankHolidayHours,
 }
 
 impl OpeningHours {
-    /// Is the line open at this UK local time?
+    /// Is the line surely open at this UK local time? (On a bank holiday with unknown hours:
+    /// no, so a line that is surely open comes first.)
     pub fn is_open_at(&self, local: NaiveDateTime, holidays: &BankHolidays) -> bool {
-        if self.closed_on_bank_holidays && holidays.contains(local.date()) {
-            return false;
+        self.state_at(local, holidays) == LineState::Open
+    }
+
+    /// Open, closed, or (a bank holiday the source says nothing about) check their hours.
+    pub fn state_at(&self, local: NaiveDateTime, holidays: &BankHolidays) -> LineState {
+        if holidays.contains(local.date()) {
+            match self.bank_holidays {
+                BankHolidayHours::Closed => return LineState::Closed,
+                BankHolidayHours::Unknown => return LineState::CheckHours,
+                BankHolidayHours::Usual => {}
+            }
         }
         let minute = local.hour() * 60 + local.minute();
         let weekday = local.weekday();
-        self.rules.iter().any(|r| r.days.contains(weekday) && r.from <= minute && minute < r.to)
+        if self.rules.iter().any(|r| r.days.contains(weekday) && r.from <= minute && minute < r.to) {
+            LineState::Open
+        } else {
+            LineState::Closed
+        }
     }
 
     /// "Mon–Fri 8am–6pm, not bank holidays": the hours as a person reads them.
@@ -168,7 +204,7 @@ impl OpeningHours {
             .map(|r| format!("{} {}–{}", r.days.describe(), describe_clock(r.from), describe_clock(r.to)))
             .collect::<Vec<_>>()
             .join(", ");
-        if self.closed_on_bank_holidays {
+        if self.bank_holidays == BankHolidayHours::Closed {
             text.push_str(", not bank holidays");
         }
         text
@@ -187,7 +223,7 @@ impl OpeningHours {
         if !closed_days.is_empty() {
             parts.push(closed_days.describe());
         }
-        if self.closed_on_bank_holidays {
+        if self.bank_holidays == BankHolidayHours::Closed {
             parts.push("bank holidays".to_string());
         }
         match parts.as_slice() {
@@ -279,7 +315,7 @@ mod tests {
                 from: parse_clock("08:00").unwrap(),
                 to: parse_clock("18:00").unwrap(),
             }],
-            closed_on_bank_holidays: true,
+            bank_holidays: BankHolidayHours::Closed,
         }
     }
 
@@ -337,7 +373,7 @@ mod tests {
                 HoursRule { days: DaySet::parse("mon-fri").unwrap(), from: 480, to: 1320 },
                 HoursRule { days: DaySet::parse("sat-sun").unwrap(), from: 540, to: 1080 },
             ],
-            closed_on_bank_holidays: false,
+            bank_holidays: BankHolidayHours::Unknown,
         };
         assert_eq!(nspcc.describe(), "Mon–Fri 8am–10pm, weekends 9am–6pm");
         assert_eq!(describe_clock(510), "8:30am");

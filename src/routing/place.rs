@@ -134,6 +134,28 @@ impl NameIndex {
         self.entries.iter().filter(|e| e.key == normal).collect()
     }
 
+    /// Names found inside longer text ("poole dorset", "near cambridge", "luton beds"): every
+    /// run of whole words that is exactly a name, longest first, none overlapping another. No
+    /// typos here: one slip inside a sentence finds a place in too many ordinary words.
+    pub fn within(&self, normal: &str) -> Vec<&NameEntry> {
+        let words: Vec<&str> = normal.split(' ').filter(|w| !w.is_empty()).collect();
+        let mut taken = vec![false; words.len()];
+        let mut out: Vec<&NameEntry> = Vec::new();
+        for len in (1..words.len()).rev() {
+            for start in 0..=words.len() - len {
+                if taken[start..start + len].iter().any(|t| *t) {
+                    continue;
+                }
+                let hits = self.exact(&words[start..start + len].join(" "));
+                if !hits.is_empty() {
+                    taken[start..start + len].iter_mut().for_each(|t| *t = true);
+                    out.extend(hits);
+                }
+            }
+        }
+        out
+    }
+
     /// Entries one typo away, for names of [`MIN_TYPO_LETTERS`] letters or more.
     pub fn near(&self, normal: &str) -> Vec<&NameEntry> {
         if letters(normal) + 1 < MIN_TYPO_LETTERS {
@@ -220,5 +242,23 @@ mod tests {
         assert!(index.near("elt").is_empty(), "3-letter names take no typos");
         assert!(index.near("bedfxrx").is_empty(), "two slips are too many");
         assert_eq!(index.near("st ivs").len(), 2);
+    }
+
+    #[test]
+    fn names_are_found_inside_ordinary_words() {
+        let mut index = NameIndex::default();
+        index.add("Poole", NameKind::Town, Target::Area(3));
+        index.add("Dorset", NameKind::AreaName, Target::Area(3));
+        index.add("Luton", NameKind::Town, Target::Area(2));
+        index.add("Beds", NameKind::AreaName, Target::Area(2));
+        index.add("Cambridge", NameKind::Town, Target::Area(0));
+        index.add("St Ives", NameKind::Town, Target::Area(0));
+        let found = |text: &str| -> Vec<String> { index.within(text).iter().map(|e| e.key.clone()).collect() };
+        assert_eq!(found("poole dorset"), ["poole", "dorset"]);
+        assert_eq!(found(&normalise("luton, beds")), ["luton", "beds"]);
+        assert_eq!(found("near cambridge"), ["cambridge"]);
+        assert_eq!(found("just outside st ives"), ["st ives"], "the longest name wins, once");
+        assert!(found("cambridge").is_empty(), "the whole text is the exact lookup's job");
+        assert!(found("near cambrige").is_empty(), "no typos inside a sentence");
     }
 }

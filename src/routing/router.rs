@@ -352,6 +352,14 @@ impl Router {
                 return Routed::new(decision, why);
             }
         }
+        // A place inside other words: "poole dorset", "luton, beds", "near cambridge".
+        for text in &attempts {
+            let hits = self.names.within(text);
+            if !hits.is_empty() {
+                let (decision, why) = self.resolve_names(&hits, false);
+                return Routed::new(decision, format!("inside the words: {why}"));
+            }
+        }
         Routed::new(RouteDecision::NotUnderstood, "not a postcode, place or phrase we know")
     }
 

@@ -42,6 +42,9 @@ pub fn edges(flows: &Flows) -> Vec<Edge> {
             };
             out.push(Edge { from: i, to, label, call });
         };
+        if let Some(t) = node.typed {
+            add(t, "typed words".into(), false);
+        }
         match &node.kind {
             NodeKind::Message { next, button } => add(*next, button.clone().unwrap_or_else(|| "then".into()), false),
             NodeKind::Choice { choices, .. } | NodeKind::End { also: choices } => {
@@ -52,12 +55,12 @@ pub fn edges(flows: &Flows) -> Vec<Edge> {
                     }
                     add(c.goto, label, false);
                 }
-                if let NodeKind::Choice { typed: Some(t), .. } = &node.kind {
-                    add(*t, "typed words".into(), false);
-                }
             }
             NodeKind::Pick { next, button, .. } => add(*next, button.clone(), false),
-            NodeKind::Ask { rules, found, fallback } => {
+            NodeKind::Ask { rules, found, fallback, also } => {
+                for c in also {
+                    add(c.goto, c.label.clone(), false);
+                }
                 for r in rules {
                     add(r.goto, format!("typed /{}/", r.pattern.as_str()), false);
                 }

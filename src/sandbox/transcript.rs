@@ -59,6 +59,34 @@ pub struct Outcome {
     pub report: String,
     pub nodes_seen: HashSet<String>,
     pub buttons_pressed: HashSet<String>,
+    /// What each turn cost the reader, for `signpost test --report`.
+    pub turns: Vec<TurnMeasure>,
+}
+
+/// One turn as a person reads it on a narrow phone: how many messages and characters, how many
+/// screens of [`SCREEN_COLUMNS`] by [`SCREEN_LINES`], how many messages carry the 999 line (the
+/// engine's line, or the emergency message), and whether it showed an answer (an end node) and
+/// after how many actions since the last /start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnMeasure {
+    pub step: usize,
+    pub action: String,
+    pub messages: usize,
+    pub chars: usize,
+    pub screens: usize,
+    pub lines_999: usize,
+    /// Actions (taps or typed answers) since the last /start, when this turn ended at an answer.
+    pub answer_after: Option<usize>,
+}
+
+/// A narrow phone (the terminal chat at 40 columns), about 18 lines of text on screen.
+pub const SCREEN_COLUMNS: usize = 40;
+pub const SCREEN_LINES: usize = 18;
+
+/// Screens a text fills when wrapped at [`SCREEN_COLUMNS`].
+pub fn screens(text: &str) -> usize {
+    let lines: usize = text.lines().map(|l| l.chars().count().div_ceil(SCREEN_COLUMNS).max(1)).sum();
+    lines.div_ceil(SCREEN_LINES)
 }
 
 impl Outcome {
@@ -108,7 +136,9 @@ pub fn run(content: &Content, file: &SourceFile) -> Result<Outcome, Diagnostic> 
         report: String::new(),
         nodes_seen: HashSet::new(),
         buttons_pressed: HashSet::new(),
+        turns: Vec::new(),
     };
+    let mut since_start = 0usize;
     for (n, step) in raw.steps.iter().enumerate() {
         let n = n + 1;
         let (action, shown) = match (&step.say, &step.press) {
@@ -137,6 +167,26 @@ pub fn run(content: &Content, file: &SourceFile) -> Result<Outcome, Diagnostic> 
             outcome.buttons_pressed.insert(b.data.clone());
         }
         let effects = conv.act(&action);
+        since_start = if matches!(&action, Action::Type(t) if t.trim() == "/start") { 0 } else { since_start + 1 };
+        let replies: Vec<&crate::engine::Reply> = effects.iter().filter_map(Effect::reply).collect();
+        let at_answer = conv
+            .session
+            .node
+            .as_deref()
+            .and_then(|id| content.flows.node(id))
+            .is_some_and(|i| matches!(content.flows.nodes[i].kind, NodeKind::End { .. }));
+        outcome.turns.push(TurnMeasure {
+            step: n,
+            action: shown.clone(),
+            messages: replies.len(),
+            chars: replies.iter().map(|r| r.text.chars().count()).sum(),
+            screens: replies.iter().map(|r| screens(&r.text)).sum(),
+            lines_999: replies
+                .iter()
+                .filter(|r| r.kind == ReplyKind::Emergency || r.text.contains(crate::safety::FOOTER))
+                .count(),
+            answer_after: (at_answer && !replies.is_empty()).then_some(since_start),
+        });
         let _ = writeln!(outcome.report, "── step {n}: {shown}");
         let mut all_text = String::new();
         for e in &effects {

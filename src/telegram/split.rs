@@ -19,8 +19,9 @@ fn utf16_len(s: &str) -> usize {
 }
 
 /// The messages to send for one reply's text, in order. A text that fits is sent as it is.
-/// When it must be cut, every part but the last also ends with the 999 line (the last already
-/// has it), so no message on the screen is without it; the buttons go on the last part.
+/// When it must be cut from a reply that ends with the 999 line (the first of a turn), every
+/// part but the last ends with it too, so no part of that message is without it; the buttons go
+/// on the last part. A later reply of the turn, which has no 999 line, gets none.
 /// A staff sandbox message (it opens with the test marker) has the marker on every part, so
 /// no part can be mistaken for live advice.
 pub fn split_reply(text: &str) -> Vec<String> {
@@ -31,8 +32,9 @@ pub fn split_reply(text: &str) -> Vec<String> {
     let room = MAX_UTF16 - utf16_len(FOOTER) - 2 - utf16_len(&marker);
     let mut parts = split(text, room);
     let last = parts.len().saturating_sub(1);
+    let offers = text.contains("999");
     for part in &mut parts[..last] {
-        if !part.contains("999") {
+        if offers && !part.contains("999") {
             part.push_str("\n\n");
             part.push_str(FOOTER);
         }

@@ -38,10 +38,8 @@ impl Chat {
     fn input(&mut self, input: Input<'_>) -> &[Effect] {
         let (s, effects) = step(fixture(), &self.session, input, self.now);
         self.session = s;
-        for e in &effects {
-            if let Effect::Reply(r) = e {
-                assert!(r.text.contains("999"), "every message must offer 999: {r:#?}");
-            }
+        if let Err(why) = signpost::engine::offers_999_once(&effects) {
+            panic!("every turn offers 999 once, on its first message: {why}\n{effects:#?}");
         }
         if let Some(last) = effects.iter().rev().find_map(Effect::reply) {
             assert!(!last.buttons.is_empty(), "the last reply must offer a way forward: {last:#?}");

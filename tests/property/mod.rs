@@ -1,12 +1,12 @@
 //! Property tests: random sequences of typed text, button presses (valid, stale and forged),
-//! commands, unreadable messages and restarts never dead-end. Every message offers 999, the last
-//! reply of every turn has a way forward, a turn's messages fit the per-chat burst, and the
-//! session never keeps what was typed.
+//! commands, unreadable messages and restarts never dead-end. Every turn offers 999 once, on its
+//! first message; the last reply of every turn has a way forward, a turn's messages fit the
+//! per-chat burst, and the session never keeps what was typed.
 
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use signpost::content::Content;
-use signpost::engine::{step, Effect, Input, Session};
+use signpost::engine::{offers_999_once, step, Effect, Input, Session};
 use signpost::flow::limits::TURN_MESSAGES;
 use signpost::flow::turn::longest;
 use signpost::telegram::split::split_reply;
@@ -108,8 +108,11 @@ fn walk(content: &Content, acts: &[Act]) -> Result<(), TestCaseError> {
             "an answer of {messages} messages after {a:?}: longer than the burst Telegram's limits allow a chat at once \
              ({CHAT_BURST}); shorten it or raise flow::limits::TURN_MESSAGES"
         );
+        // One turn, one 999 offer: on its first message, and not repeated.
+        if let Err(why) = offers_999_once(&effects) {
+            return Err(TestCaseError::fail(format!("after {a:?}: {why}")));
+        }
         for r in effects.iter().filter_map(Effect::reply) {
-            prop_assert!(r.text.contains("999"), "a message without 999 after {a:?}: {r:#?}");
             prop_assert!(r.text.chars().count() <= 4096, "too long for Telegram after {a:?}");
         }
         if cleared {
@@ -156,4 +159,43 @@ proptest! {
             None => panic!("the shipped flows must load"),
         }
     }
+}
+
+/// Regression (issue 22): choosing who you are sent two messages, each with the 999 line, and an
+/// answer carried it on every one of its five or six messages. A turn now shows it once, on its
+/// first message, and the emergency message counts as the turn's offer.
+#[test]
+fn a_turn_of_several_messages_carries_the_999_line_once_on_its_first() {
+    let content = shipped().expect("the shipped flows must load");
+    let now = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
+    let mut session = Session::default();
+    let turn = |session: &mut Session, input: Input<'_>| -> Vec<signpost::engine::Reply> {
+        let (next, effects) = step(content, session, input, now);
+        *session = next;
+        offers_999_once(&effects).unwrap_or_else(|why| panic!("{why}"));
+        effects.iter().filter_map(Effect::reply).cloned().collect()
+    };
+    let press = |replies: &[signpost::engine::Reply], label: &str| -> String {
+        let last = replies.last().expect("a reply");
+        last.buttons.iter().find(|b| b.label == label).unwrap_or_else(|| panic!("no {label:?}")).data.clone()
+    };
+    let footer = signpost::safety::FOOTER;
+    let r = turn(&mut session, Input::Text("/start"));
+    let r = turn(&mut session, Input::Button(&press(&r, "No, not right now")));
+    let r = turn(&mut session, Input::Button(&press(&r, "A parent or carer")));
+    assert_eq!(r.len(), 2, "the welcome and the first question");
+    assert!(r[0].text.ends_with(footer) && !r[1].text.contains(footer), "{r:#?}");
+    turn(&mut session, Input::Button(&press(&r, "Describe it in my own words")));
+    let r = turn(&mut session, Input::Text("keeps going missing overnight and has a new phone"));
+    let r = turn(&mut session, Input::Button(&press(&r, "Yes, that's right")));
+    turn(&mut session, Input::Button(&press(&r, "That's everything")));
+    let r = turn(&mut session, Input::Text("Cambridge"));
+    assert!(r.len() >= 2, "the answer and the MET Hub line before it: {}", r.len());
+    let with_line = r.iter().filter(|m| m.text.contains(footer)).count();
+    assert_eq!(with_line, 1, "{r:#?}");
+    assert!(r[0].text.ends_with(footer));
+    // Danger typed mid-answer: the emergency message is first and is the turn's offer.
+    let r = turn(&mut session, Input::Text("he is hurting her right now"));
+    assert_eq!(r[0].kind, signpost::engine::ReplyKind::Emergency);
+    assert!(r.iter().skip(1).all(|m| !m.text.contains(footer)), "{r:#?}");
 }

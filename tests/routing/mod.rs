@@ -192,6 +192,15 @@ const TABLE: &[(&str, Want)] = &[
     ("Bournmouth", Ask(DORSET_OR_ELSEWHERE)),
     ("Ramsy", Ask(CAMBS_OR_ELSEWHERE)),
     ("Newmarkit", Outside("Newmarket")),
+    // --- A place inside other words (regression: these were "couldn't find that place") ---------
+    ("poole dorset", Area("dorset")),
+    ("luton, beds", Area("bedfordshire")),
+    ("near Cambridge", Area("cambridgeshire")),
+    ("i'm in ely", Area("cambridgeshire")),
+    ("just outside Luton", Area("bedfordshire")),
+    ("a village near Dorchester", Area("dorset")),
+    ("near Newmarket", Outside("Newmarket")),
+    ("near St Ives", Ask(&["cambridgeshire", "dorset", "elsewhere"])),
     // --- Nonsense --------------------------------------------------------------------------------
     ("", NotUnderstood),
     ("   ", NotUnderstood),
@@ -363,6 +372,22 @@ fn the_nspcc_phone_hours_are_shown_with_whether_it_is_open() {
         assert!(block.contains(&line), "{at}:\n{block}");
         assert!(block.contains("online form, any time"), "{at}:\n{block}");
     }
+}
+
+/// Regression: on 25 December the NSPCC line showed "open now", though nothing in the sources
+/// gives its bank-holiday hours. On a bank holiday it says to check, and claims neither.
+#[test]
+fn the_nspcc_line_claims_no_state_on_a_bank_holiday() {
+    for at in ["2026-12-25T10:00", "2026-12-28T12:00", "2027-03-29T09:30"] {
+        let block = router().contact_block(None, false, parse_uk_local(at).unwrap());
+        let line = "Call 0808 800 5000. Today is a bank holiday, so check their hours (usually Mon–Fri 8am–10pm, weekends 9am–6pm)";
+        assert!(block.contains(line), "{at}:\n{block}");
+        let nspcc = block.split("\n\n").find(|s| s.contains("0808 800 5000")).unwrap();
+        assert!(!nspcc.contains("open now") && !nspcc.contains("closed now"), "{at}:\n{nspcc}");
+    }
+    // The day after, its usual hours again.
+    let block = router().contact_block(None, false, parse_uk_local("2026-12-29T10:00").unwrap());
+    assert!(block.contains("Call 0808 800 5000, open now"), "{block}");
 }
 
 // --- Blocks --------------------------------------------------------------------------------------
