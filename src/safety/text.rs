@@ -380,7 +380,7 @@ pub fn prepare(text: &str) -> String {
     };
     let mut words = Words { buf: String::with_capacity(text.len() + 16), ..Words::default() };
     let mut last: Option<char> = None;
-    let mut run = 0;
+    let mut run: u32 = 0;
     // ASCII text is its own NFKC form; only other text pays for normalising.
     let folded: Cow<str> = if text.is_ascii() { Cow::Borrowed(text) } else { Cow::Owned(text.nfkc().collect()) };
     let mut chars = folded.chars().peekable();
@@ -411,35 +411,12 @@ pub fn prepare(text: &str) -> String {
             '!' | '?' | '\n' | '\r' | '…' => Some(SENTENCE),
             ',' | ';' | ':' | '(' | ')' | '[' | ']' | '–' | '—' => Some(CLAUSE),
             c if c.is_ascii_alphanumeric() => {
-                let l = c.to_ascii_lowercase();
-                if Some(l) == last && l.is_ascii_alphabetic() {
-                    run += 1;
-                } else {
-                    run = 1;
-                }
-                last = Some(l);
-                // A letter typed three or more times counts once: "helppp", "pleeease".
-                if run < 3 {
-                    words.buf.push(l);
-                } else if run == 3 {
-                    words.buf.pop();
-                }
+                push_letter(&mut words.buf, &mut last, &mut run, c.to_ascii_lowercase());
                 continue;
             }
             c if c.is_alphanumeric() => {
                 for l in c.to_lowercase() {
-                    if Some(l) == last && l.is_alphabetic() {
-                        run += 1;
-                    } else {
-                        run = 1;
-                    }
-                    last = Some(l);
-                    // A letter typed three or more times counts once: "helppp", "pleeease".
-                    if run < 3 {
-                        words.buf.push(l);
-                    } else if run == 3 {
-                        words.buf.pop();
-                    }
+                    push_letter(&mut words.buf, &mut last, &mut run, l);
                 }
                 continue;
             }
@@ -467,6 +444,18 @@ pub fn prepare(text: &str) -> String {
         out.push_str(w);
     }
     out
+}
+
+/// Add a lower-case letter or digit to the word being typed. A letter typed three or more times
+/// in a row counts once: "helppp", "pleeease".
+fn push_letter(buf: &mut String, last: &mut Option<char>, run: &mut u32, l: char) {
+    *run = if *last == Some(l) && l.is_alphabetic() { *run + 1 } else { 1 };
+    *last = Some(l);
+    if *run < 3 {
+        buf.push(l);
+    } else if *run == 3 {
+        buf.pop();
+    }
 }
 
 fn is_break(w: &str) -> bool {
