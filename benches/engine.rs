@@ -4,10 +4,10 @@
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
-use signpost::content::Content;
-use signpost::engine::{step, Input, Session};
-use signpost::routing::postcode::Postcode;
-use signpost::routing::PostcodeIndex;
+use signpost_core::content::Content;
+use signpost_core::engine::{step, Input, Session};
+use signpost_core::routing::postcode::Postcode;
+use signpost_core::routing::PostcodeIndex;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 

@@ -2,10 +2,12 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use signpost::content::Content;
-use signpost::diag::Diagnostic;
-use signpost::sandbox::{self, Clock};
+use signpost_core::content::Content;
+use signpost_core::diag::Diagnostic;
+use signpost_core::privacy::HashKey;
+use signpost_staff::{self as sandbox, Clock};
 use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -36,6 +38,90 @@ enum Expect {
 enum LogFormat {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+impl From<GraphFormat> for sandbox::graph::Format {
+    fn from(f: GraphFormat) -> Self {
+        match f {
+            GraphFormat::Mermaid => sandbox::graph::Format::Mermaid,
+            GraphFormat::Dot => sandbox::graph::Format::Dot,
+        }
+    }
+}
+
+/// Options of `signpost run`.
+#[derive(clap::Args, Debug, Clone)]
+struct RunArgs {
+    /// Serve a webhook at this public HTTPS URL instead of long polling. Needs
+    /// SIGNPOST_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -), which Telegram sends back with every
+    /// update; requests without it are refused.
+    #[arg(long, value_name = "URL")]
+    webhook_url: Option<reqwest::Url>,
+    /// Where the webhook server listens (behind your HTTPS proxy).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Where conversations are kept: memory, sqlite:PATH or redis://HOST:PORT[?prefix=P].
+    #[arg(long, value_name = "SPEC", env = "SIGNPOST_STORE", default_value = "sqlite:data/signpost.db")]
+    store: String,
+    /// Do not keep Telegram's limits on sending. Only for load tests against a fake Bot API
+    /// server: against Telegram this gets the bot rate-limited. 429 (retry after) is still
+    /// honoured.
+    #[arg(long, env = "SIGNPOST_NO_THROTTLE")]
+    no_throttle: bool,
+}
+
+/// A variable that is set to something other than spaces.
+fn env_set(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `signpost run`'s command line and environment, resolved: every variable is read here and
+/// nowhere else.
+fn run_config(args: RunArgs, dirs: &Dirs) -> Result<signpost_telegram::RunConfig> {
+    let Some(token) = env_set("TELOXIDE_TOKEN") else {
+        bail!("TELOXIDE_TOKEN is not set: set it to the bot token from @BotFather");
+    };
+    let api_url = match env_set("TELOXIDE_API_URL") {
+        Some(u) => Some(u.trim().parse().context("TELOXIDE_API_URL is not a URL (for example http://127.0.0.1:8081)")?),
+        None => None,
+    };
+    let webhook = match args.webhook_url {
+        None => None,
+        Some(url) => {
+            let secret = std::env::var("SIGNPOST_WEBHOOK_SECRET").unwrap_or_default();
+            if !signpost_telegram::valid_secret(&secret) {
+                bail!("SIGNPOST_WEBHOOK_SECRET is not set: set it to 1-256 characters from A-Z, a-z, 0-9, _ and - (Telegram sends it with every update)");
+            }
+            Some(signpost_telegram::WebhookConfig { url, listen: args.listen, secret })
+        }
+    };
+    let store = signpost_store::StoreSpec::parse(&args.store)?;
+    // Sessions are stored under keyed hashes of chat ids, so a store that outlives the process
+    // needs the same key after a restart: without one, every conversation would be lost and
+    // redelivered updates answered twice.
+    let hash_key = match env_set("SIGNPOST_HASH_KEY") {
+        Some(secret) => HashKey::from_secret(&secret),
+        None if store == signpost_store::StoreSpec::Memory => HashKey::for_this_process(),
+        None => bail!(
+            "SIGNPOST_HASH_KEY is not set: set it to a long random secret (e.g. `openssl rand -hex 32`) and keep it the same across restarts; it keeps chat ids out of storage and logs"
+        ),
+    };
+    Ok(signpost_telegram::RunConfig {
+        token: token.trim().to_string(),
+        api_url,
+        throttle: !args.no_throttle,
+        webhook,
+        store,
+        hash_key,
+        flows_dir: dirs.flows.clone(),
+        config_dir: dirs.config.clone(),
+    })
 }
 
 #[derive(clap::Args, Clone)]
@@ -82,14 +168,14 @@ enum Command {
         #[command(flatten)]
         dirs: Dirs,
         #[command(flatten)]
-        args: signpost::telegram::RunArgs,
+        args: RunArgs,
     },
     /// Draw the flows as a map (Mermaid renders on Git forges; DOT renders with `dot -Tsvg`).
     Graph {
         #[command(flatten)]
         dirs: Dirs,
         #[arg(long, value_enum, default_value = "mermaid")]
-        format: sandbox::graph::Format,
+        format: GraphFormat,
         /// Only this flow (edges into other flows are shown as references).
         #[arg(long)]
         flow: Option<String>,
@@ -145,7 +231,9 @@ fn main() -> ExitCode {
 
 fn clock(at: Option<&str>) -> Result<Clock> {
     Ok(match at {
-        Some(at) => Clock::Fixed(signpost::routing::parse_uk_local(at).map_err(anyhow::Error::msg).context("--at")?),
+        Some(at) => {
+            Clock::Fixed(signpost_core::routing::parse_uk_local(at).map_err(anyhow::Error::msg).context("--at")?)
+        }
         None => Clock::Real,
     })
 }
@@ -267,6 +355,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Run { dirs, args } => {
+            let config = run_config(args, &dirs)?;
             let content = load(&dirs)?;
             // The danger cues compile and the postcode sectors are read while the bot connects,
             // so the first message is quick too; one that comes sooner waits for them.
@@ -277,13 +366,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             // On a worker thread, not the thread that calls block_on: the loop wakes for every
             // finished update, and waking a worker is far cheaper than unparking this thread.
-            let bot = runtime.spawn(signpost::telegram::run(args, content, dirs.flows.clone(), dirs.config.clone()));
+            let bot = runtime.spawn(signpost_telegram::run(config, content));
             runtime.block_on(bot).context("the bot stopped unexpectedly")??;
             Ok(ExitCode::SUCCESS)
         }
         Command::Graph { dirs, format, flow } => {
             let content = load(&dirs)?;
-            let out = sandbox::graph::render(&content.flows, format, flow.as_deref()).map_err(anyhow::Error::msg)?;
+            let out =
+                sandbox::graph::render(&content.flows, format.into(), flow.as_deref()).map_err(anyhow::Error::msg)?;
             print!("{out}");
             Ok(ExitCode::SUCCESS)
         }
@@ -291,7 +381,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let path = dirs.config.join("danger.yaml");
             let origin = path.display().to_string();
             let src = std::fs::read_to_string(&path).with_context(|| format!("cannot read {origin}"))?;
-            let detector = signpost::safety::DangerDetector::from_str(&src, &origin).map_err(|d| {
+            let detector = signpost_core::safety::DangerDetector::from_str(&src, &origin).map_err(|d| {
                 print_diags(&d);
                 anyhow::anyhow!("errors in {origin}")
             })?;
@@ -306,7 +396,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Route { dirs, typed, at } => {
             let now = clock(at.as_deref())?.now();
-            let (router, warnings) = signpost::routing::Router::load_dir(&dirs.config).map_err(|d| {
+            let (router, warnings) = signpost_core::routing::Router::load_dir(&dirs.config).map_err(|d| {
                 print_diags(&d);
                 anyhow::anyhow!("config errors in {}", dirs.config.display())
             })?;
@@ -318,7 +408,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// `signpost danger "<text>"`: the verdict, how the text was read, and every cue.
-fn explain(v: &signpost::safety::Verdict) -> String {
+fn explain(v: &signpost_core::safety::Verdict) -> String {
     let mut out = match &v.rule {
         Some(rule) => format!("FIRES: the emergency message comes first (rule \"{rule}\")\n"),
         None => "calm: no rule fires, so the flow answers as usual (every reply still offers 999)\n".to_string(),
@@ -338,7 +428,11 @@ fn explain(v: &signpost::safety::Verdict) -> String {
 }
 
 /// `signpost danger --file F`: how many of a file's messages fire, and which are not as expected.
-fn danger_file(detector: &signpost::safety::DangerDetector, file: &Path, expect: Option<Expect>) -> Result<ExitCode> {
+fn danger_file(
+    detector: &signpost_core::safety::DangerDetector,
+    file: &Path,
+    expect: Option<Expect>,
+) -> Result<ExitCode> {
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let (mut total, mut fired, mut wrong) = (0, 0, 0);
     for line in text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {

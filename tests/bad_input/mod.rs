@@ -14,11 +14,11 @@
 //! a bot, so such an update is forged or a bot-to-bot loop, and answering could ping-pong.
 
 use crate::support::bot::{first_line, sent_by_chat, Serving, EMERGENCY_REPLY, HELP_REPLY, START_REPLY};
-use crate::support::fake_bot_api::{private_chat, user, FakeBotApi, BOT_USERNAME, FAILURE_BOUND};
+use fake_bot_api::{private_chat, user, FakeBotApi, BOT_USERNAME, FAILURE_BOUND};
 use serde_json::{json, Value};
-use signpost::store::MemoryStore;
-use signpost::telegram::webhook::SECRET_HEADER;
-use signpost::telegram::Transport;
+use signpost_store::MemoryStore;
+use signpost_telegram::webhook::SECRET_HEADER;
+use signpost_telegram::Transport;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -379,7 +379,7 @@ async fn run_table(rows: Vec<Row>) {
                 if !mine.first().is_some_and(|c| c.text().contains("999")) {
                     failures.push(format!("{}: the first message has no 999: {lines:?}", row.name));
                 }
-                let lines_999 = mine.iter().filter(|c| c.text().contains(signpost::safety::FOOTER)).count();
+                let lines_999 = mine.iter().filter(|c| c.text().contains(signpost_core::safety::FOOTER)).count();
                 if lines_999 > 1 {
                     failures.push(format!("{}: {lines_999} messages of one turn carry the 999 line", row.name));
                 }
@@ -495,7 +495,7 @@ async fn a_batch_mixing_readable_and_unreadable_updates_is_answered_and_confirme
     }
     for (chat, texts) in by_chat {
         assert!(texts.first().is_some_and(|t| t.contains("999")), "chat {chat}: {texts:#?}");
-        assert!(texts.iter().filter(|t| t.contains(signpost::safety::FOOTER)).count() <= 1, "chat {chat}");
+        assert!(texts.iter().filter(|t| t.contains(signpost_core::safety::FOOTER)).count() <= 1, "chat {chat}");
     }
     assert_eq!(api.delivered("sendMessage").len(), readable.len() + 6, "{:#?}", api.calls_brief());
     assert_eq!(api.unconfirmed(), 0);

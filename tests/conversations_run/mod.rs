@@ -1,8 +1,8 @@
 //! Runs every transcript in `tests/conversations/` against the shipped flows and config, and
 //! prints the whole expected and actual transcript of any that fail.
 
-use signpost::content::Content;
-use signpost::sandbox::transcript;
+use signpost_core::content::Content;
+use signpost_staff::transcript;
 use std::path::Path;
 
 #[test]

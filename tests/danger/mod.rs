@@ -9,9 +9,9 @@
 //! here first, watch it fail, then grow the cue families.
 
 use chrono::{TimeZone, Utc};
-use signpost::content::Content;
-use signpost::engine::{jump, step, Effect, Input, ReplyKind, Session};
-use signpost::safety::DangerDetector;
+use signpost_core::content::Content;
+use signpost_core::engine::{jump, step, Effect, Input, ReplyKind, Session};
+use signpost_core::safety::DangerDetector;
 use std::path::Path;
 use std::sync::OnceLock;
 

@@ -1,8 +1,8 @@
 //! The engine's rules no flow can switch off, on a small fixture flow set and the real config.
 
 use chrono::{DateTime, TimeZone, Utc};
-use signpost::content::Content;
-use signpost::engine::{step, Effect, Input, Reply, ReplyKind, Session};
+use signpost_core::content::Content;
+use signpost_core::engine::{step, Effect, Input, Reply, ReplyKind, Session};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -38,7 +38,7 @@ impl Chat {
     fn input(&mut self, input: Input<'_>) -> &[Effect] {
         let (s, effects) = step(fixture(), &self.session, input, self.now);
         self.session = s;
-        if let Err(why) = signpost::engine::offers_999_once(&effects) {
+        if let Err(why) = signpost_core::engine::offers_999_once(&effects) {
             panic!("every turn offers 999 once, on its first message: {why}\n{effects:#?}");
         }
         if let Some(last) = effects.iter().rev().find_map(Effect::reply) {

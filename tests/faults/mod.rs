@@ -15,9 +15,9 @@
 use crate::support::bot::{
     first_line, saves, CountsSaves, Figures, Serving, EMERGENCY_REPLY, HELP_REPLY, PICK_REPLY, START_REPLY,
 };
-use crate::support::fake_bot_api::{FakeBotApi, Fault, Hold, CLIENT_TIMEOUT_EXCEEDED, FAILURE_BOUND};
-use signpost::store::{MemoryStore, SessionStore, SqliteStore};
-use signpost::telegram::handler::APOLOGY;
+use fake_bot_api::{FakeBotApi, Fault, Hold, CLIENT_TIMEOUT_EXCEEDED, FAILURE_BOUND};
+use signpost_store::{BlobStore, MemoryStore, SqliteStore};
+use signpost_telegram::handler::APOLOGY;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +26,7 @@ use std::time::Duration;
 const METHODS: [&str; 6] =
     ["sendMessage", "editMessageText", "answerCallbackQuery", "deleteMessages", "getUpdates", "setMyCommands"];
 
-fn memory() -> Arc<dyn SessionStore> {
+fn memory() -> Arc<dyn BlobStore> {
     Arc::new(MemoryStore::new(Duration::from_secs(3600)))
 }
 
@@ -386,7 +386,7 @@ async fn quick_exit_keeps_the_messages_it_could_not_delete_and_deletes_them_next
     assert_eq!(ids, wanted);
     assert!(
         store
-            .load(&signpost::privacy::HashKey::from_secret(crate::support::bot::HASH_SECRET).tag(chat))
+            .load(&signpost_core::privacy::HashKey::from_secret(crate::support::bot::HASH_SECRET).tag(chat))
             .await
             .unwrap()
             .is_none(),
@@ -440,7 +440,7 @@ async fn kill_mid_batch_and_restart(hold: Hold, chats: i64, name: &str) -> Figur
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let first = {
         let _on_it = runtime.enter();
-        let store: Arc<dyn SessionStore> = Arc::new(SqliteStore::open(&path, Duration::from_secs(3600)).unwrap());
+        let store: Arc<dyn BlobStore> = Arc::new(SqliteStore::open(&path, Duration::from_secs(3600)).unwrap());
         Serving::polling(&api, store)
     };
     api.held(1).await;
@@ -449,7 +449,7 @@ async fn kill_mid_batch_and_restart(hold: Hold, chats: i64, name: &str) -> Figur
     api.release();
     let before = api.delivered("sendMessage").len();
 
-    let store: Arc<dyn SessionStore> = Arc::new(SqliteStore::open(&path, Duration::from_secs(3600)).unwrap());
+    let store: Arc<dyn BlobStore> = Arc::new(SqliteStore::open(&path, Duration::from_secs(3600)).unwrap());
     let second = Serving::polling(&api, store);
     api.confirmed(work.last).await;
     let figures = Figures::count(&api, work.updates, &work.expected);
@@ -520,7 +520,7 @@ async fn killed_while_one_chat_waits_and_another_was_answered_loses_and_repeats_
     runtime.shutdown_background();
     api.release();
 
-    let store: Arc<dyn SessionStore> = Arc::new(SqliteStore::open(&path, Duration::from_secs(3600)).unwrap());
+    let store: Arc<dyn BlobStore> = Arc::new(SqliteStore::open(&path, Duration::from_secs(3600)).unwrap());
     let second = Serving::polling(&api, store);
     api.confirmed(answered).await;
     let mut expected = BTreeMap::new();

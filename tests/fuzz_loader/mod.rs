@@ -3,7 +3,7 @@
 //! Cases scale with SIGNPOST_FUZZ_CASES (SAFETY.md records the long run).
 
 use proptest::prelude::*;
-use signpost::flow::{validate, SourceFile, ValidateContext};
+use signpost_core::flow::{validate, SourceFile, ValidateContext};
 use std::path::Path;
 
 fn cases() -> u32 {
@@ -12,7 +12,7 @@ fn cases() -> u32 {
 
 fn shipped_files() -> Vec<SourceFile> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("flows");
-    signpost::flow::load_dir(&dir).expect("shipped flows are readable")
+    signpost_core::flow::load_dir(&dir).expect("shipped flows are readable")
 }
 
 fn ctx() -> ValidateContext {

@@ -2,7 +2,7 @@
 //! global routes drawn once.
 
 use crate::engine::fixture;
-use signpost::sandbox::graph::{edges, render, EdgeEnd, Format};
+use signpost_staff::graph::{edges, render, EdgeEnd, Format};
 
 #[test]
 fn mermaid_has_every_node_and_edge_of_the_fixture() {

@@ -1,7 +1,7 @@
 //! Logs never hold what a user typed, nor a raw chat or user id: the real binary, at the most
 //! verbose log level, in JSON and text, through a whole conversation on the shipped flows.
 
-use crate::support::fake_bot_api::FakeBotApi;
+use fake_bot_api::FakeBotApi;
 use std::path::Path;
 
 const CHAT: i64 = 987_654_321_012;

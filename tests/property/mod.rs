@@ -5,12 +5,12 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
-use signpost::content::Content;
-use signpost::engine::{offers_999_once, step, Effect, Input, Session};
-use signpost::flow::limits::TURN_MESSAGES;
-use signpost::flow::turn::longest;
-use signpost::telegram::split::split_reply;
-use signpost::telegram::CHAT_BURST;
+use signpost_core::content::Content;
+use signpost_core::engine::{offers_999_once, step, Effect, Input, Session};
+use signpost_core::flow::limits::TURN_MESSAGES;
+use signpost_core::flow::turn::longest;
+use signpost_telegram::split::split_reply;
+use signpost_telegram::CHAT_BURST;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -169,17 +169,17 @@ fn a_turn_of_several_messages_carries_the_999_line_once_on_its_first() {
     let content = shipped().expect("the shipped flows must load");
     let now = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
     let mut session = Session::default();
-    let turn = |session: &mut Session, input: Input<'_>| -> Vec<signpost::engine::Reply> {
+    let turn = |session: &mut Session, input: Input<'_>| -> Vec<signpost_core::engine::Reply> {
         let (next, effects) = step(content, session, input, now);
         *session = next;
         offers_999_once(&effects).unwrap_or_else(|why| panic!("{why}"));
         effects.iter().filter_map(Effect::reply).cloned().collect()
     };
-    let press = |replies: &[signpost::engine::Reply], label: &str| -> String {
+    let press = |replies: &[signpost_core::engine::Reply], label: &str| -> String {
         let last = replies.last().expect("a reply");
         last.buttons.iter().find(|b| b.label == label).unwrap_or_else(|| panic!("no {label:?}")).data.clone()
     };
-    let footer = signpost::safety::FOOTER;
+    let footer = signpost_core::safety::FOOTER;
     let r = turn(&mut session, Input::Text("/start"));
     let r = turn(&mut session, Input::Button(&press(&r, "No, not right now")));
     let r = turn(&mut session, Input::Button(&press(&r, "A parent or carer")));
@@ -196,6 +196,6 @@ fn a_turn_of_several_messages_carries_the_999_line_once_on_its_first() {
     assert!(r[0].text.ends_with(footer));
     // Danger typed mid-answer: the emergency message is first and is the turn's offer.
     let r = turn(&mut session, Input::Text("he is hurting her right now"));
-    assert_eq!(r[0].kind, signpost::engine::ReplyKind::Emergency);
+    assert_eq!(r[0].kind, signpost_core::engine::ReplyKind::Emergency);
     assert!(r.iter().skip(1).all(|m| !m.text.contains(footer)), "{r:#?}");
 }

@@ -6,11 +6,12 @@
 //! without `REDIS_URL`.
 
 use crate::support::bot::{root, Figures, Serving, EMERGENCY_REPLY, HASH_SECRET, HELP_REPLY, START_REPLY};
-use crate::support::fake_bot_api::{private_chat, user, Call, FakeBotApi, Hold, FAILURE_BOUND};
+use crate::support::States as _;
+use fake_bot_api::{private_chat, user, Call, FakeBotApi, Hold, FAILURE_BOUND};
 use serde_json::json;
-use signpost::privacy::HashKey;
-use signpost::store::{RedisStore, SessionStore, SqliteStore};
-use signpost::telegram::Transport;
+use signpost_core::privacy::HashKey;
+use signpost_store::{BlobStore, RedisStore, SqliteStore};
+use signpost_telegram::Transport;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::Path;
@@ -19,7 +20,7 @@ use std::time::Duration;
 
 const TTL: Duration = Duration::from_secs(3600);
 
-fn sqlite(path: &Path) -> Arc<dyn SessionStore> {
+fn sqlite(path: &Path) -> Arc<dyn BlobStore> {
     Arc::new(SqliteStore::open(path, TTL).expect("open the SQLite store"))
 }
 
@@ -34,13 +35,13 @@ fn redis_spec(test: &str) -> Option<(String, String)> {
 }
 
 /// A connection of its own to the store at `url` under `prefix`, as another process would open.
-async fn redis((url, prefix): &(String, String)) -> Arc<dyn SessionStore> {
+async fn redis((url, prefix): &(String, String)) -> Arc<dyn BlobStore> {
     Arc::new(RedisStore::open(url, prefix, TTL).await.expect("open the Redis store"))
 }
 
 /// The user starts, says they are a parent and ticks a sign; the bot is stopped; a new bot on
 /// `second` (the same storage) gets the press of Done and gives the answer with that sign.
-async fn carries_on_across_a_restart(first: Arc<dyn SessionStore>, second: Arc<dyn SessionStore>) {
+async fn carries_on_across_a_restart(first: Arc<dyn BlobStore>, second: Arc<dyn BlobStore>) {
     let chat = 9_100_001;
     let api = FakeBotApi::start().await;
     let bot = Serving::polling(&api, first);
@@ -262,7 +263,7 @@ async fn two_webhook_instances_on_one_redis_store_keep_one_conversation() {
     assert_eq!(api.delivered("editMessageText").len(), 2);
 
     let tag = HashKey::from_secret(HASH_SECRET).tag(chat);
-    let state = store_a.load(&tag).await.unwrap().expect("the chat is stored").value;
+    let state = store_a.load_state(&tag).await.unwrap().expect("the chat is stored").value;
     assert_eq!(state.session.node.as_deref(), Some("answer"), "{state:?}");
     let mut signs = state.session.signs.clone();
     signs.sort();

@@ -1,7 +1,7 @@
 //! Area routing against the real `config/`: what people type -> the decision, the contact
 //! blocks at the times that matter, and every stated fact against the shared sources.
 
-use signpost::routing::{parse_uk_local, AreaId, NationalReason, RouteDecision, Router};
+use signpost_core::routing::{parse_uk_local, AreaId, NationalReason, RouteDecision, Router};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -653,9 +653,9 @@ fn every_sampled_real_postcode_routes_exactly_with_no_question() {
             }
         }
         // And the exact authority, as `signpost route` shows it.
-        let postcode = signpost::routing::postcode::Postcode::parse(&row.postcode).unwrap();
+        let postcode = signpost_core::routing::postcode::Postcode::parse(&row.postcode).unwrap();
         match index.unit(&postcode) {
-            signpost::routing::UnitLookup::Found(id) => {
+            signpost_core::routing::UnitLookup::Found(id) => {
                 let a = index.authority(id);
                 let up = index.authority(a.upper);
                 if a.code != row.authority || up.code != row.upper {
@@ -677,7 +677,7 @@ fn a_postcode_not_in_the_directory_is_said_kindly_then_the_district_decides() {
     // CB3 0 exists but not CB3 0ZZ; CB3 is wholly in Cambridgeshire.
     let (decision, note) = router().route_with_note("CB3 0ZZ");
     assert_eq!(decision, RouteDecision::Area(id("cambridgeshire")));
-    assert_eq!(note, Some(signpost::routing::POSTCODE_NOT_FOUND));
+    assert_eq!(note, Some(signpost_core::routing::POSTCODE_NOT_FOUND));
     // In a split district, the district's question is asked.
     let (decision, note) = router().route_with_note("CB8 9ZZ");
     assert!(

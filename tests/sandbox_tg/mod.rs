@@ -6,13 +6,15 @@
 //! visibly changes the contacts, plus the shipped danger patterns and bot settings), with a
 //! `staff.yaml` listing one staff member. The public chat is someone else.
 
-use crate::support::fake_bot_api::{Call, FakeBotApi, FAILURE_BOUND};
-use signpost::content::Content;
-use signpost::engine::{step, Input, Session};
-use signpost::privacy::HashKey;
-use signpost::sandbox::staff::MARKER;
-use signpost::store::{MemoryStore, SessionStore};
-use signpost::telegram::{reload_live, serve_with_sandbox, BotConfig, Sandbox, SharedContent, Transport};
+use crate::support::States as _;
+use fake_bot_api::{Call, FakeBotApi, FAILURE_BOUND};
+use signpost_core::content::Content;
+use signpost_core::engine::{step, Input, Session};
+use signpost_core::privacy::HashKey;
+use signpost_store::{BlobStore, MemoryStore};
+use signpost_telegram::chat_state::ChatStore;
+use signpost_telegram::staff::MARKER;
+use signpost_telegram::{reload_live, serve_with_sandbox, BotConfig, Sandbox, SharedContent, Transport};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -105,8 +107,8 @@ impl Bot {
             hash_key: HashKey::from_secret("tests"),
         };
         let (stop, stopped) = oneshot::channel::<()>();
-        let store: Arc<dyn SessionStore> = memory.clone();
-        let task = tokio::spawn(serve_with_sandbox(config, content, sandbox, store, async move {
+        let store: Arc<dyn BlobStore> = memory.clone();
+        let task = tokio::spawn(serve_with_sandbox(config, content, sandbox, ChatStore::new(store), async move {
             let _ = stopped.await;
         }));
         Bot { api, memory, dirs, stop: Some(stop), task }
@@ -154,9 +156,9 @@ impl Bot {
     }
 
     /// What is stored for `chat`.
-    async fn state_of(&self, chat: i64) -> Option<signpost::store::ChatState> {
+    async fn state_of(&self, chat: i64) -> Option<signpost_telegram::chat_state::ChatState> {
         let tag = HashKey::from_secret("tests").tag(chat);
-        self.memory.load(&tag).await.unwrap().map(|v| v.value)
+        self.memory.load_state(&tag).await.unwrap().map(|v| v.value)
     }
 }
 
@@ -405,7 +407,7 @@ fn reload_keeps_the_old_content_when_the_flows_are_broken_and_swaps_when_they_ar
 #[test]
 fn shipped_staff_list_is_empty() {
     let list =
-        signpost::sandbox::staff::StaffList::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/staff.yaml"))
+        signpost_telegram::staff::StaffList::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/staff.yaml"))
             .expect("config/staff.yaml parses");
     assert!(list.is_empty(), "config/staff.yaml ships with nobody on it");
 }

@@ -5,11 +5,13 @@
 //! Redis tests read `REDIS_URL` and say they were skipped when it is unset. Each uses its own
 //! key prefix, so they run in parallel, and deletes its keys when done, even on failure.
 
-use signpost::engine::Session;
-use signpost::sandbox::staff::{SandboxState, SeenButton};
-use signpost::store::{
-    self, ChatState, MemoryStore, RedisStore, SessionStore, SqliteStore, StoreError, StoreSpec, UnixClock,
+use crate::support::States as _;
+use signpost_core::engine::Session;
+use signpost_store::{
+    self as store, BlobStore, MemoryStore, RedisStore, SqliteStore, StoreError, StoreSpec, UnixClock,
 };
+use signpost_telegram::chat_state::ChatState;
+use signpost_telegram::staff::{SandboxState, SeenButton};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -47,14 +49,14 @@ fn sample_state() -> ChatState {
             trace: vec!["node: parent_menu".to_string(), "button: A parent or carer".to_string()],
             buttons: vec![SeenButton { label: "Done".to_string(), data: "d|2026-11-20|parent_pick".to_string() }],
         }),
-        outbox: vec![signpost::engine::Reply {
+        outbox: vec![signpost_core::engine::Reply {
             text: "Who are you?\n\n🆘 If a child is in danger right now, call 999.".to_string(),
-            buttons: vec![signpost::engine::Button {
+            buttons: vec![signpost_core::engine::Button {
                 label: "A parent".to_string(),
                 data: "c|abc123|who|0".to_string(),
             }],
             node: Some("who".to_string()),
-            kind: signpost::engine::ReplyKind::Flow,
+            kind: signpost_core::engine::ReplyKind::Flow,
             replaces: false,
         }],
     }
@@ -75,61 +77,61 @@ fn assert_conflict(result: Result<u64, StoreError>, what: &str) {
 
 // ---- The contract, run against every backend ----
 
-async fn check_round_trip(store: &dyn SessionStore) {
-    assert!(store.load("chat-a").await.unwrap().is_none(), "nothing stored yet");
+async fn check_round_trip(store: &dyn BlobStore) {
+    assert!(store.load_state("chat-a").await.unwrap().is_none(), "nothing stored yet");
     let state = sample_state();
-    let version = store.save("chat-a", &state, None).await.unwrap();
-    let loaded = store.load("chat-a").await.unwrap().expect("the saved state");
+    let version = store.save_state("chat-a", &state, None).await.unwrap();
+    let loaded = store.load_state("chat-a").await.unwrap().expect("the saved state");
     assert_eq!(loaded.value, state);
     assert_eq!(loaded.version, version);
 
     let empty = ChatState::default();
-    let v = store.save("chat-b", &empty, None).await.unwrap();
-    let loaded = store.load("chat-b").await.unwrap().expect("the saved empty state");
+    let v = store.save_state("chat-b", &empty, None).await.unwrap();
+    let loaded = store.load_state("chat-b").await.unwrap().expect("the saved empty state");
     assert_eq!((loaded.value, loaded.version), (empty, v));
-    assert!(store.load("chat-c").await.unwrap().is_none(), "another key is unaffected");
+    assert!(store.load_state("chat-c").await.unwrap().is_none(), "another key is unaffected");
 }
 
-async fn check_compare_and_set(store: &dyn SessionStore) {
+async fn check_compare_and_set(store: &dyn BlobStore) {
     let key = "chat-cas";
-    assert_conflict(store.save(key, &state_with_node("n0"), Some(1)).await, "a version when none is stored");
-    let v1 = store.save(key, &state_with_node("n1"), None).await.unwrap();
-    assert_conflict(store.save(key, &state_with_node("x"), None).await, "None when a row exists");
-    let v2 = store.save(key, &state_with_node("n2"), Some(v1)).await.unwrap();
+    assert_conflict(store.save_state(key, &state_with_node("n0"), Some(1)).await, "a version when none is stored");
+    let v1 = store.save_state(key, &state_with_node("n1"), None).await.unwrap();
+    assert_conflict(store.save_state(key, &state_with_node("x"), None).await, "None when a row exists");
+    let v2 = store.save_state(key, &state_with_node("n2"), Some(v1)).await.unwrap();
     assert_ne!(v1, v2, "every save gives a new version");
-    assert_conflict(store.save(key, &state_with_node("x"), Some(v1)).await, "a stale version");
-    assert_conflict(store.save(key, &state_with_node("x"), Some(v2 + 1)).await, "a future version");
-    let loaded = store.load(key).await.unwrap().unwrap();
+    assert_conflict(store.save_state(key, &state_with_node("x"), Some(v1)).await, "a stale version");
+    assert_conflict(store.save_state(key, &state_with_node("x"), Some(v2 + 1)).await, "a future version");
+    let loaded = store.load_state(key).await.unwrap().unwrap();
     assert_eq!(loaded.value, state_with_node("n2"), "rejected saves changed nothing");
     assert_eq!(loaded.version, v2);
 }
 
-async fn check_delete(store: &dyn SessionStore) {
-    let v = store.save("chat-del", &sample_state(), None).await.unwrap();
-    store.save("chat-keep", &sample_state(), None).await.unwrap();
+async fn check_delete(store: &dyn BlobStore) {
+    let v = store.save_state("chat-del", &sample_state(), None).await.unwrap();
+    store.save_state("chat-keep", &sample_state(), None).await.unwrap();
     store.delete("chat-del").await.unwrap();
-    assert!(store.load("chat-del").await.unwrap().is_none());
-    assert!(store.load("chat-keep").await.unwrap().is_some(), "only that chat is deleted");
-    assert_conflict(store.save("chat-del", &sample_state(), Some(v)).await, "the deleted version");
-    store.save("chat-del", &sample_state(), None).await.unwrap();
+    assert!(store.load_state("chat-del").await.unwrap().is_none());
+    assert!(store.load_state("chat-keep").await.unwrap().is_some(), "only that chat is deleted");
+    assert_conflict(store.save_state("chat-del", &sample_state(), Some(v)).await, "the deleted version");
+    store.save_state("chat-del", &sample_state(), None).await.unwrap();
     store.delete("never-stored").await.unwrap();
 }
 
 /// `n` updates, split between `a` and `b`, each a load/modify/save loop retried on conflict. Each
 /// appends its own id to `message_ids`: the end state must hold every id exactly once, and each
 /// version must have been won by exactly one update.
-async fn check_concurrent_updates(a: Arc<dyn SessionStore>, b: Arc<dyn SessionStore>, n: i32) {
+async fn check_concurrent_updates(a: Arc<dyn BlobStore>, b: Arc<dyn BlobStore>, n: i32) {
     let key = "chat-counter";
     let mut tasks = Vec::new();
     for i in 0..n {
         let store = if i % 2 == 0 { Arc::clone(&a) } else { Arc::clone(&b) };
         tasks.push(tokio::spawn(async move {
             for _ in 0..10_000 {
-                let current = store.load(key).await.unwrap();
+                let current = store.load_state(key).await.unwrap();
                 let expected = current.as_ref().map(|c| c.version);
                 let mut state = current.map(|c| c.value).unwrap_or_default();
                 state.message_ids.push(i);
-                match store.save(key, &state, expected).await {
+                match store.save_state(key, &state, expected).await {
                     Ok(version) => return version,
                     Err(StoreError::Conflict) => tokio::task::yield_now().await,
                     Err(e) => panic!("update {i}: {e}"),
@@ -146,27 +148,27 @@ async fn check_concurrent_updates(a: Arc<dyn SessionStore>, b: Arc<dyn SessionSt
     let expected_versions: Vec<u64> = (1..=u64::try_from(n).unwrap()).collect();
     assert_eq!(versions, expected_versions, "each version won exactly once");
 
-    let end = a.load(key).await.unwrap().unwrap();
+    let end = a.load_state(key).await.unwrap().unwrap();
     let mut ids = end.value.message_ids.clone();
     ids.sort_unstable();
     assert_eq!(ids, (0..n).collect::<Vec<_>>(), "every update applied exactly once");
     assert_eq!(end.version, *versions.last().unwrap());
-    assert_eq!(b.load(key).await.unwrap().unwrap(), end, "both instances see the same state");
+    assert_eq!(b.load_state(key).await.unwrap().unwrap(), end, "both instances see the same state");
 }
 
 /// Both stores save on the same expected version at once, round after round: exactly one wins.
-async fn check_racing_saves(a: Arc<dyn SessionStore>, b: Arc<dyn SessionStore>) {
+async fn check_racing_saves(a: Arc<dyn BlobStore>, b: Arc<dyn BlobStore>) {
     let key = "chat-race";
     let mut expected = None;
     for round in 0..50 {
         let (sa, sb) = (state_with_node(&format!("a{round}")), state_with_node(&format!("b{round}")));
-        let (ra, rb) = tokio::join!(a.save(key, &sa, expected), b.save(key, &sb, expected));
+        let (ra, rb) = tokio::join!(a.save_state(key, &sa, expected), b.save_state(key, &sb, expected));
         let (winner, version) = match (ra, rb) {
             (Ok(v), Err(StoreError::Conflict)) => (sa, v),
             (Err(StoreError::Conflict), Ok(v)) => (sb, v),
             other => panic!("round {round}: expected exactly one winner, got {other:?}"),
         };
-        let stored = b.load(key).await.unwrap().unwrap();
+        let stored = b.load_state(key).await.unwrap().unwrap();
         assert_eq!((stored.value, stored.version), (winner, version), "round {round}");
         expected = Some(version);
     }
@@ -194,19 +196,19 @@ async fn memory_expiry() {
     // MemoryStore expires a state once more than `ttl` has passed, so a zero TTL plus any
     // elapsed time expires it.
     let store = MemoryStore::new(Duration::ZERO);
-    store.save("chat", &sample_state(), None).await.unwrap();
+    store.save_state("chat", &sample_state(), None).await.unwrap();
     std::thread::sleep(Duration::from_millis(2));
-    assert!(store.load("chat").await.unwrap().is_none(), "expired");
+    assert!(store.load_state("chat").await.unwrap().is_none(), "expired");
     assert!(store.is_empty(), "load removed the expired state");
-    let v = store.save("chat", &sample_state(), None).await.unwrap();
+    let v = store.save_state("chat", &sample_state(), None).await.unwrap();
     std::thread::sleep(Duration::from_millis(2));
-    assert_conflict(store.save("chat", &sample_state(), Some(v)).await, "an expired version");
-    store.save("chat", &sample_state(), None).await.expect("None matches an expired state");
+    assert_conflict(store.save_state("chat", &sample_state(), Some(v)).await, "an expired version");
+    store.save_state("chat", &sample_state(), None).await.expect("None matches an expired state");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_concurrent_updates() {
-    let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new(TTL));
+    let store: Arc<dyn BlobStore> = Arc::new(MemoryStore::new(TTL));
     check_concurrent_updates(Arc::clone(&store), store, 40).await;
 }
 
@@ -262,21 +264,21 @@ async fn sqlite_expiry_follows_the_clock() {
     let path = db_path(&dir);
     let time = FakeClock::at(1_000_000);
     let store = SqliteStore::open_with_clock(&path, Duration::from_secs(60), time.clock()).unwrap();
-    let v = store.save("chat", &sample_state(), None).await.unwrap();
+    let v = store.save_state("chat", &sample_state(), None).await.unwrap();
 
     time.set(1_000_059);
-    let loaded = store.load("chat").await.unwrap().expect("alive 59s after the save");
+    let loaded = store.load_state("chat").await.unwrap().expect("alive 59s after the save");
     assert_eq!(loaded.version, v);
-    let v = store.save("chat", &sample_state(), Some(v)).await.unwrap();
+    let v = store.save_state("chat", &sample_state(), Some(v)).await.unwrap();
 
     time.set(1_000_059 + 59);
-    assert!(store.load("chat").await.unwrap().is_some(), "each save restarts the idle time");
+    assert!(store.load_state("chat").await.unwrap().is_some(), "each save restarts the idle time");
     time.set(1_000_059 + 60);
-    assert_conflict(store.save("chat", &sample_state(), Some(v)).await, "the version of an expired row");
+    assert_conflict(store.save_state("chat", &sample_state(), Some(v)).await, "the version of an expired row");
     assert_eq!(row_count(&path), 1, "the failed save left the row");
-    assert!(store.load("chat").await.unwrap().is_none(), "expired 60s after the last save");
+    assert!(store.load_state("chat").await.unwrap().is_none(), "expired 60s after the last save");
     assert_eq!(row_count(&path), 0, "load deleted the expired row");
-    store.save("chat", &sample_state(), None).await.expect("a new conversation");
+    store.save_state("chat", &sample_state(), None).await.expect("a new conversation");
 }
 
 #[tokio::test]
@@ -284,11 +286,11 @@ async fn sqlite_save_with_none_replaces_an_expired_row() {
     let dir = tempfile::tempdir().unwrap();
     let time = FakeClock::at(5_000);
     let store = SqliteStore::open_with_clock(db_path(&dir), Duration::from_secs(10), time.clock()).unwrap();
-    let old = store.save("chat", &state_with_node("old"), None).await.unwrap();
+    let old = store.save_state("chat", &state_with_node("old"), None).await.unwrap();
     time.set(5_010);
-    let new = store.save("chat", &state_with_node("new"), None).await.expect("the expired row counts as none");
+    let new = store.save_state("chat", &state_with_node("new"), None).await.expect("the expired row counts as none");
     assert_ne!(new, old, "the new conversation never reuses the old version");
-    let loaded = store.load("chat").await.unwrap().unwrap();
+    let loaded = store.load_state("chat").await.unwrap().unwrap();
     assert_eq!((loaded.value, loaded.version), (state_with_node("new"), new));
 }
 
@@ -298,17 +300,17 @@ async fn sqlite_purge_expired_deletes_only_expired_rows() {
     let path = db_path(&dir);
     let time = FakeClock::at(0);
     let store = SqliteStore::open_with_clock(&path, Duration::from_secs(100), time.clock()).unwrap();
-    store.save("early", &sample_state(), None).await.unwrap();
-    store.save("also-early", &sample_state(), None).await.unwrap();
+    store.save_state("early", &sample_state(), None).await.unwrap();
+    store.save_state("also-early", &sample_state(), None).await.unwrap();
     time.set(50);
-    store.save("late", &sample_state(), None).await.unwrap();
+    store.save_state("late", &sample_state(), None).await.unwrap();
 
     time.set(99);
     assert_eq!(store.purge_expired().await.unwrap(), 0);
     time.set(100);
     assert_eq!(store.purge_expired().await.unwrap(), 2);
     assert_eq!(row_count(&path), 1);
-    assert!(store.load("late").await.unwrap().is_some());
+    assert!(store.load_state("late").await.unwrap().is_some());
     time.set(150);
     assert_eq!(store.purge_expired().await.unwrap(), 1);
     assert_eq!(row_count(&path), 0);
@@ -319,23 +321,23 @@ async fn sqlite_state_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     let store = SqliteStore::open(&path, TTL).unwrap();
-    let v1 = store.save("chat", &state_with_node("before"), None).await.unwrap();
-    let v2 = store.save("chat", &sample_state(), Some(v1)).await.unwrap();
+    let v1 = store.save_state("chat", &state_with_node("before"), None).await.unwrap();
+    let v2 = store.save_state("chat", &sample_state(), Some(v1)).await.unwrap();
     drop(store);
 
     let store = SqliteStore::open(&path, TTL).unwrap();
-    let loaded = store.load("chat").await.unwrap().expect("the state from before the restart");
+    let loaded = store.load_state("chat").await.unwrap().expect("the state from before the restart");
     assert_eq!((loaded.value, loaded.version), (sample_state(), v2));
-    assert_conflict(store.save("chat", &sample_state(), Some(v1)).await, "a version from before");
-    store.save("chat", &sample_state(), Some(v2)).await.expect("carry on where it left off");
+    assert_conflict(store.save_state("chat", &sample_state(), Some(v1)).await, "a version from before");
+    store.save_state("chat", &sample_state(), Some(v2)).await.expect("carry on where it left off");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_two_stores_on_one_file_stay_consistent() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
-    let a: Arc<dyn SessionStore> = Arc::new(SqliteStore::open(&path, TTL).unwrap());
-    let b: Arc<dyn SessionStore> = Arc::new(SqliteStore::open(&path, TTL).unwrap());
+    let a: Arc<dyn BlobStore> = Arc::new(SqliteStore::open(&path, TTL).unwrap());
+    let b: Arc<dyn BlobStore> = Arc::new(SqliteStore::open(&path, TTL).unwrap());
     check_concurrent_updates(Arc::clone(&a), Arc::clone(&b), 40).await;
     check_racing_saves(a, b).await;
 }
@@ -348,11 +350,11 @@ async fn sqlite_a_load_does_not_wait_for_another_process_writing() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     let store = SqliteStore::open(&path, TTL).unwrap();
-    store.save("chat", &state_with_node("committed"), None).await.unwrap();
+    store.save_state("chat", &state_with_node("committed"), None).await.unwrap();
 
     let other = rusqlite::Connection::open(&path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE; UPDATE sessions SET state = 'uncommitted'").unwrap();
-    let loaded = tokio::time::timeout(Duration::from_secs(3), store.load("chat"))
+    let loaded = tokio::time::timeout(Duration::from_secs(3), store.load_state("chat"))
         .await
         .expect("the load waited for the other writer")
         .unwrap()
@@ -361,7 +363,7 @@ async fn sqlite_a_load_does_not_wait_for_another_process_writing() {
     other.execute_batch("ROLLBACK").unwrap();
 
     // Saving still works once the other writer is done.
-    store.save("chat", &state_with_node("next"), Some(loaded.version)).await.unwrap();
+    store.save_state("chat", &state_with_node("next"), Some(loaded.version)).await.unwrap();
 }
 
 /// Another process sharing the file holds the write lock. A save has to wait for it, but not on
@@ -376,13 +378,13 @@ async fn sqlite_a_save_waits_for_another_process_off_the_runtime() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     let store = SqliteStore::open(&path, TTL).unwrap();
-    let v1 = store.save("chat", &state_with_node("committed"), None).await.unwrap();
+    let v1 = store.save_state("chat", &state_with_node("committed"), None).await.unwrap();
 
     let other = rusqlite::Connection::open(&path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE; UPDATE sessions SET expires_at = expires_at").unwrap();
     let saving = {
         let store = store.clone();
-        tokio::spawn(async move { store.save("chat", &state_with_node("next"), Some(v1)).await })
+        tokio::spawn(async move { store.save_state("chat", &state_with_node("next"), Some(v1)).await })
     };
     // The save's task runs first; this task only gets the thread back once that task yields.
     let started = std::time::Instant::now();
@@ -392,7 +394,7 @@ async fn sqlite_a_save_waits_for_another_process_off_the_runtime() {
 
     other.execute_batch("ROLLBACK").unwrap();
     let v2 = saving.await.unwrap().expect("the save lands once the other writer is done");
-    let loaded = store.load("chat").await.unwrap().expect("the chat is stored");
+    let loaded = store.load_state("chat").await.unwrap().expect("the chat is stored");
     assert_eq!((loaded.value, loaded.version), (state_with_node("next"), v2));
 }
 
@@ -408,7 +410,7 @@ async fn sqlite_the_log_stays_small_when_every_save_is_made_alone() {
     let state = sample_state();
     let mut largest = 0;
     for i in 0..4_000 {
-        store.save(&format!("chat-{i}"), &state, None).await.unwrap();
+        store.save_state(&format!("chat-{i}"), &state, None).await.unwrap();
         largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
     }
     // Unchecked, 4,000 commits of two or more 4 KiB pages each come to over 32 MB. Checked, the
@@ -424,7 +426,7 @@ async fn sqlite_file_is_wal_private_and_has_one_secondary_index() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     let store = SqliteStore::open(&path, TTL).unwrap();
-    store.save("chat", &sample_state(), None).await.unwrap();
+    store.save_state("chat", &sample_state(), None).await.unwrap();
 
     let conn = rusqlite::Connection::open(&path).unwrap();
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
@@ -459,14 +461,14 @@ async fn sqlite_deleted_state_does_not_linger_in_the_files() {
     let marker = "sign_marker_7f3a9c";
     let mut state = sample_state();
     state.session.signs.push(marker.to_string());
-    let v = store.save("chat", &state, None).await.unwrap();
-    store.save("chat", &state, Some(v)).await.unwrap();
-    store.save("other", &sample_state(), None).await.unwrap();
+    let v = store.save_state("chat", &state, None).await.unwrap();
+    store.save_state("chat", &state, Some(v)).await.unwrap();
+    store.save_state("other", &sample_state(), None).await.unwrap();
     assert!(files_contain(&path, marker), "the marker is written (the check below means something)");
 
     store.delete("chat").await.unwrap();
     assert!(!files_contain(&path, marker), "the deleted state is still on disk");
-    assert!(store.load("other").await.unwrap().is_some());
+    assert!(store.load_state("other").await.unwrap().is_some());
 }
 
 /// An expired state is gone from disk after `purge_expired`.
@@ -479,7 +481,7 @@ async fn sqlite_purged_state_does_not_linger_in_the_files() {
     let marker = "sign_marker_e81b22";
     let mut state = sample_state();
     state.session.signs.push(marker.to_string());
-    store.save("chat", &state, None).await.unwrap();
+    store.save_state("chat", &state, None).await.unwrap();
     assert!(files_contain(&path, marker));
     time.set(10);
     assert_eq!(store.purge_expired().await.unwrap(), 1);
@@ -508,10 +510,10 @@ async fn sqlite_bytes_per_session() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     let store = SqliteStore::open(&path, TTL).unwrap();
-    let key = signpost::privacy::HashKey::from_secret("measure");
+    let key = signpost_core::privacy::HashKey::from_secret("measure");
     let n = 10_000;
     for id in 0..n {
-        store.save(&key.tag(id), &sample_state(), None).await.unwrap();
+        store.save_state(&key.tag(id), &sample_state(), None).await.unwrap();
     }
     store.purge_expired().await.unwrap(); // checkpoints the log into the file
     let bytes = std::fs::metadata(&path).unwrap().len();
@@ -604,7 +606,7 @@ async fn redis_keys_are_under_the_prefix_and_hold_only_version_and_state() {
         return;
     };
     let store = redis.store(TTL).await;
-    store.save("3f2a9c0d1e4b5a67", &sample_state(), None).await.unwrap();
+    store.save_state("3f2a9c0d1e4b5a67", &sample_state(), None).await.unwrap();
     let key = format!("{}3f2a9c0d1e4b5a67", redis.prefix);
     assert_eq!(redis.keys().await, BTreeSet::from([key.clone()]));
     let mut conn = redis.raw().await;
@@ -631,18 +633,18 @@ async fn redis_every_save_sets_the_ttl() {
         async move { redis::cmd("PTTL").arg(key).query_async::<i64>(&mut conn).await.unwrap() }
     };
 
-    let v = store.save("chat", &sample_state(), None).await.unwrap();
+    let v = store.save_state("chat", &sample_state(), None).await.unwrap();
     let first = pttl(&mut conn).await;
     assert!(ttl_ms - 60_000 < first && first <= ttl_ms, "PTTL {first} after the first save");
 
     let _: () = redis::cmd("PEXPIRE").arg(&key).arg(5_000).query_async(&mut conn).await.unwrap();
-    store.save("chat", &sample_state(), Some(v)).await.unwrap();
+    store.save_state("chat", &sample_state(), Some(v)).await.unwrap();
     let again = pttl(&mut conn).await;
     assert!(ttl_ms - 60_000 < again && again <= ttl_ms, "PTTL {again}: the second save did not reset it");
 
-    assert_conflict(store.save("chat", &sample_state(), Some(v)).await, "a stale version");
+    assert_conflict(store.save_state("chat", &sample_state(), Some(v)).await, "a stale version");
     let _: () = redis::cmd("PEXPIRE").arg(&key).arg(5_000).query_async(&mut conn).await.unwrap();
-    store.save("chat", &sample_state(), Some(v)).await.unwrap_err();
+    store.save_state("chat", &sample_state(), Some(v)).await.unwrap_err();
     assert!(pttl(&mut conn).await <= 5_000, "a rejected save must not extend the TTL");
 }
 
@@ -653,18 +655,18 @@ async fn redis_expired_state_is_absent() {
         return;
     };
     let store = redis.store(Duration::from_millis(200)).await;
-    let v = store.save("chat", &sample_state(), None).await.unwrap();
+    let v = store.save_state("chat", &sample_state(), None).await.unwrap();
     let mut gone = false;
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        if store.load("chat").await.unwrap().is_none() {
+        if store.load_state("chat").await.unwrap().is_none() {
             gone = true;
             break;
         }
     }
     assert!(gone, "the state was still there 5s after a 200ms TTL");
-    assert_conflict(store.save("chat", &sample_state(), Some(v)).await, "the expired version");
-    store.save("chat", &sample_state(), None).await.expect("a new conversation");
+    assert_conflict(store.save_state("chat", &sample_state(), Some(v)).await, "the expired version");
+    store.save_state("chat", &sample_state(), None).await.expect("a new conversation");
 }
 
 #[tokio::test]
@@ -673,12 +675,12 @@ async fn redis_state_survives_a_new_connection() {
         return;
     };
     let store = redis.store(TTL).await;
-    let v = store.save("chat", &sample_state(), None).await.unwrap();
+    let v = store.save_state("chat", &sample_state(), None).await.unwrap();
     drop(store);
     let store = redis.store(TTL).await;
-    let loaded = store.load("chat").await.unwrap().expect("the state from before");
+    let loaded = store.load_state("chat").await.unwrap().expect("the state from before");
     assert_eq!((loaded.value, loaded.version), (sample_state(), v));
-    store.save("chat", &sample_state(), Some(v)).await.expect("carry on where it left off");
+    store.save_state("chat", &sample_state(), Some(v)).await.expect("carry on where it left off");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -686,8 +688,8 @@ async fn redis_two_instances_keep_one_conversation() {
     let Some(redis) = RedisFixture::new("redis_two_instances_keep_one_conversation") else {
         return;
     };
-    let a: Arc<dyn SessionStore> = Arc::new(redis.store(TTL).await);
-    let b: Arc<dyn SessionStore> = Arc::new(redis.store(TTL).await);
+    let a: Arc<dyn BlobStore> = Arc::new(redis.store(TTL).await);
+    let b: Arc<dyn BlobStore> = Arc::new(redis.store(TTL).await);
     check_concurrent_updates(Arc::clone(&a), Arc::clone(&b), 40).await;
     check_racing_saves(a, b).await;
 }
@@ -728,12 +730,16 @@ fn unknown_store_specs_are_rejected_clearly() {
 async fn open_builds_each_store() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new").join("dirs").join("signpost.db");
-    let sqlite = store::open(&format!("sqlite:{}", path.display()), TTL).await.unwrap();
+    let sqlite = store::open(spec(&format!("sqlite:{}", path.display())), TTL).await.unwrap();
     assert!(path.exists(), "parent directories and the file are created");
     check_round_trip(sqlite.as_ref()).await;
 
-    check_round_trip(store::open("memory", TTL).await.unwrap().as_ref()).await;
-    assert!(store::open("bogus", TTL).await.is_err());
+    check_round_trip(store::open(spec("memory"), TTL).await.unwrap().as_ref()).await;
+    assert!(StoreSpec::parse("bogus").is_err());
+}
+
+fn spec(text: &str) -> StoreSpec {
+    StoreSpec::parse(text).unwrap()
 }
 
 #[tokio::test]
@@ -741,8 +747,8 @@ async fn redis_open_takes_the_prefix_from_the_spec() {
     let Some(redis) = RedisFixture::new("redis_open_takes_the_prefix_from_the_spec") else {
         return;
     };
-    let spec = format!("{}?prefix={}", redis.url, redis.prefix);
-    check_round_trip(store::open(&spec, TTL).await.unwrap().as_ref()).await;
+    let text = format!("{}?prefix={}", redis.url, redis.prefix);
+    check_round_trip(store::open(spec(&text), TTL).await.unwrap().as_ref()).await;
     assert_eq!(redis.keys().await.len(), 2, "both keys went under the prefix");
 }
 

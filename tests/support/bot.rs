@@ -6,14 +6,15 @@
 
 #![allow(dead_code)] // Each test uses a different part.
 
-use super::fake_bot_api::{Call, FakeBotApi, FAILURE_BOUND};
 use async_trait::async_trait;
-use signpost::content::{ConfigSources, Content};
-use signpost::flow::SourceFile;
-use signpost::privacy::HashKey;
-use signpost::store::{ChatState, SessionStore, StoreError, Versioned};
-use signpost::telegram::handler::APOLOGY;
-use signpost::telegram::{serve, BotConfig, SharedContent, Transport};
+use fake_bot_api::{Call, FakeBotApi, FAILURE_BOUND};
+use signpost_core::content::{ConfigSources, Content};
+use signpost_core::flow::SourceFile;
+use signpost_core::privacy::HashKey;
+use signpost_store::{BlobStore, StoreError, Versioned};
+use signpost_telegram::chat_state::ChatStore;
+use signpost_telegram::handler::APOLOGY;
+use signpost_telegram::{serve, BotConfig, SharedContent, Transport};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -36,8 +37,9 @@ pub fn root() -> PathBuf {
 /// The Telegram tests' fixture flows and routing, with the shipped danger patterns and settings.
 pub fn fixture_content() -> Content {
     let fixtures = root().join("tests/telegram/fixtures");
-    let files = signpost::flow::load_dir(&fixtures.join("flows")).expect("fixture flows");
-    let (router, _) = signpost::routing::Router::load_dir(&fixtures.join("config")).expect("fixture routing config");
+    let files = signpost_core::flow::load_dir(&fixtures.join("flows")).expect("fixture flows");
+    let (router, _) =
+        signpost_core::routing::Router::load_dir(&fixtures.join("config")).expect("fixture routing config");
     let read = |name: &str| {
         let path = root().join("config").join(name);
         SourceFile::new(path.display().to_string(), std::fs::read_to_string(&path).expect("shipped config"))
@@ -57,7 +59,7 @@ pub struct Serving {
 
 impl Serving {
     /// Start `serve` (unthrottled) against `api` on `store`.
-    pub fn start(api: &FakeBotApi, store: Arc<dyn SessionStore>, transport: Transport) -> Serving {
+    pub fn start(api: &FakeBotApi, store: Arc<dyn BlobStore>, transport: Transport) -> Serving {
         let content: SharedContent = Arc::new(RwLock::new(Arc::new(fixture_content())));
         let config = BotConfig {
             token: "123:TEST".to_string(),
@@ -67,13 +69,13 @@ impl Serving {
             hash_key: HashKey::from_secret(HASH_SECRET),
         };
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve(config, content, store, async move {
+        let task = tokio::spawn(serve(config, content, ChatStore::new(store), async move {
             let _ = stopped.await;
         }));
         Serving { stop: Some(stop), task }
     }
 
-    pub fn polling(api: &FakeBotApi, store: Arc<dyn SessionStore>) -> Serving {
+    pub fn polling(api: &FakeBotApi, store: Arc<dyn BlobStore>) -> Serving {
         Serving::start(api, store, Transport::Polling)
     }
 
@@ -102,25 +104,25 @@ impl Serving {
 /// A store that counts its successful saves, so a test can wait for a turn to be decided (its
 /// first save, before anything is sent) or finished (its last, once the answer is delivered).
 pub struct CountsSaves {
-    inner: Arc<dyn SessionStore>,
+    inner: Arc<dyn BlobStore>,
     saves: watch::Sender<usize>,
 }
 
 impl CountsSaves {
     /// `inner`, counting; the receiver sees the number of saves so far.
-    pub fn wrap(inner: Arc<dyn SessionStore>) -> (Arc<dyn SessionStore>, watch::Receiver<usize>) {
+    pub fn wrap(inner: Arc<dyn BlobStore>) -> (Arc<dyn BlobStore>, watch::Receiver<usize>) {
         let (saves, saved) = watch::channel(0);
         (Arc::new(CountsSaves { inner, saves }), saved)
     }
 }
 
 #[async_trait]
-impl SessionStore for CountsSaves {
-    async fn load(&self, key: &str) -> Result<Option<Versioned<ChatState>>, StoreError> {
+impl BlobStore for CountsSaves {
+    async fn load(&self, key: &str) -> Result<Option<Versioned<Vec<u8>>>, StoreError> {
         self.inner.load(key).await
     }
 
-    async fn save(&self, key: &str, state: &ChatState, expected: Option<u64>) -> Result<u64, StoreError> {
+    async fn save(&self, key: &str, state: &[u8], expected: Option<u64>) -> Result<u64, StoreError> {
         let saved = self.inner.save(key, state, expected).await;
         if saved.is_ok() {
             self.saves.send_modify(|n| *n += 1);

@@ -7,13 +7,14 @@
 //! `shipped_content_runs_through_the_adapter` runs the real `flows/` and `config/` when they load.
 
 use crate::support::bot::{fixture_content, root, saves, CountsSaves};
-use crate::support::fake_bot_api::{Call, FakeBotApi, Fault, Hold, BOT_USERNAME, FAILURE_BOUND};
 use async_trait::async_trait;
+use fake_bot_api::{Call, FakeBotApi, Fault, Hold, BOT_USERNAME, FAILURE_BOUND};
 use serde_json::json;
-use signpost::content::Content;
-use signpost::privacy::HashKey;
-use signpost::store::{ChatState, MemoryStore, SessionStore, StoreError, Versioned};
-use signpost::telegram::{serve, BotConfig, SharedContent, Transport, CHAT_BURST, MAX_IN_FLIGHT};
+use signpost_core::content::Content;
+use signpost_core::privacy::HashKey;
+use signpost_store::{BlobStore, MemoryStore, StoreError, Versioned};
+use signpost_telegram::chat_state::ChatStore;
+use signpost_telegram::{serve, BotConfig, SharedContent, Transport, CHAT_BURST, MAX_IN_FLIGHT};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -44,7 +45,7 @@ impl RunningBot {
     /// overrides the memory store.
     async fn start_with(
         content: Content,
-        store: Option<Arc<dyn SessionStore>>,
+        store: Option<Arc<dyn BlobStore>>,
         transport: impl FnOnce(&FakeBotApi) -> Transport,
     ) -> RunningBot {
         let api = FakeBotApi::start().await;
@@ -54,7 +55,7 @@ impl RunningBot {
 
     async fn launch(
         content: Content,
-        store: Option<Arc<dyn SessionStore>>,
+        store: Option<Arc<dyn BlobStore>>,
         transport: Transport,
         throttle: bool,
     ) -> RunningBot {
@@ -65,7 +66,7 @@ impl RunningBot {
     async fn launch_on(
         api: FakeBotApi,
         content: Content,
-        store: Option<Arc<dyn SessionStore>>,
+        store: Option<Arc<dyn BlobStore>>,
         transport: Transport,
         throttle: bool,
     ) -> RunningBot {
@@ -80,7 +81,7 @@ impl RunningBot {
             hash_key: HashKey::from_secret("tests"),
         };
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve(config, content, store, async move {
+        let task = tokio::spawn(serve(config, content, ChatStore::new(store), async move {
             let _ = stopped.await;
         }));
         RunningBot { api, memory, stop: Some(stop), task }
@@ -113,7 +114,7 @@ impl RunningBot {
 fn assert_turn_offers_999_once(turn: &[Call]) {
     let first = turn.first().expect("the turn sent something");
     assert!(first.text().contains("999"), "the turn's first message has no 999 line: {:?}", first.text());
-    let lines = turn.iter().filter(|m| m.text().contains(signpost::safety::FOOTER)).count();
+    let lines = turn.iter().filter(|m| m.text().contains(signpost_core::safety::FOOTER)).count();
     assert!(lines <= 1, "{lines} messages of one turn carry the 999 line");
     let last = turn.last().unwrap().buttons();
     assert!(last.iter().any(|(_, d)| d == "g|exit"), "no quick exit in {last:?}");
@@ -121,7 +122,7 @@ fn assert_turn_offers_999_once(turn: &[Call]) {
 
 /// A message's text as it reads later in a turn, where the 999 line is not repeated.
 fn without_999_line(text: &str) -> &str {
-    text.strip_suffix(signpost::safety::FOOTER).map_or(text, str::trim_end)
+    text.strip_suffix(signpost_core::safety::FOOTER).map_or(text, str::trim_end)
 }
 
 fn assert_offers_999(call: &Call) {
@@ -673,15 +674,15 @@ struct PanicsOnce {
 }
 
 #[async_trait]
-impl SessionStore for PanicsOnce {
-    async fn load(&self, key: &str) -> Result<Option<Versioned<ChatState>>, StoreError> {
+impl BlobStore for PanicsOnce {
+    async fn load(&self, key: &str) -> Result<Option<Versioned<Vec<u8>>>, StoreError> {
         if !self.panicked.swap(true, Ordering::SeqCst) {
             panic!("simulated bug while handling an update");
         }
         self.inner.load(key).await
     }
 
-    async fn save(&self, key: &str, state: &ChatState, expected: Option<u64>) -> Result<u64, StoreError> {
+    async fn save(&self, key: &str, state: &[u8], expected: Option<u64>) -> Result<u64, StoreError> {
         self.inner.save(key, state, expected).await
     }
 
@@ -709,12 +710,12 @@ async fn a_panic_while_handling_gets_an_apology_with_999_and_the_chat_carries_on
 struct Broken;
 
 #[async_trait]
-impl SessionStore for Broken {
-    async fn load(&self, _: &str) -> Result<Option<Versioned<ChatState>>, StoreError> {
+impl BlobStore for Broken {
+    async fn load(&self, _: &str) -> Result<Option<Versioned<Vec<u8>>>, StoreError> {
         Err(StoreError::Backend("database is locked".to_string()))
     }
 
-    async fn save(&self, _: &str, _: &ChatState, _: Option<u64>) -> Result<u64, StoreError> {
+    async fn save(&self, _: &str, _: &[u8], _: Option<u64>) -> Result<u64, StoreError> {
         Err(StoreError::Backend("database is locked".to_string()))
     }
 
