@@ -6,7 +6,7 @@
 //! prints the figures (`FIGURES <test>: ...`, shown with `--nocapture`) for SAFETY.md; the same
 //! line is in every assertion message.
 //!
-//! What the adapter promises (src/telegram/api.rs): every call honours `retry_after`; idempotent
+//! What the adapter promises (crates/telegram/src/api.rs): every call honours `retry_after`; idempotent
 //! calls retry network errors; `sendMessage` is retried only when the request surely never left
 //! (429, connect errors). So when Telegram may have delivered a message but the answer was lost
 //! (reset, timeout, a response cut short), the reply is not sent again: the turn stops there and
