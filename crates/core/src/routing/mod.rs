@@ -16,7 +16,7 @@
 //! - [`index`]: the postcode index (`postcode-index.txt`, generated from the ONS Postcode
 //!   Directory): postcode -> local authority -> children's services council.
 //! - [`place`]: normalising names, one-typo tolerance, the name index.
-//! - [`config`]: raw YAML types and the validator (collects every located problem).
+//! - [`config`]: raw YAML types, then one checker per file (collecting every located problem).
 //! - [`router`]: [`Router`], [`RouteDecision`].
 //! - `block`: rendering the contact block.
 
