@@ -16,15 +16,85 @@ pub use memory::MemoryStore;
 
 use async_trait::async_trait;
 
+/// Why a store could not be opened, or could not load, save or delete a chat's state.
+///
+/// Each message says what failed; the cause is its [`source`](std::error::Error::source), so a
+/// chain printed with `{:#}` gives both, once each (e.g. "session storage failed: sqlite:
+/// database is locked"). No message holds user content or a Redis URL (which may hold a
+/// password).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Someone else (another instance, or a concurrent update) saved this chat first: reload
     /// and handle the update again.
     #[error("the conversation was changed by another instance")]
     Conflict,
-    /// The backend failed (database locked, Redis unreachable...). Never contains user content.
-    #[error("session storage failed: {0}")]
-    Backend(String),
+    /// The `--store` value names no store.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// A file or directory of the SQLite store could not be made.
+    #[error("session storage failed: {}", path.display())]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The SQLite file could not be opened or set up.
+    #[error("session storage failed: {}", path.display())]
+    SqliteOpen {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The SQLite file cannot use a write-ahead log (`mode` is the journal mode SQLite chose).
+    #[error("session storage failed: {}: could not switch to WAL mode (journal_mode is {mode})", path.display())]
+    NotWal { path: PathBuf, mode: String },
+    /// A thread of the SQLite store could not be started.
+    #[error("session storage failed: cannot start the SQLite store's threads")]
+    SqliteThread(#[source] std::io::Error),
+    /// The task opening the SQLite store panicked or was cancelled.
+    #[error("session storage failed: opening the SQLite store failed")]
+    SqliteOpenTask(#[source] tokio::task::JoinError),
+    /// The SQLite connection's thread has stopped, so nothing more can be done with the store.
+    #[error("session storage failed: the sqlite connection's thread has stopped")]
+    SqliteStopped,
+    /// A statement failed.
+    #[error("session storage failed: sqlite")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The transaction the operation shared with others did not commit.
+    #[error("session storage failed: sqlite")]
+    SqliteBatch(#[from] BatchError),
+    /// A stored row's version is negative: the file was written by something else.
+    #[error("session storage failed: a stored version is negative ({0})")]
+    NegativeVersion(i64),
+    /// Redis could not be reached, or a command failed.
+    #[error("session storage failed: redis")]
+    Redis(#[from] ::redis::RedisError),
+}
+
+/// An error and its causes, `: ` between them (as `{:#}` shows an `anyhow::Error`): for logs,
+/// where a [`StoreError`]'s own message says only what failed.
+struct Causes<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(e) = cause {
+            write!(f, ": {e}")?;
+            cause = e.source();
+        }
+        Ok(())
+    }
+}
+
+/// A `--store` value that names no store. Only the scheme is ever repeated: a mistyped Redis
+/// URL may hold a password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    #[error("--store: unknown store \"{scheme}\": expected memory, sqlite:PATH or redis://HOST:PORT")]
+    Unknown { scheme: String },
+    #[error("--store: the Redis key prefix is empty")]
+    EmptyRedisPrefix,
 }
 
 /// Where chats' states are kept. Keys are keyed hashes of chat ids (see `signpost_core::privacy`), never
@@ -46,7 +116,7 @@ pub trait BlobStore: Send + Sync + 'static {
 mod redis;
 mod sqlite;
 pub use self::redis::{RedisStore, DEFAULT_PREFIX};
-pub use self::sqlite::{SqliteStore, UnixClock};
+pub use self::sqlite::{BatchError, SqliteStore, UnixClock};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -99,16 +169,14 @@ impl StoreSpec {
                 }
             }
             if prefix == Some("") {
-                return Err(StoreError::Backend("--store: the Redis key prefix is empty".to_string()));
+                return Err(SpecError::EmptyRedisPrefix.into());
             }
             let url = if rest.is_empty() { base.to_string() } else { format!("{base}?{}", rest.join("&")) };
             return Ok(StoreSpec::Redis { url, prefix: prefix.unwrap_or(DEFAULT_PREFIX).to_string() });
         }
         // Only the scheme is repeated: a mistyped Redis URL may hold a password.
         let scheme = spec.split(':').next().unwrap_or_default();
-        Err(StoreError::Backend(format!(
-            "--store: unknown store \"{scheme}\": expected memory, sqlite:PATH or redis://HOST:PORT"
-        )))
+        Err(SpecError::Unknown { scheme: scheme.to_string() }.into())
     }
 }
 
@@ -132,7 +200,7 @@ pub async fn open(spec: StoreSpec, ttl: Duration) -> Result<Arc<dyn BlobStore>, 
         StoreSpec::Sqlite(path) => {
             let store = tokio::task::spawn_blocking(move || SqliteStore::open(path, ttl))
                 .await
-                .map_err(|e| StoreError::Backend(format!("opening the SQLite store failed: {e}")))??;
+                .map_err(StoreError::SqliteOpenTask)??;
             let store = Arc::new(store);
             SqliteStore::spawn_purger(&store, PURGE_EVERY);
             Ok(store)
