@@ -710,7 +710,8 @@ async fn a_panic_while_handling_gets_an_apology_with_999_and_the_chat_carries_on
 struct Broken;
 
 fn locked() -> StoreError {
-    StoreError::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY), None))
+    let busy = rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY);
+    StoreError::Sqlite(rusqlite::Error::SqliteFailure(busy, Some("database is locked".to_string())))
 }
 
 #[async_trait]

@@ -18,10 +18,10 @@ use async_trait::async_trait;
 
 /// Why a store could not be opened, or could not load, save or delete a chat's state.
 ///
-/// Each message says what failed; the cause is its [`source`](std::error::Error::source), so a
-/// chain printed with `{:#}` gives both, once each (e.g. "session storage failed: sqlite:
-/// database is locked"). No message holds user content or a Redis URL (which may hold a
-/// password).
+/// Each message says what failed and the cause is its [`source`](std::error::Error::source), so
+/// a chain printed with `{:#}` gives what failed, then why, without repeating itself (e.g.
+/// "session storage failed: sqlite: database is locked: Error code 5: ..."). No message holds
+/// user content or a Redis URL (which may hold a password).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Someone else (another instance, or a concurrent update) saved this chat first: reload
@@ -60,7 +60,7 @@ pub enum StoreError {
     /// A statement failed.
     #[error("session storage failed: sqlite")]
     Sqlite(#[from] rusqlite::Error),
-    /// The transaction the operation shared with others did not commit.
+    /// The transaction the operation shared with others did not settle (see [`BatchError`]).
     #[error("session storage failed: sqlite")]
     SqliteBatch(#[from] BatchError),
     /// A stored row's version is negative: the file was written by something else.
@@ -206,5 +206,47 @@ pub async fn open(spec: StoreSpec, ttl: Duration) -> Result<Arc<dyn BlobStore>, 
             Ok(store)
         }
         StoreSpec::Redis { url, prefix } => Ok(Arc::new(RedisStore::open(&url, &prefix, ttl).await?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Logged or printed as a chain, an error says what failed and why, once each.
+    #[test]
+    fn a_chain_gives_what_failed_and_its_cause_once() {
+        let sqlite = |code, message: &str| {
+            rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), Some(message.to_string()))
+        };
+        let chain = Causes(&StoreError::from(sqlite(rusqlite::ffi::SQLITE_BUSY, "database is locked"))).to_string();
+        assert!(chain.starts_with("session storage failed: sqlite: database is locked: Error code 5"), "{chain}");
+        let commit = BatchError::Commit(Arc::new(sqlite(rusqlite::ffi::SQLITE_FULL, "database or disk is full")));
+        let chain = Causes(&StoreError::from(commit)).to_string();
+        let expected = "session storage failed: sqlite: committing failed: database or disk is full: Error code 13";
+        assert!(chain.starts_with(expected), "{chain}");
+    }
+
+    /// A parent directory that cannot be made is named, with the reason.
+    #[test]
+    fn a_store_that_cannot_be_made_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, b"").unwrap();
+        let err = SqliteStore::open(file.join("sub").join("s.db"), DEFAULT_TTL).unwrap_err();
+        assert!(matches!(&err, StoreError::File { path, .. } if path == &file.join("sub")), "{err:?}");
+        let chain = Causes(&err).to_string();
+        assert!(chain.starts_with(&format!("session storage failed: {}: ", file.join("sub").display())), "{chain}");
+    }
+
+    /// A bad `--store` value is not a storage failure, and says what would do.
+    #[test]
+    fn a_bad_spec_says_what_would_do() {
+        let err = StoreSpec::parse("bogus").unwrap_err();
+        assert!(matches!(err, StoreError::Spec(SpecError::Unknown { .. })));
+        assert_eq!(
+            Causes(&err).to_string(),
+            "--store: unknown store \"bogus\": expected memory, sqlite:PATH or redis://HOST:PORT"
+        );
     }
 }
