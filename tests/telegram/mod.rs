@@ -709,18 +709,23 @@ async fn a_panic_while_handling_gets_an_apology_with_999_and_the_chat_carries_on
 /// A store that always fails: every update gets the apology, and the bot keeps going.
 struct Broken;
 
+fn locked() -> StoreError {
+    let busy = rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY);
+    StoreError::Sqlite(rusqlite::Error::SqliteFailure(busy, Some("database is locked".to_string())))
+}
+
 #[async_trait]
 impl BlobStore for Broken {
     async fn load(&self, _: &str) -> Result<Option<Versioned<Vec<u8>>>, StoreError> {
-        Err(StoreError::Backend("database is locked".to_string()))
+        Err(locked())
     }
 
     async fn save(&self, _: &str, _: &[u8], _: Option<u64>) -> Result<u64, StoreError> {
-        Err(StoreError::Backend("database is locked".to_string()))
+        Err(locked())
     }
 
     async fn delete(&self, _: &str) -> Result<(), StoreError> {
-        Err(StoreError::Backend("database is locked".to_string()))
+        Err(locked())
     }
 }
 

@@ -16,15 +16,85 @@ pub use memory::MemoryStore;
 
 use async_trait::async_trait;
 
+/// Why a store could not be opened, or could not load, save or delete a chat's state.
+///
+/// Each message says what failed and the cause is its [`source`](std::error::Error::source), so
+/// a chain printed with `{:#}` gives what failed, then why, without repeating itself (e.g.
+/// "session storage failed: sqlite: database is locked: Error code 5: ..."). No message holds
+/// user content or a Redis URL (which may hold a password).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Someone else (another instance, or a concurrent update) saved this chat first: reload
     /// and handle the update again.
     #[error("the conversation was changed by another instance")]
     Conflict,
-    /// The backend failed (database locked, Redis unreachable...). Never contains user content.
-    #[error("session storage failed: {0}")]
-    Backend(String),
+    /// The `--store` value names no store.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// A file or directory of the SQLite store could not be made.
+    #[error("session storage failed: {}", path.display())]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The SQLite file could not be opened or set up.
+    #[error("session storage failed: {}", path.display())]
+    SqliteOpen {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The SQLite file cannot use a write-ahead log (`mode` is the journal mode SQLite chose).
+    #[error("session storage failed: {}: could not switch to WAL mode (journal_mode is {mode})", path.display())]
+    NotWal { path: PathBuf, mode: String },
+    /// A thread of the SQLite store could not be started.
+    #[error("session storage failed: cannot start the SQLite store's threads")]
+    SqliteThread(#[source] std::io::Error),
+    /// The task opening the SQLite store panicked or was cancelled.
+    #[error("session storage failed: opening the SQLite store failed")]
+    SqliteOpenTask(#[source] tokio::task::JoinError),
+    /// The SQLite connection's thread has stopped, so nothing more can be done with the store.
+    #[error("session storage failed: the sqlite connection's thread has stopped")]
+    SqliteStopped,
+    /// A statement failed.
+    #[error("session storage failed: sqlite")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The transaction the operation shared with others did not settle (see [`BatchError`]).
+    #[error("session storage failed: sqlite")]
+    SqliteBatch(#[from] BatchError),
+    /// A stored row's version is negative: the file was written by something else.
+    #[error("session storage failed: a stored version is negative ({0})")]
+    NegativeVersion(i64),
+    /// Redis could not be reached, or a command failed.
+    #[error("session storage failed: redis")]
+    Redis(#[from] ::redis::RedisError),
+}
+
+/// An error and its causes, `: ` between them (as `{:#}` shows an `anyhow::Error`): for logs,
+/// where a [`StoreError`]'s own message says only what failed.
+struct Causes<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(e) = cause {
+            write!(f, ": {e}")?;
+            cause = e.source();
+        }
+        Ok(())
+    }
+}
+
+/// A `--store` value that names no store. Only the scheme is ever repeated: a mistyped Redis
+/// URL may hold a password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    #[error("--store: unknown store \"{scheme}\": expected memory, sqlite:PATH or redis://HOST:PORT")]
+    Unknown { scheme: String },
+    #[error("--store: the Redis key prefix is empty")]
+    EmptyRedisPrefix,
 }
 
 /// Where chats' states are kept. Keys are keyed hashes of chat ids (see `signpost_core::privacy`), never
@@ -46,7 +116,7 @@ pub trait BlobStore: Send + Sync + 'static {
 mod redis;
 mod sqlite;
 pub use self::redis::{RedisStore, DEFAULT_PREFIX};
-pub use self::sqlite::{SqliteStore, UnixClock};
+pub use self::sqlite::{BatchError, SqliteStore, UnixClock};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -99,16 +169,14 @@ impl StoreSpec {
                 }
             }
             if prefix == Some("") {
-                return Err(StoreError::Backend("--store: the Redis key prefix is empty".to_string()));
+                return Err(SpecError::EmptyRedisPrefix.into());
             }
             let url = if rest.is_empty() { base.to_string() } else { format!("{base}?{}", rest.join("&")) };
             return Ok(StoreSpec::Redis { url, prefix: prefix.unwrap_or(DEFAULT_PREFIX).to_string() });
         }
         // Only the scheme is repeated: a mistyped Redis URL may hold a password.
         let scheme = spec.split(':').next().unwrap_or_default();
-        Err(StoreError::Backend(format!(
-            "--store: unknown store \"{scheme}\": expected memory, sqlite:PATH or redis://HOST:PORT"
-        )))
+        Err(SpecError::Unknown { scheme: scheme.to_string() }.into())
     }
 }
 
@@ -132,11 +200,53 @@ pub async fn open(spec: StoreSpec, ttl: Duration) -> Result<Arc<dyn BlobStore>, 
         StoreSpec::Sqlite(path) => {
             let store = tokio::task::spawn_blocking(move || SqliteStore::open(path, ttl))
                 .await
-                .map_err(|e| StoreError::Backend(format!("opening the SQLite store failed: {e}")))??;
+                .map_err(StoreError::SqliteOpenTask)??;
             let store = Arc::new(store);
             SqliteStore::spawn_purger(&store, PURGE_EVERY);
             Ok(store)
         }
         StoreSpec::Redis { url, prefix } => Ok(Arc::new(RedisStore::open(&url, &prefix, ttl).await?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Logged or printed as a chain, an error says what failed and why, once each.
+    #[test]
+    fn a_chain_gives_what_failed_and_its_cause_once() {
+        let sqlite = |code, message: &str| {
+            rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), Some(message.to_string()))
+        };
+        let chain = Causes(&StoreError::from(sqlite(rusqlite::ffi::SQLITE_BUSY, "database is locked"))).to_string();
+        assert!(chain.starts_with("session storage failed: sqlite: database is locked: Error code 5"), "{chain}");
+        let commit = BatchError::Commit(Arc::new(sqlite(rusqlite::ffi::SQLITE_FULL, "database or disk is full")));
+        let chain = Causes(&StoreError::from(commit)).to_string();
+        let expected = "session storage failed: sqlite: committing failed: database or disk is full: Error code 13";
+        assert!(chain.starts_with(expected), "{chain}");
+    }
+
+    /// A parent directory that cannot be made is named, with the reason.
+    #[test]
+    fn a_store_that_cannot_be_made_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, b"").unwrap();
+        let err = SqliteStore::open(file.join("sub").join("s.db"), DEFAULT_TTL).unwrap_err();
+        assert!(matches!(&err, StoreError::File { path, .. } if path == &file.join("sub")), "{err:?}");
+        let chain = Causes(&err).to_string();
+        assert!(chain.starts_with(&format!("session storage failed: {}: ", file.join("sub").display())), "{chain}");
+    }
+
+    /// A bad `--store` value is not a storage failure, and says what would do.
+    #[test]
+    fn a_bad_spec_says_what_would_do() {
+        let err = StoreSpec::parse("bogus").unwrap_err();
+        assert!(matches!(err, StoreError::Spec(SpecError::Unknown { .. })));
+        assert_eq!(
+            Causes(&err).to_string(),
+            "--store: unknown store \"bogus\": expected memory, sqlite:PATH or redis://HOST:PORT"
+        );
     }
 }

@@ -49,12 +49,12 @@ impl RedisStore {
     /// Connects to `url` (`redis://HOST:PORT[/DB]`, without `?prefix=`: see
     /// [`crate::StoreSpec`]). Fails if Redis cannot be reached within a few seconds.
     pub async fn open(url: &str, prefix: &str, ttl: Duration) -> Result<Self, StoreError> {
-        let client = ::redis::Client::open(url).map_err(backend)?;
+        let client = ::redis::Client::open(url)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Duration::from_secs(5))
             .set_response_timeout(Duration::from_secs(5))
             .set_number_of_retries(3);
-        let conn = client.get_connection_manager_with_config(config).await.map_err(backend)?;
+        let conn = client.get_connection_manager_with_config(config).await?;
         Ok(RedisStore {
             conn,
             prefix: prefix.to_string(),
@@ -74,13 +74,8 @@ impl RedisStore {
 impl BlobStore for RedisStore {
     async fn load(&self, key: &str) -> Result<Option<Versioned<Vec<u8>>>, StoreError> {
         let mut conn = self.conn.clone();
-        let (version, state): (Option<u64>, Option<Vec<u8>>) = ::redis::cmd("HMGET")
-            .arg(self.redis_key(key))
-            .arg("v")
-            .arg("state")
-            .query_async(&mut conn)
-            .await
-            .map_err(backend)?;
+        let (version, state): (Option<u64>, Option<Vec<u8>>) =
+            ::redis::cmd("HMGET").arg(self.redis_key(key)).arg("v").arg("state").query_async(&mut conn).await?;
         match (version, state) {
             (Some(version), Some(state)) => Ok(Some(Versioned { value: state, version })),
             _ => Ok(None),
@@ -96,18 +91,13 @@ impl BlobStore for RedisStore {
             .arg(blob)
             .arg(self.ttl_ms)
             .invoke_async(&mut conn)
-            .await
-            .map_err(backend)?;
+            .await?;
         u64::try_from(version).map_err(|_| StoreError::Conflict)
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
-        let _: () = conn.del(self.redis_key(key)).await.map_err(backend)?;
+        let _: () = conn.del(self.redis_key(key)).await?;
         Ok(())
     }
-}
-
-fn backend(e: ::redis::RedisError) -> StoreError {
-    StoreError::Backend(format!("redis: {e}"))
 }

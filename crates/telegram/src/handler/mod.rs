@@ -6,11 +6,12 @@
 //! 2. load the chat's state; an update already handled (`last_update_id`) is a no-op;
 //! 3. `engine::step` (or, for staff, a sandbox command or a sandbox turn), then save with
 //!    compare-and-set, claiming the update. On a conflict (another instance saved first) reload
-//!    and redo: nothing has been sent yet;
+//!    and redo: nothing has been sent yet (steps 2 and 3: [`claimer`]);
 //! 4. send the replies (or, on quick exit, delete the conversation and forget it);
 //! 5. save the ids of the messages sent, merging with whatever is stored by then, and what is
 //!    still to send: a reply that failed and every reply after it go out with the chat's next
-//!    update (unless the chat can no longer be reached, when they are dropped).
+//!    update (unless the chat can no longer be reached, when they are dropped) (steps 4 and 5:
+//!    [`deliverer`]).
 //!
 //! Staff on the list (see [`super::sandbox`]) may switch their own chat into the sandbox. For
 //! everyone else a sandbox command is text like any other: it goes to the engine unchanged, and
@@ -23,30 +24,29 @@
 //! and kind only), counted, and handled as done. When it came from a person in a private chat,
 //! that chat is asked to send it again, with 999, as a turn like any other.
 
+mod claimer;
+mod deliverer;
+
 use super::api::{Api, CallFailed};
 use super::keyboard;
 use super::sandbox::Sandbox;
-use super::split::split_reply;
 use super::unreadable::{Read, Unreadable};
 use super::update::{classify, Incoming, Private, PrivateInput};
 use super::SharedContent;
 use crate::chat_state::{ChatState, ChatStore, MAX_MESSAGE_IDS};
-use crate::staff;
 use anyhow::Context as _;
 use chrono::Utc;
 use futures::FutureExt as _;
+use signpost_core::engine;
 use signpost_core::engine::callback::GlobalAction;
-use signpost_core::engine::{self, step, Effect, Input, Reply};
 use signpost_core::privacy::HashKey;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use teloxide::types::{
-    CallbackQueryId, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ThreadId, Update,
-};
-use teloxide::{ApiError, RequestError};
+use teloxide::types::{CallbackQueryId, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, ThreadId, Update};
+use teloxide::RequestError;
 
 /// Times a step is redone after a compare-and-set conflict before giving up.
 const MAX_CONFLICTS: usize = 5;
@@ -258,223 +258,14 @@ impl Handler {
         turn
     }
 
+    /// One private turn: decide and claim the update (steps 2 and 3, [`claimer`]), then carry
+    /// out what was decided and record it (steps 4 and 5, [`deliverer`]).
     async fn turn(&self, update_id: u32, p: &Private) -> anyhow::Result<()> {
-        let tag = self.key.tag(p.chat);
-        let content = self.content.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let input = match &p.input {
-            PrivateInput::Text(t) => Input::Text(t),
-            PrivateInput::Button(d) => Input::Button(d),
-            PrivateInput::Unsupported => Input::Unsupported,
-            PrivateInput::Caption(c) if content.danger.is_danger(c) => Input::Text(c),
-            PrivateInput::Caption(_) => Input::Unsupported,
-            // Read again only for danger: the flow has moved on from what was changed.
-            PrivateInput::Edited(t) if content.danger.is_danger(t) => Input::Text(t),
-            PrivateInput::Edited(_) => Input::Edited,
-            // What could be made out of words teloxide could not read, for danger only.
-            PrivateInput::Unreadable(Some(t)) if content.danger.is_danger(t) => Input::Text(t),
-            PrivateInput::Unreadable(_) => Input::Unreadable,
-        };
-        let now = Utc::now();
-        let is_staff =
-            if p.group { self.sandbox.allows_in_group(p.user, p.chat) } else { self.sandbox.allows(p.user, p.chat) };
-        let command = match &p.input {
-            PrivateInput::Text(t) => staff::parse(t),
-            _ => None,
-        };
-        let command = match command {
-            Some(c) if is_staff => {
-                tracing::info!(chat = %tag, command = c.name(), "sandbox command");
-                Some(c)
-            }
-            Some(_) => {
-                tracing::warn!(target: "security", chat = %tag, "sandbox command from someone not on the staff list");
-                None
-            }
-            None => None,
-        };
-
-        // Steps 2 and 3: decide and claim the update.
-        let mut conflicts = 0;
-        let (mut state, mut version, effects) = loop {
-            let loaded = self.store.load(&tag).await.context("loading the chat")?;
-            let (mut state, version) = match loaded {
-                Some(v) => (v.value, Some(v.version)),
-                None => (ChatState { created_at: now.timestamp(), ..ChatState::default() }, None),
-            };
-            if p.group && command.is_none() && !state.sandbox.as_ref().is_some_and(|s| s.on) {
-                // A sandbox group with the sandbox off: never the public guidance in a group.
-                return self.group(p.chat, None, false).await;
-            }
-            if state.last_update_id.is_some_and(|last| last >= update_id) {
-                if state.last_update_id == Some(update_id) && !state.outbox.is_empty() {
-                    if !self.exclusive && now.timestamp() - state.updated_at < CLAIM_LEASE_SECS {
-                        return Err(InProgressElsewhere.into());
-                    }
-                    // Handled and saved, but the process stopped before its replies were
-                    // confirmed sent: send them now rather than lose the turn.
-                    tracing::warn!(chat = %tag, update = update_id, "resending replies interrupted by a restart");
-                    let effects = state.outbox.iter().cloned().map(Effect::Reply).collect();
-                    break (state, version, effects);
-                }
-                tracing::debug!(chat = %tag, update = update_id, "already handled");
-                return Ok(());
-            }
-            // Replies of an earlier update that were never confirmed sent go out first, as new
-            // messages: the button now pressed is not on the message they were to redraw.
-            let undelivered: Vec<Effect> =
-                state.outbox.drain(..).map(|reply| Effect::Reply(Reply { replaces: false, ..reply })).collect();
-            let effects = match &command {
-                Some(c) => self.sandbox.command(c, &mut state, &content).await,
-                None if is_staff && state.sandbox.as_ref().is_some_and(|s| s.on) => {
-                    self.sandbox.step(&mut state, input, &content)
-                }
-                None => {
-                    let (session, effects) = step(&content, &state.session, input, now);
-                    state.session = session;
-                    effects
-                }
-            };
-            // Except on quick exit: the user is leaving, and they would only be deleted.
-            let effects: Vec<Effect> = if effects.iter().any(|e| matches!(e, Effect::ClearChat)) {
-                effects
-            } else {
-                undelivered.into_iter().chain(effects).collect()
-            };
-            state.last_update_id = Some(update_id);
-            state.updated_at = now.timestamp();
-            state.outbox = effects.iter().filter_map(|e| e.reply().cloned()).collect();
-            if let Some(id) = p.message_id {
-                remember(&mut state.message_ids, &[id]);
-            }
-            if effects.iter().any(|e| matches!(e, Effect::ClearChat)) {
-                // Nothing to claim: quick exit forgets the chat once its messages are gone.
-                break (state, version, effects);
-            }
-            match self.store.save(&tag, &state, version).await {
-                Ok(v) => break (state, Some(v), effects),
-                Err(e) if e.is_conflict() && conflicts < MAX_CONFLICTS => conflicts += 1,
-                Err(e) => return Err(e).context("saving the chat"),
-            }
-        };
-
-        // Step 4: act.
-        let chat = ChatId(p.chat);
-        let mut sent = Vec::new();
-        let mut cleared = false;
-        // Quick exit could not forget the stored chat: the emptied state must replace it.
-        let mut forget_failed = false;
-        let mut result = Ok(());
-        // What is still to send when this update is done.
-        let mut unsent: Vec<Reply> = Vec::new();
-        for (i, effect) in effects.iter().enumerate() {
-            match effect {
-                Effect::Reply(reply) => {
-                    let Err(e) = self.reply(chat, reply, p.pressed, &mut sent).await else { continue };
-                    if e.chat_unreachable() {
-                        tracing::info!(chat = %tag, cause = %e, "the chat cannot be reached; its replies are dropped");
-                    } else {
-                        unsent = effects[i..].iter().filter_map(Effect::reply).cloned().collect();
-                        result = Err(anyhow::Error::new(e).context("sending a reply"));
-                    }
-                    break;
-                }
-                Effect::ClearChat => {
-                    let mut ids = std::mem::take(&mut state.message_ids);
-                    remember(&mut ids, &sent);
-                    sent.clear();
-                    let left = self.delete_all(chat, &ids).await;
-                    forget_failed = match self.store.delete(&tag).await {
-                        Ok(()) => false,
-                        Err(e) => {
-                            tracing::error!(chat = %tag, cause = %e, "quick exit: forgetting the chat failed");
-                            true
-                        }
-                    };
-                    state = ChatState {
-                        session: state.session.clone(),
-                        last_update_id: state.last_update_id,
-                        created_at: now.timestamp(),
-                        updated_at: now.timestamp(),
-                        // Messages still on screen that may yet be deleted: the next quick exit
-                        // tries them again.
-                        message_ids: left,
-                        // Quick exit forgets the sandbox too (its trace and clock).
-                        sandbox: None,
-                        outbox: Vec::new(),
-                    };
-                    if !forget_failed {
-                        version = None;
-                    }
-                    cleared = true;
-                }
-            }
+        let turn = self.read_turn(update_id, p);
+        match self.claim(&turn).await? {
+            Some(claim) => self.deliver(&turn, claim).await,
+            None => Ok(()),
         }
-
-        // Step 5: remember what was sent (after quick exit, only what came after it) and what is
-        // still to send.
-        let outbox_changed = state.outbox != unsent;
-        state.outbox = unsent;
-        if cleared {
-            if !sent.is_empty() || !state.message_ids.is_empty() || forget_failed {
-                remember(&mut state.message_ids, &sent);
-                // Never an apology after quick exit: the chat has just been emptied.
-                if let Err(e) = self.save_ids(&tag, state, version, &sent).await {
-                    tracing::error!(chat = %tag, cause = %format!("{e:#}"), "quick exit: saving the emptied chat failed");
-                }
-            }
-            tracing::info!(chat = %tag, "quick exit: conversation deleted and forgotten");
-        } else if !sent.is_empty() || outbox_changed {
-            remember(&mut state.message_ids, &sent);
-            self.save_ids(&tag, state, version, &sent).await?;
-        }
-        result
-    }
-
-    /// Send one reply: edit the pressed message in place when the engine redrew it, otherwise
-    /// send it (cut into parts if long, buttons on the last). Sent ids go into `sent`.
-    async fn reply(
-        &self,
-        chat: ChatId,
-        reply: &Reply,
-        pressed: Option<i32>,
-        sent: &mut Vec<i32>,
-    ) -> Result<(), CallFailed> {
-        let parts = split_reply(&reply.text);
-        if let (true, Some(message), [text]) = (reply.replaces, pressed, parts.as_slice()) {
-            match self.api.edit(chat, MessageId(message), text, keyboard::keyboard(&reply.buttons)).await {
-                Ok(()) => return Ok(()),
-                Err(e) => tracing::warn!(cause = %e, "editing in place failed; sending instead"),
-            }
-        }
-        let last = parts.len().saturating_sub(1);
-        for (i, text) in parts.iter().enumerate() {
-            let markup = (i == last && !reply.buttons.is_empty()).then(|| keyboard::keyboard(&reply.buttons));
-            let message = self.api.send(chat, text, markup).await?;
-            sent.push(message.0);
-        }
-        Ok(())
-    }
-
-    /// Delete every message id it can, 100 at a time. Failures are logged (by count) and the
-    /// rest carry on. Returns the ids whose deletion failed for a reason that may pass (the
-    /// network, Telegram's own trouble), to try again; not those Telegram will never delete
-    /// (a bot cannot delete a message older than 48 hours).
-    async fn delete_all(&self, chat: ChatId, ids: &[i32]) -> Vec<i32> {
-        let mut left = Vec::new();
-        for chunk in ids.chunks(DELETE_CHUNK) {
-            if let Err(e) = self.api.delete(chat, chunk).await {
-                tracing::warn!(count = chunk.len(), cause = %e, "deleting messages failed");
-                let never = e.chat_unreachable()
-                    || matches!(
-                        e.0,
-                        RequestError::Api(ApiError::MessageCantBeDeleted | ApiError::MessageToDeleteNotFound)
-                    );
-                if !never {
-                    left.extend_from_slice(chunk);
-                }
-            }
-        }
-        left
     }
 
     /// Save `state` (which already holds `sent`); if someone saved in between, merge `sent`
