@@ -5,7 +5,8 @@
 //! Redis tests use their own key prefix and print `SKIPPED <test>: REDIS_URL is not set`
 //! without `REDIS_URL`.
 
-use crate::support::bot::{root, Figures, Serving, EMERGENCY_REPLY, HASH_SECRET, HELP_REPLY, START_REPLY};
+use crate::support::bot::{Figures, Serving, EMERGENCY_REPLY, HASH_SECRET, HELP_REPLY, START_REPLY};
+use crate::support::content::{self, write_bot_config, BotRouting};
 use crate::support::States as _;
 use fake_bot_api::{private_chat, user, Call, FakeBotApi, Hold, FAILURE_BOUND};
 use serde_json::json;
@@ -77,20 +78,12 @@ async fn a_conversation_carries_on_after_a_restart_on_redis() {
     carries_on_across_a_restart(redis(&spec).await, redis(&spec).await).await;
 }
 
-/// Flows and routing from the Telegram fixtures, danger patterns and settings as shipped: the
-/// layout `signpost run --flows --config` reads.
+/// The bot fixture's flows, and its national routing with the danger patterns and settings as
+/// shipped: the layout `signpost run --flows --config` reads.
 fn fixture_dirs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let config = dir.join("config");
-    std::fs::create_dir_all(&config).unwrap();
-    let fixtures = root().join("tests/telegram/fixtures");
-    for entry in std::fs::read_dir(fixtures.join("config")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), config.join(entry.file_name())).unwrap();
-    }
-    for name in ["danger.yaml", "bot.yaml"] {
-        std::fs::copy(root().join("config").join(name), config.join(name)).unwrap();
-    }
-    (fixtures.join("flows"), config)
+    write_bot_config(&config, BotRouting::National);
+    (content::fixtures("bot/flows"), config)
 }
 
 fn spawn_bot(api: &FakeBotApi, dir: &Path, flows: &Path, config: &Path, hash_key: bool) -> tokio::process::Child {
@@ -175,8 +168,7 @@ async fn kill_9_mid_batch_and_restart_loses_no_answer() {
 async fn a_persistent_store_without_a_hash_key_refuses_to_start() {
     let api = FakeBotApi::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let child = spawn_bot(&api, dir.path(), &root.join("flows"), &root.join("config"), false);
+    let child = spawn_bot(&api, dir.path(), &content::shipped_flows(), &content::shipped_config(), false);
     let out = child.wait_with_output().await.unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
