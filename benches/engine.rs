@@ -11,13 +11,10 @@ use signpost_core::routing::PostcodeIndex;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
+/// The shipped flows and config, as the bot serves them.
 fn dirs() -> (PathBuf, PathBuf) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    // The shipped flows when they load; the fixture set otherwise.
-    let shipped = root.join("flows");
-    let flows =
-        if Content::load(&shipped, &root.join("config")).is_ok() { shipped } else { root.join("tests/fixtures/flows") };
-    (flows, root.join("config"))
+    (root.join("flows"), root.join("config"))
 }
 
 fn benches(c: &mut Criterion) {

@@ -1,7 +1,7 @@
 //! The `signpost` binary as a user runs it: bad input gets a clear one-line error naming the
 //! path, a non-zero exit, and never a panic.
 
-use std::path::Path;
+use crate::support::content;
 use std::process::{Command, Output};
 
 fn signpost(args: &[&str]) -> Output {
@@ -52,7 +52,7 @@ fn a_file_that_is_not_yaml_is_located() {
 #[test]
 fn check_locates_a_misspelt_goto_and_a_duplicated_node_id() {
     let dir = tempfile::tempdir().unwrap();
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flows");
+    let fixtures = content::fixtures("flows");
     for f in ["catalogue.yaml", "snippets.yaml"] {
         std::fs::copy(fixtures.join(f), dir.path().join(f)).unwrap();
     }
@@ -159,7 +159,7 @@ fn danger_file_counts_and_lists_what_was_not_as_expected() {
 #[test]
 fn check_locates_a_mistake_in_the_danger_cues() {
     let dir = tempfile::tempdir().unwrap();
-    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let config = content::shipped_config();
     for entry in std::fs::read_dir(&config).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();

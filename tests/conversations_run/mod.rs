@@ -1,25 +1,18 @@
 //! Runs every transcript in `tests/conversations/` against the shipped flows and config, and
 //! prints the whole expected and actual transcript of any that fail.
 
-use signpost_core::content::Content;
+use crate::support::content;
 use signpost_staff::transcript;
-use std::path::Path;
 
 #[test]
 fn shipped_conversations_pass() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let content = match Content::load(&root.join("flows"), &root.join("config")) {
-        Ok((c, _)) => c,
-        Err(d) => {
-            panic!("the shipped flows must load:\n{}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))
-        }
-    };
-    let dir = root.join("tests/conversations");
+    let content = content::shipped();
+    let dir = content::root().join("tests/conversations");
     let files = transcript::collect(&[dir.as_path()]).unwrap_or_else(|d| panic!("{d:?}"));
     assert!(files.len() >= 5, "expected transcripts in {}", dir.display());
     let mut report = String::new();
     for file in &files {
-        let outcome = transcript::run(&content, file).unwrap_or_else(|d| panic!("{d}"));
+        let outcome = transcript::run(content, file).unwrap_or_else(|d| panic!("{d}"));
         if !outcome.passed() {
             report.push_str(&format!(
                 "FAIL {} ({})\n{}\n--- transcript ---\n{}\n",

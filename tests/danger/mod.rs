@@ -8,20 +8,14 @@
 //! and SAFETY.md H1. Only then did it join the tables. When a real message is missed, add it
 //! here first, watch it fail, then grow the cue families.
 
+use crate::support::content::{self, shipped};
 use chrono::{TimeZone, Utc};
-use signpost_core::content::Content;
 use signpost_core::engine::{jump, step, Effect, Input, ReplyKind, Session};
 use signpost_core::safety::DangerDetector;
-use std::path::Path;
-use std::sync::OnceLock;
 
+/// The shipped `config/danger.yaml`, as the bot reads it.
 fn detector() -> &'static DangerDetector {
-    static D: OnceLock<DangerDetector> = OnceLock::new();
-    D.get_or_init(|| {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/danger.yaml");
-        let src = std::fs::read_to_string(path).unwrap();
-        DangerDetector::from_str(&src, "config/danger.yaml").unwrap()
-    })
+    &shipped().danger
 }
 
 const DANGER: &[&str] = &[
@@ -292,7 +286,7 @@ const ORDINARY: &[&str] = &[
 
 /// The messages of every blind set's `<set>-<kind>.tsv` (`voice<TAB>door<TAB>message`).
 fn blind(kind: &str) -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/danger/blind");
+    let dir = content::root().join("tests/danger/blind");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -314,7 +308,7 @@ fn blind(kind: &str) -> Vec<(String, String)> {
 
 /// Blind-set lines still wrong, kept in `known.tsv` with the reason (`file<TAB>message<TAB>why`).
 fn known() -> Vec<(String, String)> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/danger/blind/known.tsv");
+    let path = content::root().join("tests/danger/blind/known.tsv");
     std::fs::read_to_string(path)
         .unwrap()
         .lines()
@@ -356,14 +350,6 @@ fn every_message_of_the_blind_danger_sets_is_caught() {
 #[test]
 fn no_message_of_the_blind_ordinary_sets_raises_a_false_alarm() {
     blind_sets_hold("ordinary", false, 4 * 300);
-}
-
-fn shipped() -> &'static Content {
-    static C: OnceLock<Content> = OnceLock::new();
-    C.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        Content::load(&root.join("flows"), &root.join("config")).map(|(c, _)| c).expect("the shipped flows load")
-    })
 }
 
 /// Every kind of question a message can be typed at: the danger question and its follow-up,

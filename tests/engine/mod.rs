@@ -1,21 +1,8 @@
 //! The engine's rules no flow can switch off, on a small fixture flow set and the real config.
 
+use crate::support::content::fixture;
 use chrono::{DateTime, TimeZone, Utc};
-use signpost_core::content::Content;
 use signpost_core::engine::{step, Effect, Input, Reply, ReplyKind, Session};
-use std::path::Path;
-use std::sync::OnceLock;
-
-pub fn fixture() -> &'static Content {
-    static C: OnceLock<Content> = OnceLock::new();
-    C.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        match Content::load(&root.join("tests/fixtures/flows"), &root.join("config")) {
-            Ok((c, _)) => c,
-            Err(d) => panic!("fixture flows must load: {d:#?}"),
-        }
-    })
-}
 
 /// Tuesday 24 November 2026, 10:00 UK time.
 fn tuesday_morning() -> DateTime<Utc> {

@@ -4,15 +4,13 @@
 
 use proptest::prelude::*;
 use signpost_core::flow::{validate, SourceFile, ValidateContext};
-use std::path::Path;
 
 fn cases() -> u32 {
     std::env::var("SIGNPOST_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
 }
 
 fn shipped_files() -> Vec<SourceFile> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("flows");
-    signpost_core::flow::load_dir(&dir).expect("shipped flows are readable")
+    signpost_core::flow::load_dir(&crate::support::content::shipped_flows()).expect("shipped flows are readable")
 }
 
 fn ctx() -> ValidateContext {

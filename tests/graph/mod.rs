@@ -1,7 +1,7 @@
 //! `signpost graph` draws every node and edge of the fixture flows, in both formats, with the
 //! global routes drawn once.
 
-use crate::engine::fixture;
+use crate::support::content::fixture;
 use signpost_staff::graph::{edges, render, EdgeEnd, Format};
 
 #[test]

@@ -1,8 +1,8 @@
 //! Logs never hold what a user typed, nor a raw chat or user id: the real binary, at the most
 //! verbose log level, in JSON and text, through a whole conversation on the shipped flows.
 
+use crate::support::content;
 use fake_bot_api::FakeBotApi;
-use std::path::Path;
 
 const CHAT: i64 = 987_654_321_012;
 /// Words a user might type, each unusual enough that finding it in a log can only be a leak.
@@ -30,14 +30,13 @@ async fn conversation_logs(format: &str) -> String {
 async fn logs_of(format: &str, queue: impl FnOnce(&FakeBotApi) -> i64) -> String {
     let api = FakeBotApi::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let last = queue(&api);
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_signpost"))
         .args(["run", "--store", "memory", "--no-throttle", "--log-format", format])
         .arg("--flows")
-        .arg(root.join("flows"))
+        .arg(content::shipped_flows())
         .arg("--config")
-        .arg(root.join("config"))
+        .arg(content::shipped_config())
         .current_dir(dir.path())
         .env("TELOXIDE_TOKEN", "123:abc")
         .env("TELOXIDE_API_URL", api.url.as_str())

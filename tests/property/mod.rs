@@ -3,6 +3,7 @@
 //! first message; the last reply of every turn has a way forward, a turn's messages fit the
 //! per-chat burst, and the session never keeps what was typed.
 
+use crate::support::content::{fixture, shipped};
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use signpost_core::content::Content;
@@ -11,17 +12,6 @@ use signpost_core::flow::limits::TURN_MESSAGES;
 use signpost_core::flow::turn::longest;
 use signpost_telegram::split::split_reply;
 use signpost_telegram::CHAT_BURST;
-use std::path::Path;
-use std::sync::OnceLock;
-
-fn shipped() -> Option<&'static Content> {
-    static C: OnceLock<Option<Content>> = OnceLock::new();
-    C.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        Content::load(&root.join("flows"), &root.join("config")).ok().map(|(c, _)| c)
-    })
-    .as_ref()
-}
 
 #[derive(Debug, Clone)]
 enum Act {
@@ -135,7 +125,7 @@ fn walk(content: &Content, acts: &[Act]) -> Result<(), TestCaseError> {
 /// graph, sends more than a chat gets at once.
 #[test]
 fn no_turn_of_the_shipped_flows_outruns_a_chats_burst() {
-    let flows = &shipped().expect("the shipped flows must load").flows;
+    let flows = &shipped().flows;
     let (node, most) = longest(flows).expect("the flows have nodes");
     assert!(
         most <= TURN_MESSAGES && most < CHAT_BURST as usize,
@@ -149,15 +139,12 @@ proptest! {
 
     #[test]
     fn fixture_flows_never_dead_end(acts in prop::collection::vec(act(), 1..60)) {
-        walk(crate::engine::fixture(), &acts)?;
+        walk(fixture(), &acts)?;
     }
 
     #[test]
     fn shipped_flows_never_dead_end(acts in prop::collection::vec(act(), 1..80)) {
-        match shipped() {
-            Some(c) => walk(c, &acts)?,
-            None => panic!("the shipped flows must load"),
-        }
+        walk(shipped(), &acts)?;
     }
 }
 
@@ -166,7 +153,7 @@ proptest! {
 /// first message, and the emergency message counts as the turn's offer.
 #[test]
 fn a_turn_of_several_messages_carries_the_999_line_once_on_its_first() {
-    let content = shipped().expect("the shipped flows must load");
+    let content = shipped();
     let now = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
     let mut session = Session::default();
     let turn = |session: &mut Session, input: Input<'_>| -> Vec<signpost_core::engine::Reply> {

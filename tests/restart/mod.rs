@@ -2,18 +2,19 @@
 //! `REDIS_URL` is set); the real binary killed with SIGKILL mid-batch and started again; two
 //! webhook instances sharing one Redis store keep one conversation.
 //!
-//! Redis tests use their own key prefix and print `SKIPPED <test>: REDIS_URL is not set`
-//! without `REDIS_URL`.
+//! Redis tests use the Redis fixture (their own key prefix, deleted afterwards) and print
+//! `SKIPPED <test>: REDIS_URL is not set` without `REDIS_URL`.
 
-use crate::support::bot::{root, Figures, Serving, EMERGENCY_REPLY, HASH_SECRET, HELP_REPLY, START_REPLY};
+use crate::support::bot::{Figures, Serving, EMERGENCY_REPLY, HASH_SECRET, HELP_REPLY, START_REPLY};
+use crate::support::content::{self, write_bot_config, BotRouting};
+use crate::support::redis::Redis;
 use crate::support::States as _;
 use fake_bot_api::{private_chat, user, Call, FakeBotApi, Hold, FAILURE_BOUND};
 use serde_json::json;
 use signpost_core::privacy::HashKey;
-use signpost_store::{BlobStore, RedisStore, SqliteStore};
+use signpost_store::{BlobStore, SqliteStore};
 use signpost_telegram::Transport;
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,19 +25,9 @@ fn sqlite(path: &Path) -> Arc<dyn BlobStore> {
     Arc::new(SqliteStore::open(path, TTL).expect("open the SQLite store"))
 }
 
-/// `REDIS_URL` and a key prefix no other test uses, or `None` (after saying so) without it.
-fn redis_spec(test: &str) -> Option<(String, String)> {
-    let Ok(url) = std::env::var("REDIS_URL") else {
-        let _ = writeln!(std::io::stderr(), "SKIPPED restart::{test}: REDIS_URL is not set");
-        return None;
-    };
-    let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    Some((url, format!("signpost-test:{test}:{nonce}:")))
-}
-
-/// A connection of its own to the store at `url` under `prefix`, as another process would open.
-async fn redis((url, prefix): &(String, String)) -> Arc<dyn BlobStore> {
-    Arc::new(RedisStore::open(url, prefix, TTL).await.expect("open the Redis store"))
+/// A connection of its own to the fixture's Redis, as another process would open.
+async fn redis(fixture: &Redis) -> Arc<dyn BlobStore> {
+    Arc::new(fixture.store(TTL).await)
 }
 
 /// The user starts, says they are a parent and ticks a sign; the bot is stopped; a new bot on
@@ -73,24 +64,16 @@ async fn a_conversation_carries_on_after_a_restart_on_sqlite() {
 
 #[tokio::test]
 async fn a_conversation_carries_on_after_a_restart_on_redis() {
-    let Some(spec) = redis_spec("a_conversation_carries_on_after_a_restart_on_redis") else { return };
-    carries_on_across_a_restart(redis(&spec).await, redis(&spec).await).await;
+    let Some(fixture) = Redis::new("restart::a_conversation_carries_on_after_a_restart_on_redis") else { return };
+    carries_on_across_a_restart(redis(&fixture).await, redis(&fixture).await).await;
 }
 
-/// Flows and routing from the Telegram fixtures, danger patterns and settings as shipped: the
-/// layout `signpost run --flows --config` reads.
+/// The bot fixture's flows, and its national routing with the danger patterns and settings as
+/// shipped: the layout `signpost run --flows --config` reads.
 fn fixture_dirs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let config = dir.join("config");
-    std::fs::create_dir_all(&config).unwrap();
-    let fixtures = root().join("tests/telegram/fixtures");
-    for entry in std::fs::read_dir(fixtures.join("config")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), config.join(entry.file_name())).unwrap();
-    }
-    for name in ["danger.yaml", "bot.yaml"] {
-        std::fs::copy(root().join("config").join(name), config.join(name)).unwrap();
-    }
-    (fixtures.join("flows"), config)
+    write_bot_config(&config, BotRouting::National);
+    (content::fixtures("bot/flows"), config)
 }
 
 fn spawn_bot(api: &FakeBotApi, dir: &Path, flows: &Path, config: &Path, hash_key: bool) -> tokio::process::Child {
@@ -175,8 +158,7 @@ async fn kill_9_mid_batch_and_restart_loses_no_answer() {
 async fn a_persistent_store_without_a_hash_key_refuses_to_start() {
     let api = FakeBotApi::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let child = spawn_bot(&api, dir.path(), &root.join("flows"), &root.join("config"), false);
+    let child = spawn_bot(&api, dir.path(), &content::shipped_flows(), &content::shipped_config(), false);
     let out = child.wait_with_output().await.unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
@@ -187,9 +169,10 @@ async fn a_persistent_store_without_a_hash_key_refuses_to_start() {
 /// Two webhook instances on one Redis store; the chat's updates go alternately to each.
 #[tokio::test]
 async fn two_webhook_instances_on_one_redis_store_keep_one_conversation() {
-    const TEST: &str = "two_webhook_instances_on_one_redis_store_keep_one_conversation";
-    let Some(spec) = redis_spec(TEST) else { return };
-    let (store_a, store_b) = (redis(&spec).await, redis(&spec).await);
+    let Some(fixture) = Redis::new("restart::two_webhook_instances_on_one_redis_store_keep_one_conversation") else {
+        return;
+    };
+    let (store_a, store_b) = (redis(&fixture).await, redis(&fixture).await);
     let api = FakeBotApi::start().await;
     let secret = "two_instances_secret";
     let mut hooks = Vec::new();

@@ -1,30 +1,20 @@
 //! Area routing against the real `config/`: what people type -> the decision, the contact
 //! blocks at the times that matter, and every stated fact against the shared sources.
 
-use signpost_core::routing::{parse_uk_local, AreaId, NationalReason, RouteDecision, Router};
-use std::path::Path;
-use std::sync::OnceLock;
+use crate::support::content;
+use crate::support::router;
+use signpost_core::routing::{parse_uk_local, AreaId, NationalReason, RouteDecision};
+use std::path::{Path, PathBuf};
 
 /// A copy of the project's source material (`../shared/content` and `../shared/seeds`), so the
 /// facts are checked on any machine; `the_source_copy_matches_the_shared_sources` keeps it true.
-const SOURCES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sources");
+fn sources() -> PathBuf {
+    content::fixtures("sources")
+}
 const CONTACTS_MD: &str = "content/contacts.md";
 const SEEDS_DIR: &str = "seeds";
 /// Where the source material lives beside a checkout of this repository.
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
-
-fn router() -> &'static Router {
-    static ROUTER: OnceLock<Router> = OnceLock::new();
-    ROUTER.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        match Router::load_dir(&dir) {
-            Ok((router, _warnings)) => router,
-            Err(diags) => {
-                panic!("config/ does not load:\n{}", diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))
-            }
-        }
-    })
-}
 
 fn id(s: &str) -> AreaId {
     AreaId::parse(s).unwrap()
@@ -453,8 +443,8 @@ fn peterborough_states_no_council_number() {
 // --- Facts against the sources -----------------------------------------------------------------
 
 /// A file or directory of the copy of the sources.
-fn source(path: &str) -> std::path::PathBuf {
-    Path::new(SOURCES).join(path)
+fn source(path: &str) -> PathBuf {
+    sources().join(path)
 }
 
 fn sources_text() -> String {
@@ -557,7 +547,7 @@ fn the_source_copy_matches_the_shared_sources() {
             names.sort();
             names
         };
-        let ours = files(Path::new(SOURCES));
+        let ours = files(&sources());
         assert_eq!(ours, files(shared), "tests/fixtures/sources/{sub} must hold exactly the shared files");
         for name in ours {
             let a = std::fs::read(source(sub).join(&name)).unwrap();
@@ -601,7 +591,7 @@ struct Sampled {
 }
 
 fn sampled() -> Vec<Sampled> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/routing/postcodes.tsv");
+    let path = content::root().join("tests/routing/postcodes.tsv");
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .lines()
@@ -724,7 +714,7 @@ fn the_shipped_postcode_index_reads_cleanly_and_stays_small() {
     let index = router().index();
     let problems = index.check();
     assert!(problems.is_empty(), "{problems:#?}");
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/postcode-index.txt");
+    let path = content::shipped_config().join("postcode-index.txt");
     let on_disk = std::fs::metadata(&path).unwrap().len();
     assert!(on_disk < 5_000_000, "{on_disk} bytes on disk");
     assert!(index.heap_bytes() < 20_000_000, "{} bytes in memory", index.heap_bytes());

@@ -1,11 +1,12 @@
 //! The staff sandbox through the Telegram adapter: the real `serve_with_sandbox` against the fake
 //! Bot API in `tests/support/`, and the reload function SIGHUP and `/reload` share.
 //!
-//! Each test builds its own directories in a temp dir: live flows, draft flows, and config (the
-//! fixture routing in `fixtures/config/`, whose day line has office hours so the sandbox clock
-//! visibly changes the contacts, plus the shipped danger patterns and bot settings), with a
-//! `staff.yaml` listing one staff member. The public chat is someone else.
+//! Each test builds its own directories in a temp dir: live flows and draft flows (the bot
+//! fixture's), and config (the bot fixture's office-hours routing, whose day line has office
+//! hours so the sandbox clock visibly changes the contacts, plus the shipped danger patterns and
+//! bot settings), with a `staff.yaml` listing one staff member. The public chat is someone else.
 
+use crate::support::content::{self, copy_dir, write_bot_config, BotRouting};
 use crate::support::States as _;
 use fake_bot_api::{Call, FakeBotApi, FAILURE_BOUND};
 use signpost_core::content::Content;
@@ -15,7 +16,7 @@ use signpost_store::{BlobStore, MemoryStore};
 use signpost_telegram::chat_state::ChatStore;
 use signpost_telegram::staff::MARKER;
 use signpost_telegram::{reload_live, serve_with_sandbox, BotConfig, Sandbox, SharedContent, Transport};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -26,18 +27,6 @@ const PUBLIC: i64 = 5550202;
 const STAFF_GROUP: i64 = -1005550303;
 const OTHER_GROUP: i64 = -1005550404;
 const DRAFT_GREETING: &str = "Hello from the draft. Who are you?";
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox_tg/fixtures")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
-    }
-}
 
 /// Live flows, draft flows (a changed greeting) and config, in a temp dir.
 struct Dirs {
@@ -51,13 +40,9 @@ impl Dirs {
     fn new() -> Dirs {
         let tmp = tempfile::tempdir().unwrap();
         let (live, draft, config) = (tmp.path().join("flows"), tmp.path().join("draft"), tmp.path().join("config"));
-        copy_dir(&fixtures().join("flows"), &live);
-        copy_dir(&fixtures().join("flows"), &draft);
-        copy_dir(&fixtures().join("config"), &config);
-        let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
-        for name in ["danger.yaml", "bot.yaml"] {
-            std::fs::copy(shipped.join(name), config.join(name)).unwrap();
-        }
+        copy_dir(&content::fixtures("bot/flows"), &live);
+        copy_dir(&content::fixtures("bot/flows"), &draft);
+        write_bot_config(&config, BotRouting::OfficeHours);
         let staff = format!("staff: [{STAFF}]\nsandbox_groups: [{STAFF_GROUP}]\ndraft_flows: {}\n", draft.display());
         std::fs::write(config.join("staff.yaml"), staff).unwrap();
         let dirs = Dirs { _tmp: tmp, live, draft, config };
@@ -73,7 +58,7 @@ impl Dirs {
 
     /// Replace the draft's main flow with the broken one (two unknown nodes).
     fn break_draft(&self) {
-        std::fs::copy(fixtures().join("broken/main.yaml"), self.draft.join("main.yaml")).unwrap();
+        std::fs::copy(content::fixtures("bot/broken/main.yaml"), self.draft.join("main.yaml")).unwrap();
     }
 
     fn live_content(&self) -> Content {
@@ -377,7 +362,7 @@ fn reload_keeps_the_old_content_when_the_flows_are_broken_and_swaps_when_they_ar
 
     // Good flows without the `describe` node: swapped in, and a session standing on that node
     // is taken to the start with a note, not an error.
-    std::fs::copy(fixtures().join("flows/main.yaml"), dirs.draft.join("main.yaml")).unwrap();
+    std::fs::copy(content::fixtures("bot/flows/main.yaml"), dirs.draft.join("main.yaml")).unwrap();
     dirs.edit_draft(|main| {
         let cut = main.find("  describe:").unwrap();
         let end = main.find("  answer:").unwrap();
@@ -406,9 +391,8 @@ fn reload_keeps_the_old_content_when_the_flows_are_broken_and_swaps_when_they_ar
 
 #[test]
 fn shipped_staff_list_is_empty() {
-    let list =
-        signpost_telegram::staff::StaffList::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/staff.yaml"))
-            .expect("config/staff.yaml parses");
+    let list = signpost_telegram::staff::StaffList::load(&content::shipped_config().join("staff.yaml"))
+        .expect("config/staff.yaml parses");
     assert!(list.is_empty(), "config/staff.yaml ships with nobody on it");
 }
 

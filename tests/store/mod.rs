@@ -2,18 +2,17 @@
 //! expiry); SQLite and Redis also survive a restart and keep one consistent conversation when two
 //! stores (two instances of the bot) race on the same chat.
 //!
-//! Redis tests read `REDIS_URL` and say they were skipped when it is unset. Each uses its own
-//! key prefix, so they run in parallel, and deletes its keys when done, even on failure.
+//! Redis tests use the Redis fixture (`support::redis`): they read `REDIS_URL` and say they were
+//! skipped when it is unset. Each uses its own key prefix, so they run in parallel, and deletes
+//! its keys when done, even on failure.
 
+use crate::support::redis::Redis;
 use crate::support::States as _;
 use signpost_core::engine::Session;
-use signpost_store::{
-    self as store, BlobStore, MemoryStore, RedisStore, SqliteStore, StoreError, StoreSpec, UnixClock,
-};
+use signpost_store::{self as store, BlobStore, MemoryStore, SqliteStore, StoreError, StoreSpec, UnixClock};
 use signpost_telegram::chat_state::ChatState;
 use signpost_telegram::staff::{SandboxState, SeenButton};
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -523,62 +522,9 @@ async fn sqlite_bytes_per_session() {
 
 // ---- Redis ----
 
-/// A Redis store under a prefix no other test uses. `None` (after saying so) without `REDIS_URL`.
-struct RedisFixture {
-    url: String,
-    prefix: String,
-}
-
-impl RedisFixture {
-    fn new(test: &str) -> Option<Self> {
-        let url = match std::env::var("REDIS_URL") {
-            Ok(url) if !url.is_empty() => url,
-            _ => {
-                // Straight to stderr: the test harness would hide `eprintln!` of a passing test.
-                let _ = writeln!(std::io::stderr(), "SKIPPED store::{test}: REDIS_URL is not set");
-                return None;
-            }
-        };
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let prefix = format!("signpost-test:{test}:{}:{nanos}:", std::process::id());
-        Some(RedisFixture { url, prefix })
-    }
-
-    async fn store(&self, ttl: Duration) -> RedisStore {
-        RedisStore::open(&self.url, &self.prefix, ttl).await.unwrap()
-    }
-
-    /// A separate connection, to look at Redis directly.
-    async fn raw(&self) -> redis::aio::MultiplexedConnection {
-        let client = redis::Client::open(self.url.as_str()).unwrap();
-        client.get_multiplexed_async_connection().await.unwrap()
-    }
-
-    async fn keys(&self) -> BTreeSet<String> {
-        let mut conn = self.raw().await;
-        let keys: Vec<String> =
-            redis::cmd("KEYS").arg(format!("{}*", self.prefix)).query_async(&mut conn).await.unwrap();
-        keys.into_iter().collect()
-    }
-}
-
-/// Deletes the test's keys even when the test fails (a failed assertion unwinds through here).
-impl Drop for RedisFixture {
-    fn drop(&mut self) {
-        let Ok(mut conn) = redis::Client::open(self.url.as_str()).and_then(|c| c.get_connection()) else {
-            return;
-        };
-        let keys: Vec<String> =
-            redis::cmd("KEYS").arg(format!("{}*", self.prefix)).query(&mut conn).unwrap_or_default();
-        for key in keys {
-            let _: Result<(), _> = redis::cmd("DEL").arg(key).query(&mut conn);
-        }
-    }
-}
-
 #[tokio::test]
 async fn redis_round_trip() {
-    let Some(redis) = RedisFixture::new("redis_round_trip") else {
+    let Some(redis) = Redis::new("store::redis_round_trip") else {
         return;
     };
     check_round_trip(&redis.store(TTL).await).await;
@@ -586,7 +532,7 @@ async fn redis_round_trip() {
 
 #[tokio::test]
 async fn redis_compare_and_set() {
-    let Some(redis) = RedisFixture::new("redis_compare_and_set") else {
+    let Some(redis) = Redis::new("store::redis_compare_and_set") else {
         return;
     };
     check_compare_and_set(&redis.store(TTL).await).await;
@@ -594,7 +540,7 @@ async fn redis_compare_and_set() {
 
 #[tokio::test]
 async fn redis_delete() {
-    let Some(redis) = RedisFixture::new("redis_delete") else {
+    let Some(redis) = Redis::new("store::redis_delete") else {
         return;
     };
     check_delete(&redis.store(TTL).await).await;
@@ -602,12 +548,12 @@ async fn redis_delete() {
 
 #[tokio::test]
 async fn redis_keys_are_under_the_prefix_and_hold_only_version_and_state() {
-    let Some(redis) = RedisFixture::new("redis_keys_are_under_the_prefix_and_hold_only_version_and_state") else {
+    let Some(redis) = Redis::new("store::redis_keys_are_under_the_prefix_and_hold_only_version_and_state") else {
         return;
     };
     let store = redis.store(TTL).await;
     store.save_state("3f2a9c0d1e4b5a67", &sample_state(), None).await.unwrap();
-    let key = format!("{}3f2a9c0d1e4b5a67", redis.prefix);
+    let key = format!("{}3f2a9c0d1e4b5a67", redis.prefix());
     assert_eq!(redis.keys().await, BTreeSet::from([key.clone()]));
     let mut conn = redis.raw().await;
     let fields: BTreeSet<String> = redis::cmd("HKEYS").arg(&key).query_async(&mut conn).await.unwrap();
@@ -619,7 +565,7 @@ async fn redis_keys_are_under_the_prefix_and_hold_only_version_and_state() {
 /// Redis owns expiry: every save sets the key's TTL to the store's idle time.
 #[tokio::test]
 async fn redis_every_save_sets_the_ttl() {
-    let Some(redis) = RedisFixture::new("redis_every_save_sets_the_ttl") else {
+    let Some(redis) = Redis::new("store::redis_every_save_sets_the_ttl") else {
         return;
     };
     let ttl = Duration::from_secs(3600);
@@ -651,7 +597,7 @@ async fn redis_every_save_sets_the_ttl() {
 /// The state really goes when the TTL runs out (bounded wait, TTL 200ms).
 #[tokio::test]
 async fn redis_expired_state_is_absent() {
-    let Some(redis) = RedisFixture::new("redis_expired_state_is_absent") else {
+    let Some(redis) = Redis::new("store::redis_expired_state_is_absent") else {
         return;
     };
     let store = redis.store(Duration::from_millis(200)).await;
@@ -671,7 +617,7 @@ async fn redis_expired_state_is_absent() {
 
 #[tokio::test]
 async fn redis_state_survives_a_new_connection() {
-    let Some(redis) = RedisFixture::new("redis_state_survives_a_new_connection") else {
+    let Some(redis) = Redis::new("store::redis_state_survives_a_new_connection") else {
         return;
     };
     let store = redis.store(TTL).await;
@@ -685,7 +631,7 @@ async fn redis_state_survives_a_new_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn redis_two_instances_keep_one_conversation() {
-    let Some(redis) = RedisFixture::new("redis_two_instances_keep_one_conversation") else {
+    let Some(redis) = Redis::new("store::redis_two_instances_keep_one_conversation") else {
         return;
     };
     let a: Arc<dyn BlobStore> = Arc::new(redis.store(TTL).await);
@@ -744,10 +690,10 @@ fn spec(text: &str) -> StoreSpec {
 
 #[tokio::test]
 async fn redis_open_takes_the_prefix_from_the_spec() {
-    let Some(redis) = RedisFixture::new("redis_open_takes_the_prefix_from_the_spec") else {
+    let Some(redis) = Redis::new("store::redis_open_takes_the_prefix_from_the_spec") else {
         return;
     };
-    let text = format!("{}?prefix={}", redis.url, redis.prefix);
+    let text = format!("{}?prefix={}", redis.url(), redis.prefix());
     check_round_trip(store::open(spec(&text), TTL).await.unwrap().as_ref()).await;
     assert_eq!(redis.keys().await.len(), 2, "both keys went under the prefix");
 }

@@ -6,10 +6,9 @@
 
 #![allow(dead_code)] // Each test uses a different part.
 
+use crate::support::content;
 use async_trait::async_trait;
 use fake_bot_api::{Call, FakeBotApi, FAILURE_BOUND};
-use signpost_core::content::{ConfigSources, Content};
-use signpost_core::flow::SourceFile;
 use signpost_core::privacy::HashKey;
 use signpost_store::{BlobStore, StoreError, Versioned};
 use signpost_telegram::chat_state::ChatStore;
@@ -17,7 +16,6 @@ use signpost_telegram::handler::APOLOGY;
 use signpost_telegram::{serve, BotConfig, SharedContent, Transport};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use tokio::sync::{oneshot, watch};
 
@@ -30,27 +28,6 @@ pub const HELP_REPLY: &str = "I'm Signpost";
 pub const EMERGENCY_REPLY: &str = "🚨";
 pub const PICK_REPLY: &str = "Tick any signs";
 
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The Telegram tests' fixture flows and routing, with the shipped danger patterns and settings.
-pub fn fixture_content() -> Content {
-    let fixtures = root().join("tests/telegram/fixtures");
-    let files = signpost_core::flow::load_dir(&fixtures.join("flows")).expect("fixture flows");
-    let (router, _) =
-        signpost_core::routing::Router::load_dir(&fixtures.join("config")).expect("fixture routing config");
-    let read = |name: &str| {
-        let path = root().join("config").join(name);
-        SourceFile::new(path.display().to_string(), std::fs::read_to_string(&path).expect("shipped config"))
-    };
-    let sources = ConfigSources { danger: read("danger.yaml"), bot: Some(read("bot.yaml")) };
-    match Content::from_sources(&files, router, sources) {
-        Ok((content, _)) => content,
-        Err(diags) => panic!("fixture content: {diags:#?}"),
-    }
-}
-
 /// One `serve`, running as a task.
 pub struct Serving {
     stop: Option<oneshot::Sender<()>>,
@@ -60,7 +37,7 @@ pub struct Serving {
 impl Serving {
     /// Start `serve` (unthrottled) against `api` on `store`.
     pub fn start(api: &FakeBotApi, store: Arc<dyn BlobStore>, transport: Transport) -> Serving {
-        let content: SharedContent = Arc::new(RwLock::new(Arc::new(fixture_content())));
+        let content: SharedContent = Arc::new(RwLock::new(Arc::new(content::bot())));
         let config = BotConfig {
             token: "123:TEST".to_string(),
             api_url: Some(api.url.clone()),

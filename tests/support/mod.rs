@@ -1,6 +1,12 @@
-//! Test support shared by the integration tests.
+//! Test support shared by the integration tests: the content they run and where it lives
+//! ([`content`]), a bot serving against the fake Bot API ([`bot`]), a Redis fixture
+//! ([`redis`]), and chat states in any store ([`States`]).
 
 pub mod bot;
+pub mod content;
+pub mod redis;
+
+pub use content::router;
 
 use async_trait::async_trait;
 use signpost_store::{BlobStore, StoreError, Versioned};

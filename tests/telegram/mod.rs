@@ -1,12 +1,13 @@
 //! End-to-end tests of the Telegram adapter: the real `serve` (polling or webhook) against the
 //! fake Bot API server in `tests/support/`, one server and one bot per test.
 //!
-//! The conversation uses a tiny fixture flow (`fixtures/flows/`) and fixture routing config
-//! (`fixtures/config/`) so these tests pin the adapter, not the content team's wording; the
-//! danger patterns and bot settings are the shipped `config/danger.yaml` and `config/bot.yaml`.
-//! `shipped_content_runs_through_the_adapter` runs the real `flows/` and `config/` when they load.
+//! The conversation uses the bot fixture (`tests/fixtures/bot/`: a tiny flow and national
+//! routing) so these tests pin the adapter, not the content team's wording; the danger patterns
+//! and bot settings are the shipped `config/danger.yaml` and `config/bot.yaml`.
+//! `shipped_content_runs_through_the_adapter` runs the real `flows/` and `config/`.
 
-use crate::support::bot::{fixture_content, root, saves, CountsSaves};
+use crate::support::bot::{saves, CountsSaves};
+use crate::support::content;
 use async_trait::async_trait;
 use fake_bot_api::{Call, FakeBotApi, Fault, Hold, BOT_USERNAME, FAILURE_BOUND};
 use serde_json::json;
@@ -15,7 +16,6 @@ use signpost_core::privacy::HashKey;
 use signpost_store::{BlobStore, MemoryStore, StoreError, Versioned};
 use signpost_telegram::chat_state::ChatStore;
 use signpost_telegram::{serve, BotConfig, SharedContent, Transport, CHAT_BURST, MAX_IN_FLIGHT};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -32,13 +32,13 @@ struct RunningBot {
 
 impl RunningBot {
     async fn start() -> RunningBot {
-        RunningBot::start_with(fixture_content(), None, |_| Transport::Polling).await
+        RunningBot::start_with(content::bot(), None, |_| Transport::Polling).await
     }
 
     /// As `signpost run` does by default: new messages kept inside Telegram's limits (a chat
     /// gets a whole answer at once, then one message a second).
     async fn start_throttled() -> RunningBot {
-        RunningBot::launch(fixture_content(), None, Transport::Polling, true).await
+        RunningBot::launch(content::bot(), None, Transport::Polling, true).await
     }
 
     /// Start `serve` against a fresh fake server, unthrottled (`--no-throttle`). `store`
@@ -357,7 +357,7 @@ async fn asks_telegram_for_every_kind_of_update_it_reads() {
     let api = FakeBotApi::start().await;
     // The fake records a poll only when it has something to say about it.
     api.inject("getUpdates", Fault::Pass, 1);
-    let bot = RunningBot::launch_on(api, fixture_content(), None, Transport::Polling, false).await;
+    let bot = RunningBot::launch_on(api, content::bot(), None, Transport::Polling, false).await;
     let poll = bot.api.next("getUpdates").await;
     let kinds: Vec<&str> = poll.params["allowed_updates"]
         .as_array()
@@ -487,7 +487,7 @@ async fn limits_pace_a_busy_chat_without_holding_up_another() {
         api.user_text(CHAT, "/start");
     }
     api.user_text(OTHER, "/start");
-    let bot = RunningBot::launch_on(api, fixture_content(), None, Transport::Polling, true).await;
+    let bot = RunningBot::launch_on(api, content::bot(), None, Transport::Polling, true).await;
     let sent = bot.api.next_messages(asked + 1).await;
     for call in &sent {
         assert!(call.text().starts_with("Hello. Who are you?"), "{}", call.text());
@@ -575,7 +575,7 @@ async fn requests_on_the_wire_at_once_are_bounded_however_many_chats_write() {
     for i in 0..chats {
         api.user_text(CHAT + 1 + i as i64, "/start");
     }
-    let bot = RunningBot::launch_on(api, fixture_content(), Some(store), Transport::Polling, false).await;
+    let bot = RunningBot::launch_on(api, content::bot(), Some(store), Transport::Polling, false).await;
     bot.api.held(MAX_IN_FLIGHT).await;
     // Every answer decided: a send past the bound would be on its way to the fake by now.
     saves(&mut saved, chats).await;
@@ -695,7 +695,7 @@ impl BlobStore for PanicsOnce {
 async fn a_panic_while_handling_gets_an_apology_with_999_and_the_chat_carries_on() {
     let store =
         Arc::new(PanicsOnce { inner: MemoryStore::new(Duration::from_secs(3600)), panicked: AtomicBool::new(false) });
-    let bot = RunningBot::start_with(fixture_content(), Some(store), |_| Transport::Polling).await;
+    let bot = RunningBot::start_with(content::bot(), Some(store), |_| Transport::Polling).await;
     let sorry = bot.say("/start").await;
     assert!(sorry.text().contains("Sorry, something went wrong"), "{}", sorry.text());
     assert!(sorry.text().contains("999"));
@@ -731,7 +731,7 @@ impl BlobStore for Broken {
 
 #[tokio::test]
 async fn a_store_error_gets_an_apology_with_999() {
-    let bot = RunningBot::start_with(fixture_content(), Some(Arc::new(Broken)), |_| Transport::Polling).await;
+    let bot = RunningBot::start_with(content::bot(), Some(Arc::new(Broken)), |_| Transport::Polling).await;
     let sorry = bot.say("/start").await;
     assert!(sorry.text().contains("999") && sorry.text().contains("Sorry"), "{}", sorry.text());
     let again = bot.say("hello").await;
@@ -744,7 +744,7 @@ async fn webhook_bot() -> (RunningBot, reqwest::Url) {
     let addr = listener.local_addr().unwrap();
     let url: reqwest::Url = format!("http://{addr}/telegram/hook").parse().unwrap();
     let public = url.clone();
-    let bot = RunningBot::start_with(fixture_content(), None, move |_| Transport::Webhook {
+    let bot = RunningBot::start_with(content::bot(), None, move |_| Transport::Webhook {
         url: public,
         listener,
         secret: "s3cret_token".to_string(),
@@ -824,17 +824,10 @@ async fn updates_from_one_chat_are_handled_in_order() {
     bot.stop().await;
 }
 
-/// The shipped flows and config, when the content team's work loads: the adapter runs them.
+/// The shipped flows and config: the adapter runs them.
 #[tokio::test]
 async fn shipped_content_runs_through_the_adapter() {
-    let content = match Content::load(&root().join("flows"), &root().join("config")) {
-        Ok((content, _)) => content,
-        Err(diags) => {
-            eprintln!("skipped: the shipped flows/config do not load yet ({} problem(s))", diags.len());
-            return;
-        }
-    };
-    let bot = RunningBot::start_with(content, None, |_| Transport::Polling).await;
+    let bot = RunningBot::start_with(content::shipped().clone(), None, |_| Transport::Polling).await;
     let mut here = bot.say("/start").await;
     assert_offers_999(&here);
     // A few steps by buttons: the first choice each time; every turn offers 999 once, first.
@@ -863,11 +856,7 @@ async fn shipped_content_runs_through_the_adapter() {
 /// one message; "Why these signs matter" and "Back to my answer" edit that message, not send.
 #[tokio::test]
 async fn the_answers_details_open_in_place_with_edit_message_text() {
-    let Ok((content, _)) = Content::load(&root().join("flows"), &root().join("config")) else {
-        eprintln!("skipped: the shipped flows/config do not load");
-        return;
-    };
-    let bot = RunningBot::start_with(content, None, |_| Transport::Polling).await;
+    let bot = RunningBot::start_with(content::shipped().clone(), None, |_| Transport::Polling).await;
     let first = bot.say("/start").await;
     let who = bot.press(&first, "No, not right now").await;
     bot.press(&who, "A parent or carer").await;
@@ -902,7 +891,7 @@ async fn the_answers_details_open_in_place_with_edit_message_text() {
 
 #[test]
 fn fixture_content_validates() {
-    let content = fixture_content();
+    let content = content::bot();
     assert!(content.flows.nodes.len() >= 4);
-    assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/danger.yaml").exists());
+    assert!(content::shipped_config().join("danger.yaml").exists());
 }
