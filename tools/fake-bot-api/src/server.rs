@@ -171,7 +171,10 @@ pub(crate) async fn method(
     if hold == Some(Hold::ProcessedOnArrival) {
         park(&shared).await;
     }
-    tokio::time::sleep(delay).await;
+    // Not even a zero sleep: tokio would still wait for its timer's next millisecond tick.
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     match fault {
         Some(Fault::Timeout) => {
             tokio::time::sleep(CLIENT_TIMEOUT_EXCEEDED).await;
