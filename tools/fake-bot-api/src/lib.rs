@@ -288,12 +288,8 @@ impl FakeBotApi {
     }
 
     pub async fn start_with(settings: Settings) -> FakeBotApi {
-        let inner = Inner {
-            next_update_id: 1000,
-            next_message_id: 1,
-            message_ids: settings.message_ids,
-            ..Inner::default()
-        };
+        let inner =
+            Inner { next_update_id: 1000, next_message_id: 1, message_ids: settings.message_ids, ..Inner::default() };
         let shared = Arc::new(Shared {
             settings,
             inner: Mutex::new(inner),
