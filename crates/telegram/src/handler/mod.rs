@@ -6,12 +6,12 @@
 //! 2. load the chat's state; an update already handled (`last_update_id`) is a no-op;
 //! 3. `engine::step` (or, for staff, a sandbox command or a sandbox turn), then save with
 //!    compare-and-set, claiming the update. On a conflict (another instance saved first) reload
-//!    and redo: nothing has been sent yet (steps 2 and 3: [`claimer`]);
+//!    and redo: nothing has been sent yet (steps 2 and 3: `claimer.rs`);
 //! 4. send the replies (or, on quick exit, delete the conversation and forget it);
 //! 5. save the ids of the messages sent, merging with whatever is stored by then, and what is
 //!    still to send: a reply that failed and every reply after it go out with the chat's next
 //!    update (unless the chat can no longer be reached, when they are dropped) (steps 4 and 5:
-//!    [`deliverer`]).
+//!    `deliverer.rs`).
 //!
 //! Staff on the list (see [`super::sandbox`]) may switch their own chat into the sandbox. For
 //! everyone else a sandbox command is text like any other: it goes to the engine unchanged, and
