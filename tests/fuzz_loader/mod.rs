@@ -3,7 +3,8 @@
 //! Cases scale with SIGNPOST_FUZZ_CASES (SAFETY.md records the long run).
 
 use proptest::prelude::*;
-use signpost_core::flow::{validate, SourceFile, ValidateContext};
+use signpost_core::flow::{validate, ValidateContext};
+use signpost_core::source::SourceFile;
 use std::path::Path;
 
 fn cases() -> u32 {

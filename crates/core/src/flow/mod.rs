@@ -13,7 +13,7 @@ use crate::diag::Location;
 use crate::pattern::{Pattern, Set};
 use std::collections::HashMap;
 
-pub use load::{load_dir, parse_file, SourceFile};
+pub use load::{load_dir, parse_file};
 pub use validate::{validate, ValidateContext};
 
 /// Index of a node in [`Flows::nodes`].

@@ -7,11 +7,12 @@
 //! labels too long for a phone, and button data over Telegram's 64 bytes. Readability of
 //! messages written for young people is a warning.
 
-use super::load::{parse_file, SourceFile};
+use super::load::parse_file;
 use super::raw::{RawAsk, RawChoice, RawCondition, RawFile, RawNode};
 use super::*;
 use crate::diag::{Diagnostic, Location};
 use crate::pattern::Parsed;
+use crate::source::SourceFile;
 use crate::yaml::{location, Spanned};
 use std::collections::{HashMap, HashSet};
 

@@ -12,24 +12,12 @@ use super::hours::{parse_clock, parse_date, BankHolidayHours, BankHolidays, DayS
 use super::index::PostcodeIndex;
 use super::place::{normalise, NameIndex, NameKind, Target};
 use crate::diag::{Diagnostic, Location};
+use crate::source::SourceFile;
 use crate::yaml::{self, Spanned};
 use chrono::{Months, NaiveDate};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
-
-/// One config file's text and the path to print in diagnostics.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceFile {
-    pub origin: String,
-    pub text: String,
-}
-
-impl SourceFile {
-    pub fn new(origin: impl Into<String>, text: impl Into<String>) -> Self {
-        SourceFile { origin: origin.into(), text: text.into() }
-    }
-}
 
 /// The four files the router is built from (the index is generated; the rest are written by hand).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -31,7 +31,7 @@ pub mod postcode;
 pub mod router;
 
 pub use area::{Area, AreaId};
-pub use config::{RoutingSources, SourceFile};
+pub use config::RoutingSources;
 pub use contact::{Audience, Contact, ContactKind};
 pub use hours::parse_uk_local;
 pub use index::{Authority, AuthorityId, PostcodeIndex, UnitLookup};

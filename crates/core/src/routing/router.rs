@@ -12,13 +12,14 @@
 
 use super::area::{Area, AreaId};
 use super::block::{self, BlockContext};
-use super::config::{self, RoutingSources, SourceFile};
+use super::config::{self, RoutingSources};
 use super::contact::{Contact, ContactBook};
 use super::hours::{describe_uk, uk_local, BankHolidays};
 use super::index::{Authority, AuthorityId, PostcodeIndex, UnitLookup};
 use super::place::{normalise, strip_fillers, NameEntry, NameIndex, NameKind, Target};
 use super::postcode::{find_postcode, parse_postcode, PostcodeDistrict, PostcodeInput};
 use crate::diag::{Diagnostic, Location};
+use crate::source::SourceFile;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::path::Path;
 use std::sync::Arc;
