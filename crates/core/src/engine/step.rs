@@ -4,7 +4,7 @@ use super::callback::{self, GlobalAction, NodeAction, Press};
 use super::render::{self, ELSEWHERE, UNKNOWN_AREA};
 use super::{Button, Effect, Input, Reply, ReplyKind, Session};
 use crate::content::Content;
-use crate::flow::{Arm, NodeIdx, NodeKind, Target};
+use crate::flow::{Arm, Goto, NodeIdx, NodeKind};
 use crate::routing::{NationalReason, RouteDecision};
 use crate::safety::{EMERGENCY, FOOTER};
 use chrono::{DateTime, Utc};
@@ -56,7 +56,7 @@ pub fn jump(content: &Content, session: &Session, node: &str, now: DateTime<Utc>
     turn.s.version = content.flows.version.clone();
     turn.s.last_seen = Some(now.timestamp());
     turn.s.forget_area_question();
-    turn.go(Target::Node(idx));
+    turn.go(Goto::Node(idx));
     Some((turn.s, turn.out))
 }
 
@@ -215,7 +215,7 @@ impl Turn<'_> {
     fn restart(&mut self) {
         let last_seen = self.s.last_seen;
         self.s = Session { last_seen, version: self.c.flows.version.clone(), ..Session::default() };
-        self.go(Target::Node(self.c.flows.main_start()));
+        self.go(Goto::Node(self.c.flows.main_start()));
     }
 
     fn change_area(&mut self) {
@@ -226,7 +226,7 @@ impl Turn<'_> {
                     self.s.area_return = here;
                 }
                 self.s.forget_area_question();
-                self.go(Target::Node(area));
+                self.go(Goto::Node(area));
             }
             None => self.show_current(),
         }
@@ -236,7 +236,7 @@ impl Turn<'_> {
     fn show_current(&mut self) {
         match self.current() {
             Some(i) => self.show(i),
-            None => self.go(Target::Node(self.c.flows.main_start())),
+            None => self.go(Goto::Node(self.c.flows.main_start())),
         }
     }
 
@@ -244,33 +244,33 @@ impl Turn<'_> {
 
     /// Follow `target` through branches, calls and button-less messages to the node that waits
     /// for the user, sending each message on the way.
-    fn go(&mut self, mut target: Target) {
+    fn go(&mut self, mut target: Goto) {
         let flows = &self.c.flows;
         for _ in 0..MAX_HOPS {
             let idx = match target {
-                Target::Node(i) => i,
-                Target::Return => match self.s.stack.pop() {
+                Goto::Node(i) => i,
+                Goto::Return => match self.s.stack.pop() {
                     Some(id) if id == "return" => {
-                        target = Target::Return;
+                        target = Goto::Return;
                         continue;
                     }
                     Some(id) => flows.node(&id).unwrap_or_else(|| flows.main_start()),
                     None => flows.main_start(),
                 },
-                Target::Emergency => return self.emergency(),
+                Goto::Emergency => return self.emergency(),
             };
             let node = &flows.nodes[idx];
             match &node.kind {
                 NodeKind::Branch { arms } => {
-                    target = self.branch(arms).unwrap_or(Target::Node(flows.main_start()));
+                    target = self.branch(arms).unwrap_or(Goto::Node(flows.main_start()));
                 }
                 NodeKind::Call { flow, next } => {
                     let back = match next {
-                        Target::Node(n) => flows.nodes[*n].id.clone(),
-                        Target::Return | Target::Emergency => "return".to_string(),
+                        Goto::Node(n) => flows.nodes[*n].id.clone(),
+                        Goto::Return | Goto::Emergency => "return".to_string(),
                     };
                     self.s.stack.push(back);
-                    target = Target::Node(flows.flows[*flow].start);
+                    target = Goto::Node(flows.flows[*flow].start);
                 }
                 NodeKind::Message { next, button: None } => {
                     self.flush_note();
@@ -321,7 +321,7 @@ impl Turn<'_> {
     fn text(&mut self, text: &str) {
         let Some(idx) = self.current() else {
             // Nothing shown yet: begin at the start (what they typed is not kept).
-            return self.go(Target::Node(self.c.flows.main_start()));
+            return self.go(Goto::Node(self.c.flows.main_start()));
         };
         let flows = &self.c.flows;
         match &flows.nodes[idx].kind {
@@ -387,13 +387,13 @@ impl Turn<'_> {
             _ => match (self.typed_button(idx, text), flows.nodes[idx].typed) {
                 (Some(data), _) => self.button(&data),
                 // A question that fails safe: words that are not a clear answer get 999 first.
-                (None, Some(Target::Emergency)) => {
+                (None, Some(Goto::Emergency)) => {
                     self.emergency();
                     self.show(idx);
                 }
                 // Words at a list (or where buttons ask how to tell): read them as the free-text
                 // question would, so signs found are offered and a disclosure gets its reply.
-                (None, Some(Target::Node(t))) => match self.free_text_node(t) {
+                (None, Some(Goto::Node(t))) => match self.free_text_node(t) {
                     Some(ask) => {
                         self.s.node = Some(flows.nodes[ask].id.clone());
                         self.s.misses = 0;
@@ -416,9 +416,9 @@ impl Turn<'_> {
         let Some(idx) = self.current() else { return };
         let node = &self.c.flows.nodes[idx];
         let ask = match (&node.kind, node.typed) {
-            (_, Some(Target::Emergency)) => return self.show(idx),
+            (_, Some(Goto::Emergency)) => return self.show(idx),
             (NodeKind::Ask { .. }, _) => Some(idx),
-            (_, Some(Target::Node(t))) => self.free_text_node(t),
+            (_, Some(Goto::Node(t))) => self.free_text_node(t),
             _ => None,
         };
         let Some(ask) = ask else { return };
@@ -441,7 +441,7 @@ impl Turn<'_> {
     }
 
     /// Where a branch node goes now: its first arm whose condition holds.
-    fn branch(&self, arms: &[Arm]) -> Option<Target> {
+    fn branch(&self, arms: &[Arm]) -> Option<Goto> {
         arms.iter().find(|a| a.condition.as_ref().is_none_or(|c| render::holds(self.c, &self.s, c))).map(|a| a.goto)
     }
 
@@ -451,7 +451,7 @@ impl Turn<'_> {
             match &self.c.flows.nodes[idx].kind {
                 NodeKind::Ask { .. } => return Some(idx),
                 NodeKind::Branch { arms } => {
-                    let Target::Node(next) = self.branch(arms)? else { return None };
+                    let Goto::Node(next) = self.branch(arms)? else { return None };
                     idx = next;
                 }
                 _ => return None,
@@ -529,12 +529,12 @@ impl Turn<'_> {
 
     /// `councils`: ONS codes of the children's services councils a postcode settled, named on
     /// the national route; a button press or a town name settles none.
-    fn area_chosen(&mut self, area: &str, councils: Vec<String>, next: Target) {
+    fn area_chosen(&mut self, area: &str, councils: Vec<String>, next: Goto) {
         self.s.area = Some(area.to_string());
         self.s.councils = councils;
         self.s.forget_area_question();
         match self.s.area_return.take().and_then(|n| self.c.flows.node(&n)) {
-            Some(back) => self.go(Target::Node(back)),
+            Some(back) => self.go(Goto::Node(back)),
             None => self.go(next),
         }
     }

@@ -19,9 +19,9 @@ pub use validate::{validate, ValidateContext};
 /// Index of a node in [`Flows::nodes`].
 pub type NodeIdx = usize;
 
-/// Where a button or rule leads.
+/// Where a button or rule leads: a `goto:` (or `next:`, `typed:`...), resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Target {
+pub enum Goto {
     Node(NodeIdx),
     /// Back to the node after the `call:` that entered this sub-flow (or the main start).
     Return,
@@ -96,17 +96,17 @@ pub struct Node {
     pub say: Option<String>,
     pub kind: NodeKind,
     /// What words that press no button do at a node with buttons (a choice, a pick list or an
-    /// answer): `Target::Node`, read them there (a free-text node, or a branch that leads to
-    /// one), so a description typed at a list is read, not refused; `Target::Emergency`, fail
+    /// answer): `Goto::Node`, read them there (a free-text node, or a branch that leads to
+    /// one), so a description typed at a list is read, not refused; `Goto::Emergency`, fail
     /// safe (the emergency message, then this question again). Without it they get "Sorry, I
     /// didn't understand".
-    pub typed: Option<Target>,
+    pub typed: Option<Goto>,
 }
 
 #[derive(Debug, Clone)]
 pub enum NodeKind {
     Message {
-        next: Target,
+        next: Goto,
         /// With a button, wait for the press; without, go straight on to `next` (a short run of
         /// messages, one idea each, sent together).
         button: Option<String>,
@@ -116,26 +116,26 @@ pub enum NodeKind {
     },
     Pick {
         signs: Vec<usize>,
-        next: Target,
+        next: Goto,
         button: String,
     },
     Ask {
         rules: Vec<Rule>,
         /// Where to go when the catalogue's sign patterns found something.
-        found: Option<Target>,
-        fallback: Target,
+        found: Option<Goto>,
+        fallback: Goto,
         /// Buttons shown under the question besides "Start again" (a way back to the list).
         also: Vec<Choice>,
     },
     Area {
-        next: Target,
+        next: Goto,
     },
     Branch {
         arms: Vec<Arm>,
     },
     Call {
         flow: usize,
-        next: Target,
+        next: Goto,
     },
     End {
         also: Vec<Choice>,
@@ -145,7 +145,7 @@ pub enum NodeKind {
 #[derive(Debug, Clone)]
 pub struct Choice {
     pub label: String,
-    pub goto: Target,
+    pub goto: Goto,
     pub when: Option<Condition>,
     pub set_audience: Option<usize>,
     pub add_signs: Vec<usize>,
@@ -160,14 +160,14 @@ pub struct Choice {
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub pattern: Pattern,
-    pub goto: Target,
+    pub goto: Goto,
     pub add_signs: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Arm {
     pub condition: Option<Condition>,
-    pub goto: Target,
+    pub goto: Goto,
 }
 
 /// All parts that are `Some` must hold; each list means "any of these".

@@ -6,7 +6,7 @@
 //! (see `telegram::limit`); past it each message waits a second. So the validator warns about
 //! a turn longer than [`super::limits::TURN_MESSAGES`], and the burst is sized to it.
 
-use super::{Flows, NodeIdx, NodeKind, Target};
+use super::{Flows, Goto, NodeIdx, NodeKind};
 use std::collections::{HashMap, HashSet};
 
 /// The most flow messages a turn can send if it begins by going to `start`, the message of the
@@ -32,10 +32,10 @@ const MAX_CALL_DEPTH: usize = 16;
 
 /// Where a `return` goes back to: a call's `next`, in the calling flow. As in the engine, a call
 /// whose `next` is not a node returns further out.
-type Back = (Target, usize);
+type Back = (Goto, usize);
 
-fn back(next: Target, caller_flow: usize) -> Back {
-    (if matches!(next, Target::Node(_)) { next } else { Target::Return }, caller_flow)
+fn back(next: Goto, caller_flow: usize) -> Back {
+    (if matches!(next, Goto::Node(_)) { next } else { Goto::Return }, caller_flow)
 }
 
 struct Walk<'a> {
@@ -58,11 +58,11 @@ impl<'a> Walk<'a> {
     }
 
     /// Go to `target` from a node of `flow`, with the calls entered so far in `stack`.
-    fn target(&mut self, target: Target, flow: usize, mut stack: Vec<Back>) -> usize {
+    fn target(&mut self, target: Goto, flow: usize, mut stack: Vec<Back>) -> usize {
         match target {
-            Target::Emergency => 1,
-            Target::Node(i) => self.node(i, stack),
-            Target::Return => match stack.pop() {
+            Goto::Emergency => 1,
+            Goto::Node(i) => self.node(i, stack),
+            Goto::Return => match stack.pop() {
                 Some((back, caller)) => self.target(back, caller, stack),
                 None => {
                     // Back to any caller, or (with nothing on the session's stack) the start.

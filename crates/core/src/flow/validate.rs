@@ -10,7 +10,7 @@
 use super::load::parse_file;
 use super::raw::{RawAsk, RawChoice, RawCondition, RawFile, RawNode};
 use super::*;
-use crate::diag::{Diagnostic, Location};
+use crate::diag::{suggest, Diagnostic, Location};
 use crate::pattern::Parsed;
 use crate::source::SourceFile;
 use crate::yaml::{location, Spanned};
@@ -198,7 +198,7 @@ impl<'c> Validator<'c> {
 
         // `typed:` must lead to a free-text node, directly or through branches.
         for (d, node) in declared.iter().zip(&nodes) {
-            if let (Some(Target::Node(t)), Some(raw)) = (&node.typed, &d.raw.typed) {
+            if let (Some(Goto::Node(t)), Some(raw)) = (&node.typed, &d.raw.typed) {
                 if !leads_to_ask(&nodes, *t) {
                     let msg = format!(
                         "`typed:` goes to \"{}\", which is not a free-text (`ask:`) node or a branch that leads only to them",
@@ -371,13 +371,13 @@ impl<'c> Validator<'c> {
         }
     }
 
-    fn target(&mut self, id: &Spanned<String>, origin: &str, l: &Lookups) -> Option<Target> {
+    fn target(&mut self, id: &Spanned<String>, origin: &str, l: &Lookups) -> Option<Goto> {
         match id.as_str() {
-            "return" => return Some(Target::Return),
-            "emergency" => return Some(Target::Emergency),
+            "return" => return Some(Goto::Return),
+            "emergency" => return Some(Goto::Emergency),
             _ => {}
         }
-        self.resolve_node(id, origin, l).map(Target::Node)
+        self.resolve_node(id, origin, l).map(Goto::Node)
     }
 
     fn sign_ids(&mut self, ids: &[Spanned<String>], origin: &str, l: &Lookups) -> Vec<usize> {
@@ -433,7 +433,7 @@ impl<'c> Validator<'c> {
                 ),
             );
         }
-        let next = |v: &mut Self, what: &str| -> Option<Target> {
+        let next = |v: &mut Self, what: &str| -> Option<Goto> {
             match &r.next {
                 Some(n) => v.target(n, origin, l),
                 None => {
@@ -612,7 +612,7 @@ impl<'c> Validator<'c> {
 
     /// A node's `typed:`: where words that press no button are read (checked for placement in
     /// [`Self::node_kind`], and that it leads to a free-text node after every node is built).
-    fn typed(&mut self, d: &Declared, l: &Lookups) -> Option<Target> {
+    fn typed(&mut self, d: &Declared, l: &Lookups) -> Option<Goto> {
         match d.raw.typed.as_ref() {
             Some(t) if t.as_str() == "return" => {
                 self.err(location(t, d.origin), "`typed:` can go to a free-text node or `emergency`, not `return`");
@@ -818,7 +818,7 @@ fn leads_to_ask(nodes: &[Node], i: NodeIdx) -> bool {
         match &nodes[i].kind {
             NodeKind::Ask { .. } => true,
             NodeKind::Branch { arms } if depth < 8 => {
-                arms.iter().all(|a| matches!(a.goto, Target::Node(n) if walk(nodes, n, depth + 1)))
+                arms.iter().all(|a| matches!(a.goto, Goto::Node(n) if walk(nodes, n, depth + 1)))
             }
             _ => false,
         }
@@ -829,8 +829,8 @@ fn leads_to_ask(nodes: &[Node], i: NodeIdx) -> bool {
 /// Nodes one step from `i` (a `return` goes back to whoever called, so it adds nothing here).
 pub fn successors(flows: &Flows, i: NodeIdx) -> Vec<NodeIdx> {
     let mut out = Vec::new();
-    let mut add = |t: &Target| {
-        if let Target::Node(n) = t {
+    let mut add = |t: &Goto| {
+        if let Goto::Node(n) = t {
             out.push(*n);
         }
     };
@@ -847,7 +847,7 @@ pub fn successors(flows: &Flows, i: NodeIdx) -> Vec<NodeIdx> {
         }
         NodeKind::Branch { arms } => arms.iter().for_each(|a| add(&a.goto)),
         NodeKind::Call { flow, next } => {
-            add(&Target::Node(flows.flows[*flow].start));
+            add(&Goto::Node(flows.flows[*flow].start));
             add(next);
         }
     }
@@ -900,30 +900,6 @@ pub fn readability(text: &str) -> Vec<String> {
         }
     }
     problems
-}
-
-/// " (did you mean \"x\"?)" when a known name is one or two edits away.
-pub(crate) fn suggest<'a>(wrong: &str, known: impl Iterator<Item = &'a str>) -> String {
-    known
-        .map(|k| (edit_distance(wrong, k), k))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, k)| format!(" (did you mean \"{k}\"?)"))
-        .unwrap_or_default()
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 fn version_of(files: &[SourceFile]) -> String {
@@ -1142,8 +1118,8 @@ mod tests {
         let NodeKind::Choice { choices, .. } = &flows.nodes[flows.main_start()].kind else {
             panic!("start should be a choice node")
         };
-        assert_eq!(choices[0].goto, Target::Emergency);
-        assert_eq!(choices[1].goto, Target::Node(flows.node("done").unwrap()));
+        assert_eq!(choices[0].goto, Goto::Emergency);
+        assert_eq!(choices[1].goto, Goto::Node(flows.node("done").unwrap()));
     }
 
     /// A main flow and a sub-flow: "a" sends a message, a branch picks the longer arm, the

@@ -6,11 +6,11 @@
 
 use super::area::{Area, AreaId, ELSEWHERE, MAX_LABEL_CHARS};
 use super::contact::{
-    check_email, check_phone, check_web, fact_like_fragments, Audience, Contact, ContactBook, ContactKind,
+    check_email, check_phone, check_web, fact_like_fragments, Contact, ContactAudience, ContactBook, ContactKind,
 };
 use super::hours::{parse_clock, parse_date, BankHolidayHours, BankHolidays, DaySet, HoursRule, OpeningHours};
 use super::index::PostcodeIndex;
-use super::place::{normalise, NameIndex, NameKind, Target};
+use super::place::{place_key, NameIndex, NameKind, Target};
 use crate::diag::{Diagnostic, Location};
 use crate::source::SourceFile;
 use crate::yaml::{self, Spanned};
@@ -364,9 +364,13 @@ fn validate_contact(
         parsed
     });
     let audience = required(&entry.audience, "audience", what, &at, diags).and_then(|a| {
-        let parsed = Audience::parse(a);
+        let parsed = ContactAudience::parse(a);
         if parsed.is_none() {
-            diags.push(here(a).error(format!("\"{}\" is not an audience; use one of {}", a.as_str(), Audience::NAMES)));
+            diags.push(here(a).error(format!(
+                "\"{}\" is not an audience; use one of {}",
+                a.as_str(),
+                ContactAudience::NAMES
+            )));
         }
         parsed
     });
@@ -781,7 +785,7 @@ struct NameBuilder<'a> {
 impl NameBuilder<'_> {
     fn add(&mut self, value: &Spanned<String>, kind: NameKind, target: Target, diags: &mut Vec<Diagnostic>) {
         let at = yaml::location(value, self.origin);
-        let key = normalise(value);
+        let key = place_key(value);
         if key.is_empty() {
             diags.push(at.error(format!("\"{}\" has no letters to match", value.as_str())));
             return;

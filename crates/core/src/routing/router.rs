@@ -16,7 +16,7 @@ use super::config::{self, RoutingSources};
 use super::contact::{Contact, ContactBook};
 use super::hours::{describe_uk, uk_local, BankHolidays};
 use super::index::{Authority, AuthorityId, PostcodeIndex, UnitLookup};
-use super::place::{normalise, strip_fillers, NameEntry, NameIndex, NameKind, Target};
+use super::place::{place_key, strip_fillers, NameEntry, NameIndex, NameKind, Target};
 use super::postcode::{find_postcode, parse_postcode, PostcodeDistrict, PostcodeInput};
 use crate::diag::{Diagnostic, Location};
 use crate::source::SourceFile;
@@ -322,7 +322,7 @@ impl Router {
 
     /// The decision, and in words for staff why it was made (never echoing what was typed).
     fn decide(&self, typed: &str) -> Routed {
-        let normal = normalise(typed);
+        let normal = place_key(typed);
         if normal.is_empty() {
             return Routed::new(RouteDecision::NotUnderstood, "nothing to read");
         }

@@ -1,5 +1,5 @@
 //! Danger triage: does a message say that a child is in danger now? Pure: the cues and rules
-//! arrive from `config/danger.yaml`, and the text is prepared by [`super::text::prepare`].
+//! arrive from `config/danger.yaml`, and the text is prepared by [`super::text::prepare_for_cues`].
 //!
 //! The triage composes cues rather than listing sentences. A **family** is a list of short
 //! patterns for one idea (harm, weapons, "now", a child, negation). A **rule** says which
@@ -14,7 +14,7 @@
 //! `after` (in its sentence or anywhere later: "... police found her, shes home"). Second cues are calmed only by the `before` families of the rule
 //! ("not right now").
 
-use super::text::{prepare, CLAUSE, SENTENCE};
+use super::text::{prepare_for_cues, CLAUSE, SENTENCE};
 use crate::diag::{Diagnostic, Location};
 use crate::yaml::{self, Spanned};
 use indexmap::IndexMap;
@@ -178,7 +178,7 @@ struct Doc {
 
 impl Doc {
     fn new(text: &str) -> Doc {
-        let text = prepare(text);
+        let text = prepare_for_cues(text);
         let mut words = Vec::new();
         let (mut clause, mut sentence, mut at) = (0, 0, 0);
         for w in text.split(' ') {
@@ -259,7 +259,7 @@ impl DangerDetector {
         let family = |n: &Spanned<String>, errors: &mut Vec<Diagnostic>| -> Option<usize> {
             let found = names.iter().position(|x| x == n.as_str());
             if found.is_none() {
-                let hint = crate::flow::validate::suggest(n.as_str(), names.iter().map(String::as_str));
+                let hint = crate::diag::suggest(n.as_str(), names.iter().map(String::as_str));
                 errors.push(
                     yaml::location(n, origin).error(format!("rule names unknown family \"{}\"{hint}", n.as_str())),
                 );
