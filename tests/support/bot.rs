@@ -9,8 +9,8 @@
 use async_trait::async_trait;
 use fake_bot_api::{Call, FakeBotApi, FAILURE_BOUND};
 use signpost_core::content::{ConfigSources, Content};
-use signpost_core::source::SourceFile;
 use signpost_core::privacy::HashKey;
+use signpost_core::source::SourceFile;
 use signpost_store::{BlobStore, StoreError, Versioned};
 use signpost_telegram::chat_state::ChatStore;
 use signpost_telegram::handler::APOLOGY;
