@@ -300,7 +300,7 @@ pub fn uncovered(content: &Content, outcomes: &[Outcome]) -> Vec<String> {
             out.push(format!("{}: node \"{}\" is never reached", node.loc, node.id));
             continue;
         }
-        for data in signpost_core::engine::every_button(flows, i).into_iter().map(|b| b.data) {
+        for data in signpost_core::flow::walker::every_button(flows, i).into_iter().map(|b| b.data) {
             if matches!(callback::decode(&data), callback::Press::Global(_)) {
                 continue;
             }

@@ -4,13 +4,14 @@ use super::callback::{self, GlobalAction, NodeAction, Press};
 use super::render::{self, ELSEWHERE, UNKNOWN_AREA};
 use super::{Button, Effect, Input, Reply, ReplyKind, Session};
 use crate::content::Content;
+use crate::flow::walker::{self, quick_exit, Stop, Traveller, START_AGAIN};
 use crate::flow::{Arm, Goto, NodeIdx, NodeKind};
 use crate::routing::{NationalReason, RouteDecision};
 use crate::safety::{EMERGENCY, FOOTER};
 use chrono::{DateTime, Utc};
 
-/// How many messages one turn may chain through before the engine stops a loop in the flows.
-const MAX_HOPS: usize = 64;
+/// On the session's stack, a call that returns further out (its `next` is `return`).
+const RETURN_FURTHER: &str = "return";
 /// Unrecognised answers in a row before the engine offers to start again and the national contacts.
 const MAX_MISSES: u8 = 3;
 
@@ -189,7 +190,7 @@ impl Turn<'_> {
     /// An engine message with buttons of its own plus the quick exit.
     fn notice(&mut self, text: &str, mut buttons: Vec<Button>) {
         self.flush_note();
-        buttons.push(render::quick_exit());
+        buttons.push(quick_exit());
         let node = self.s.node.clone();
         self.push(text.to_string(), buttons, node, ReplyKind::Notice);
     }
@@ -201,7 +202,7 @@ impl Turn<'_> {
     }
 
     fn emergency(&mut self) {
-        let buttons = vec![render::global_button(render::CARRY_ON, GlobalAction::CarryOn), render::quick_exit()];
+        let buttons = vec![render::global_button(render::CARRY_ON, GlobalAction::CarryOn), quick_exit()];
         let node = self.s.node.clone();
         self.push(EMERGENCY.to_string(), buttons, node, ReplyKind::Emergency);
     }
@@ -243,48 +244,20 @@ impl Turn<'_> {
     // ---- moving through the graph ----------------------------------------------------------
 
     /// Follow `target` through branches, calls and button-less messages to the node that waits
-    /// for the user, sending each message on the way.
-    fn go(&mut self, mut target: Goto) {
-        let flows = &self.c.flows;
-        for _ in 0..MAX_HOPS {
-            let idx = match target {
-                Goto::Node(i) => i,
-                Goto::Return => match self.s.stack.pop() {
-                    Some(id) if id == "return" => {
-                        target = Goto::Return;
-                        continue;
-                    }
-                    Some(id) => flows.node(&id).unwrap_or_else(|| flows.main_start()),
-                    None => flows.main_start(),
-                },
-                Goto::Emergency => return self.emergency(),
-            };
-            let node = &flows.nodes[idx];
-            match &node.kind {
-                NodeKind::Branch { arms } => {
-                    target = self.branch(arms).unwrap_or(Goto::Node(flows.main_start()));
-                }
-                NodeKind::Call { flow, next } => {
-                    let back = match next {
-                        Goto::Node(n) => flows.nodes[*n].id.clone(),
-                        Goto::Return | Goto::Emergency => "return".to_string(),
-                    };
-                    self.s.stack.push(back);
-                    target = Goto::Node(flows.flows[*flow].start);
-                }
-                NodeKind::Message { next, button: None } => {
-                    self.flush_note();
-                    let text = render::fill(self.c, &self.s, node.say.as_deref().unwrap_or(""), self.now);
-                    self.push(text, Vec::new(), Some(node.id.clone()), ReplyKind::Flow);
-                    target = *next;
-                }
-                _ => return self.show(idx),
+    /// for the user, sending each message on the way (the walk is the flows' own: see
+    /// [`walker`]).
+    fn go(&mut self, target: Goto) {
+        let c = self.c;
+        match walker::walk(&c.flows, self, target) {
+            Stop::Waits(idx) => self.show(idx),
+            Stop::Emergency => self.emergency(),
+            Stop::Loop(target) => {
+                // A loop of button-less messages: stop it rather than flood the user.
+                tracing::error!(target_node = ?target, "flow loop: too many messages in one turn");
+                self.s.stack.clear();
+                self.show(c.flows.main_start());
             }
         }
-        // A loop of button-less messages: stop it rather than flood the user.
-        tracing::error!(target_node = ?target, "flow loop: too many messages in one turn");
-        self.s.stack.clear();
-        self.show(flows.main_start());
     }
 
     /// Send node `idx` with its buttons and wait there.
@@ -499,7 +472,7 @@ impl Turn<'_> {
             let national = self.c.router.contact_block(None, young, self.now);
             let text = format!("{GIVE_UP}\n\n{}", national.trim_end());
             let mut buttons = render::buttons(self.c, &self.s, idx);
-            buttons.insert(0, render::global_button(render::START_AGAIN, GlobalAction::Start));
+            buttons.insert(0, render::global_button(START_AGAIN, GlobalAction::Start));
             buttons.dedup_by(|a, b| a.data == b.data);
             self.flush_note();
             let node = self.s.node.clone();
@@ -644,6 +617,37 @@ impl Turn<'_> {
             _ => return false,
         }
         true
+    }
+}
+
+/// The engine walks a turn with the session: branches by what it holds, calls on its stack (a
+/// node id, or "return" for a call that returns further out), messages sent as it goes.
+impl Traveller for Turn<'_> {
+    fn choose(&mut self, arms: &[Arm]) -> Option<Goto> {
+        self.branch(arms)
+    }
+
+    fn say(&mut self, idx: NodeIdx) {
+        self.flush_note();
+        let node = &self.c.flows.nodes[idx];
+        let text = render::fill(self.c, &self.s, node.say.as_deref().unwrap_or(""), self.now);
+        self.push(text, Vec::new(), Some(node.id.clone()), ReplyKind::Flow);
+    }
+
+    fn enter(&mut self, back: Goto) {
+        let back = match back {
+            Goto::Node(n) => self.c.flows.nodes[n].id.clone(),
+            Goto::Return | Goto::Emergency => RETURN_FURTHER.to_string(),
+        };
+        self.s.stack.push(back);
+    }
+
+    fn leave(&mut self) -> Option<Goto> {
+        let flows = &self.c.flows;
+        self.s.stack.pop().map(|id| match id.as_str() {
+            RETURN_FURTHER => Goto::Return,
+            id => Goto::Node(flows.node(id).unwrap_or_else(|| flows.main_start())),
+        })
     }
 }
 

@@ -3,11 +3,16 @@
 //! Nothing downstream sees an unchecked id: every `goto`, sign, audience and area has been
 //! resolved, every regex compiled, and every problem reported with its file, line and column.
 //! Reading files lives in `load`; everything else is pure and takes strings.
+//!
+//! [`walker`] holds how a turn moves through the graph and which buttons a node shows, and
+//! [`callback`] the data those buttons carry: the engine follows both and the validator checks
+//! them, so this module never depends on the engine.
 
+pub mod callback;
 pub mod load;
 pub mod raw;
-pub mod turn;
 pub mod validate;
+pub mod walker;
 
 use crate::diag::Location;
 use crate::pattern::{Pattern, Set};
@@ -153,7 +158,7 @@ pub struct Choice {
     pub clear_signs: bool,
     /// What this button leads to replaces the message it is on, when that is one message.
     pub in_place: bool,
-    /// Other typed answers that press this button, as [`crate::engine`] compares them.
+    /// Other typed answers that press this button, folded by [`answer_key`].
     pub words: Vec<String>,
 }
 
@@ -198,7 +203,7 @@ pub mod limits {
     pub const MAX_BUTTONS: usize = 12;
     /// Characters in a button label before a phone cuts it off.
     pub const BUTTON_LABEL_CHARS: usize = 40;
-    /// Flow messages one turn may send (see [`super::turn`]): a chat gets this many at once, and
+    /// Flow messages one turn may send (see [`super::walker`]): a chat gets this many at once, and
     /// one more for a note of the engine's; past that each waits a second. The shipped flows'
     /// longest turn is 9 (an answer for someone at work in Cambridgeshire, with online and
     /// missing signs and an injury).

@@ -760,7 +760,7 @@ impl<'c> Validator<'c> {
                     }
                 }
             }
-            let buttons: Vec<String> = crate::engine::every_button(flows, i).into_iter().map(|b| b.data).collect();
+            let buttons: Vec<String> = walker::every_button(flows, i).into_iter().map(|b| b.data).collect();
             if buttons.len() > limits::MAX_BUTTONS {
                 self.err(
                     d.loc.clone(),
@@ -789,7 +789,7 @@ impl<'c> Validator<'c> {
 
     /// The longest turn, if it sends more than a chat gets at once.
     fn check_turns(&mut self, flows: &Flows, declared: &[Declared]) {
-        if let Some((i, n)) = turn::longest(flows).filter(|&(_, n)| n > limits::TURN_MESSAGES) {
+        if let Some((i, n)) = walker::longest(flows).filter(|&(_, n)| n > limits::TURN_MESSAGES) {
             self.warn(
                 declared[i].loc.clone(),
                 format!(
@@ -1131,13 +1131,13 @@ mod tests {
     fn a_turn_is_counted_through_branches_calls_and_returns() {
         let (flows, diags) = run(&[("flows/main.yaml", TURNS), ("flows/sub.yaml", SUB)]);
         let flows = flows.unwrap_or_else(|| panic!("{diags:#?}"));
-        let at = |id: &str| turn::messages_from(&flows, flows.node(id).unwrap());
+        let at = |id: &str| walker::messages_from(&flows, flows.node(id).unwrap());
         assert_eq!(at("a"), 4, "One, Two, the sub-flow's message, Last");
         assert_eq!(at("d"), 1);
         assert_eq!(at("start"), 1, "a question waits");
         // Entered on its own, the sub-flow returns to where its caller carries on.
         assert_eq!(at("s1"), 2);
-        assert_eq!(turn::longest(&flows), Some((flows.node("a").unwrap(), 4)));
+        assert_eq!(walker::longest(&flows), Some((flows.node("a").unwrap(), 4)));
         assert!(diags.iter().all(|d| !d.contains("messages before the user answers")), "{diags:#?}");
     }
 
