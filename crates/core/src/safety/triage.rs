@@ -98,7 +98,7 @@ struct Family {
 }
 
 #[derive(Debug, Clone)]
-struct Rule {
+struct DangerRule {
     name: String,
     when: Vec<usize>,
     with: Vec<usize>,
@@ -116,7 +116,7 @@ pub struct DangerDetector(Arc<Inner>);
 struct Inner {
     origin: String,
     families: Vec<Family>,
-    rules: Vec<Rule>,
+    rules: Vec<DangerRule>,
     /// Every pattern of every family some rule names in `when`.
     any: Vec<Hir>,
     /// Compiled at first use or by [`DangerDetector::compile`]: compiling every family took
@@ -293,7 +293,7 @@ impl DangerDetector {
                     for &i in &when {
                         all_when.extend(parsed_by_family[i].iter().cloned());
                     }
-                    rules.push(Rule { name: r.name.as_str().to_string(), when, with, also, unless, whole });
+                    rules.push(DangerRule { name: r.name.as_str().to_string(), when, with, also, unless, whole });
                 }
             }
         }
@@ -314,8 +314,9 @@ impl DangerDetector {
         }
         let mut built = Vec::new();
         for (i, ((name, scope), hirs)) in families.into_iter().zip(parsed_by_family).enumerate() {
-            let named =
-                |r: &Rule| r.when.contains(&i) || r.with.contains(&i) || r.also.contains(&i) || r.unless.contains(&i);
+            let named = |r: &DangerRule| {
+                r.when.contains(&i) || r.with.contains(&i) || r.also.contains(&i) || r.unless.contains(&i)
+            };
             let filler = !rules.iter().any(named);
             built.push(Family { name, scope, hirs, filler });
         }
