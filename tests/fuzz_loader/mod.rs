@@ -3,7 +3,8 @@
 //! Cases scale with SIGNPOST_FUZZ_CASES (SAFETY.md records the long run).
 
 use proptest::prelude::*;
-use signpost_core::flow::{validate, SourceFile, ValidateContext};
+use signpost_core::flow::{validate, ValidateContext};
+use signpost_core::source::SourceFile;
 
 fn cases() -> u32 {
     std::env::var("SIGNPOST_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)

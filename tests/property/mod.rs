@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use signpost_core::content::Content;
 use signpost_core::engine::{offers_999_once, step, Effect, Input, Session};
 use signpost_core::flow::limits::TURN_MESSAGES;
-use signpost_core::flow::turn::longest;
+use signpost_core::flow::walker::longest;
 use signpost_telegram::split::split_reply;
 use signpost_telegram::CHAT_BURST;
 

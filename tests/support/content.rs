@@ -14,8 +14,8 @@
 
 use signpost_core::content::{ConfigSources, Content};
 use signpost_core::diag::Diagnostic;
-use signpost_core::flow::SourceFile;
 use signpost_core::routing::Router;
+use signpost_core::source::SourceFile;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 

@@ -6,9 +6,10 @@
 //! never reaches the public.
 
 use crate::diag::{has_errors, Diagnostic, Location};
-use crate::flow::{self, Flows, SourceFile, ValidateContext};
+use crate::flow::{self, Flows, ValidateContext};
 use crate::routing::Router;
 use crate::safety::{self, DangerDetector};
+use crate::source::SourceFile;
 use crate::yaml;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;

@@ -2,7 +2,7 @@
 //!
 //! Loaders and validators collect all of these and fail once (ripgrep-style), so a staff member
 //! fixing a flow sees every mistake in one run. This module only describes problems; it never
-//! prints or exits.
+//! prints or exits (and [`suggest`] only words a hint for a misspelt name).
 
 use std::fmt;
 
@@ -92,6 +92,30 @@ impl fmt::Display for Diagnostic {
 /// True when any diagnostic is an error (warnings alone do not block loading).
 pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(Diagnostic::is_error)
+}
+
+/// " (did you mean \"x\"?)" when a known name is one or two edits away.
+pub fn suggest<'a>(wrong: &str, known: impl Iterator<Item = &'a str>) -> String {
+    known
+        .map(|k| (edit_distance(wrong, k), k))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| format!(" (did you mean \"{k}\"?)"))
+        .unwrap_or_default()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 #[cfg(test)]

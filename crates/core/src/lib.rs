@@ -12,6 +12,7 @@
 //! - [`pattern`]: how staff-written regexes are compiled (case-insensitive, ASCII word boundaries).
 //! - [`diag`]: located diagnostics (`path:line:column: message`) shared by every loader.
 //! - [`yaml`]: the one place that parses YAML, keeping positions and refusing duplicate keys.
+//! - [`source`]: a source file's text and the name diagnostics print for it.
 pub mod content;
 pub mod diag;
 pub mod engine;
@@ -20,4 +21,5 @@ pub mod pattern;
 pub mod privacy;
 pub mod routing;
 pub mod safety;
+pub mod source;
 pub mod yaml;

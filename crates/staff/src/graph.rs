@@ -3,7 +3,7 @@
 //! and sub-flow calls are drawn, and the routes that apply everywhere (danger intercept, quick
 //! exit, commands) are drawn once, not as an arrow from every node.
 
-use signpost_core::flow::{Flows, NodeIdx, NodeKind, Target};
+use signpost_core::flow::{Flows, Goto, NodeIdx, NodeKind};
 use std::fmt::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,11 +34,11 @@ pub enum EdgeEnd {
 pub fn edges(flows: &Flows) -> Vec<Edge> {
     let mut out = Vec::new();
     for (i, node) in flows.nodes.iter().enumerate() {
-        let mut add = |t: Target, label: String, call: bool| {
+        let mut add = |t: Goto, label: String, call: bool| {
             let to = match t {
-                Target::Node(n) => EdgeEnd::Node(n),
-                Target::Return => EdgeEnd::Return(node.flow),
-                Target::Emergency => EdgeEnd::Emergency,
+                Goto::Node(n) => EdgeEnd::Node(n),
+                Goto::Return => EdgeEnd::Return(node.flow),
+                Goto::Emergency => EdgeEnd::Emergency,
             };
             out.push(Edge { from: i, to, label, call });
         };
@@ -77,7 +77,7 @@ pub fn edges(flows: &Flows) -> Vec<Edge> {
                 }
             }
             NodeKind::Call { flow, next } => {
-                add(Target::Node(flows.flows[*flow].start), format!("call {}", flows.flows[*flow].name), true);
+                add(Goto::Node(flows.flows[*flow].start), format!("call {}", flows.flows[*flow].name), true);
                 add(*next, "after the call".into(), false);
             }
         }

@@ -6,7 +6,8 @@ use serde::Deserialize;
 use signpost_core::content::Content;
 use signpost_core::diag::{Diagnostic, Location};
 use signpost_core::engine::{callback, Effect, ReplyKind};
-use signpost_core::flow::{NodeKind, SourceFile};
+use signpost_core::flow::NodeKind;
+use signpost_core::source::SourceFile;
 use signpost_core::yaml::{self, Spanned};
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -299,7 +300,7 @@ pub fn uncovered(content: &Content, outcomes: &[Outcome]) -> Vec<String> {
             out.push(format!("{}: node \"{}\" is never reached", node.loc, node.id));
             continue;
         }
-        for data in signpost_core::engine::every_button(flows, i).into_iter().map(|b| b.data) {
+        for data in signpost_core::flow::walker::every_button(flows, i).into_iter().map(|b| b.data) {
             if matches!(callback::decode(&data), callback::Press::Global(_)) {
                 continue;
             }

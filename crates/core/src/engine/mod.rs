@@ -6,12 +6,15 @@
 //! reply has a way forward (buttons, with quick exit), and nothing the user typed is kept in the
 //! session.
 
-pub mod callback;
 mod render;
 mod session;
 mod step;
 
-pub use render::{every_button, global_button, quick_exit, START_AGAIN};
+/// Button data and buttons belong to the flows (the validator checks them too); the engine
+/// shows and reads them.
+pub use crate::flow::callback;
+pub use crate::flow::walker::{quick_exit, Button, START_AGAIN};
+pub use render::global_button;
 pub use session::Session;
 pub use step::{jump, step};
 
@@ -67,12 +70,6 @@ pub enum ReplyKind {
     Emergency,
     /// The engine speaking for itself: help, re-ask, stale button, notes.
     Notice,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Button {
-    pub label: String,
-    pub data: String,
 }
 
 /// The turn rule for 999, checked by the engine's tests, the property tests and the Telegram

@@ -1,16 +1,14 @@
 //! Filling placeholders and choosing the buttons a node shows for this session.
 
 use super::callback::{self, GlobalAction};
-use super::{Button, Session};
+use super::Session;
 use crate::content::Content;
-use crate::flow::{Condition, Flows, NodeIdx, NodeKind};
+use crate::flow::walker::{self, quick_exit, Button};
+use crate::flow::{Condition, NodeIdx, NodeKind};
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
 use std::fmt::Write;
 
-pub const START_AGAIN: &str = "Start again";
-pub const CHANGE_AREA: &str = "Change area";
-pub const QUICK_EXIT: &str = "Quick exit (clear this chat)";
 pub const CARRY_ON: &str = "I'm safe, carry on";
 pub const CARRY_ON_PLAIN: &str = "Carry on";
 pub const DONT_KNOW_AREA: &str = "I don't know / rather not say";
@@ -122,84 +120,15 @@ fn noticed(c: &Content, ids: &[String], out: &mut String) {
     }
 }
 
-fn button(label: impl Into<String>, data: String) -> Button {
-    Button { label: label.into(), data }
-}
-
 /// The buttons node `idx` shows this session, the engine's own included (quick exit last).
 pub fn buttons(c: &Content, s: &Session, idx: NodeIdx) -> Vec<Button> {
     let flows = &c.flows;
-    let mut out = flow_buttons(flows, idx, |w| holds(c, s, w), |sign| s.signs.iter().any(|x| x == sign));
+    let mut out = walker::node_buttons(flows, idx, |w| holds(c, s, w), |sign| s.signs.iter().any(|x| x == sign));
     if let NodeKind::Area { .. } = flows.nodes[idx].kind {
         area_buttons(c, s, idx, &mut out);
     }
-    if waits(&flows.nodes[idx].kind) {
+    if walker::is_shown(&flows.nodes[idx].kind) {
         out.push(quick_exit());
-    }
-    out
-}
-
-/// Every button node `idx` can ever show: all conditional buttons, nothing ticked, and the
-/// engine's own. The validator checks button counts and data sizes on this, and transcript
-/// coverage lists what was never pressed, so both see exactly what [`buttons`] can produce.
-/// (An area node's area buttons come from the router, not the flows, and are not included.)
-pub fn every_button(flows: &Flows, idx: NodeIdx) -> Vec<Button> {
-    let mut out = flow_buttons(flows, idx, |_| true, |_| false);
-    if waits(&flows.nodes[idx].kind) {
-        out.push(quick_exit());
-    }
-    out
-}
-
-/// Branch and call nodes show nothing and never wait for the user.
-fn waits(kind: &NodeKind) -> bool {
-    !matches!(kind, NodeKind::Branch { .. } | NodeKind::Call { .. })
-}
-
-/// The buttons a node's own definition gives, and the engine's per-kind additions (start again,
-/// change area), before the quick exit. `shows` decides conditional buttons; `ticked` marks the
-/// signs already picked on a pick list.
-fn flow_buttons(
-    flows: &Flows,
-    idx: NodeIdx,
-    shows: impl Fn(&Condition) -> bool,
-    ticked: impl Fn(&str) -> bool,
-) -> Vec<Button> {
-    let node = &flows.nodes[idx];
-    let (v, id) = (flows.version.as_str(), node.id.as_str());
-    let mut out = Vec::new();
-    let choices = |out: &mut Vec<Button>, list: &[crate::flow::Choice]| {
-        for (i, ch) in list.iter().enumerate() {
-            if ch.when.as_ref().is_none_or(&shows) {
-                out.push(button(&ch.label, callback::choice(v, id, i)));
-            }
-        }
-    };
-    match &node.kind {
-        NodeKind::Message { button: label, .. } => {
-            if let Some(label) = label {
-                out.push(button(label, callback::choice(v, id, 0)));
-            }
-        }
-        NodeKind::Choice { choices: list, .. } => choices(&mut out, list),
-        NodeKind::Pick { signs, button: done, .. } => {
-            for &i in signs {
-                let sign = &flows.signs[i];
-                let label = if ticked(&sign.id) { format!("✅ {}", sign.label) } else { sign.label.clone() };
-                out.push(button(label, callback::toggle(v, id, &sign.id)));
-            }
-            out.push(button(done, callback::done(v, id)));
-        }
-        NodeKind::Ask { also, .. } => {
-            choices(&mut out, also);
-            out.push(button(START_AGAIN, callback::global(GlobalAction::Start)));
-        }
-        NodeKind::End { also } => {
-            choices(&mut out, also);
-            out.push(button(CHANGE_AREA, callback::global(GlobalAction::Area)));
-            out.push(button(START_AGAIN, callback::global(GlobalAction::Start)));
-        }
-        NodeKind::Area { .. } | NodeKind::Branch { .. } | NodeKind::Call { .. } => {}
     }
     out
 }
@@ -209,25 +138,21 @@ fn area_buttons(c: &Content, s: &Session, idx: NodeIdx, out: &mut Vec<Button>) {
     let (v, id) = (c.flows.version.as_str(), c.flows.nodes[idx].id.as_str());
     if s.area_options.is_empty() {
         for a in c.router.areas() {
-            out.push(button(&a.label, callback::area(v, id, a.id.as_str())));
+            out.push(Button::new(&a.label, callback::area(v, id, a.id.as_str())));
         }
     } else {
         for a in s.area_options.iter().filter_map(|a| c.router.area(a)) {
-            out.push(button(&a.label, callback::area(v, id, a.id.as_str())));
+            out.push(Button::new(&a.label, callback::area(v, id, a.id.as_str())));
         }
         if !s.area_options.iter().any(|a| a == ELSEWHERE) {
-            out.push(button(SOMEWHERE_ELSE, callback::area(v, id, ELSEWHERE)));
+            out.push(Button::new(SOMEWHERE_ELSE, callback::area(v, id, ELSEWHERE)));
         }
     }
-    out.push(button(DONT_KNOW_AREA, callback::area(v, id, UNKNOWN_AREA)));
-}
-
-pub fn quick_exit() -> Button {
-    button(QUICK_EXIT, callback::global(GlobalAction::Exit))
+    out.push(Button::new(DONT_KNOW_AREA, callback::area(v, id, UNKNOWN_AREA)));
 }
 
 pub fn global_button(label: &str, action: GlobalAction) -> Button {
-    button(label, callback::global(action))
+    Button::new(label, callback::global(action))
 }
 
 pub use crate::flow::label_key;

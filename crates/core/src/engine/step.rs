@@ -4,13 +4,14 @@ use super::callback::{self, GlobalAction, NodeAction, Press};
 use super::render::{self, ELSEWHERE, UNKNOWN_AREA};
 use super::{Button, Effect, Input, Reply, ReplyKind, Session};
 use crate::content::Content;
-use crate::flow::{Arm, NodeIdx, NodeKind, Target};
+use crate::flow::walker::{self, quick_exit, Stop, Traveller, START_AGAIN};
+use crate::flow::{Arm, Goto, NodeIdx, NodeKind};
 use crate::routing::{NationalReason, RouteDecision};
 use crate::safety::{EMERGENCY, FOOTER};
 use chrono::{DateTime, Utc};
 
-/// How many messages one turn may chain through before the engine stops a loop in the flows.
-const MAX_HOPS: usize = 64;
+/// On the session's stack, a call that returns further out (its `next` is `return`).
+const RETURN_FURTHER: &str = "return";
 /// Unrecognised answers in a row before the engine offers to start again and the national contacts.
 const MAX_MISSES: u8 = 3;
 
@@ -56,7 +57,7 @@ pub fn jump(content: &Content, session: &Session, node: &str, now: DateTime<Utc>
     turn.s.version = content.flows.version.clone();
     turn.s.last_seen = Some(now.timestamp());
     turn.s.forget_area_question();
-    turn.go(Target::Node(idx));
+    turn.go(Goto::Node(idx));
     Some((turn.s, turn.out))
 }
 
@@ -189,7 +190,7 @@ impl Turn<'_> {
     /// An engine message with buttons of its own plus the quick exit.
     fn notice(&mut self, text: &str, mut buttons: Vec<Button>) {
         self.flush_note();
-        buttons.push(render::quick_exit());
+        buttons.push(quick_exit());
         let node = self.s.node.clone();
         self.push(text.to_string(), buttons, node, ReplyKind::Notice);
     }
@@ -201,7 +202,7 @@ impl Turn<'_> {
     }
 
     fn emergency(&mut self) {
-        let buttons = vec![render::global_button(render::CARRY_ON, GlobalAction::CarryOn), render::quick_exit()];
+        let buttons = vec![render::global_button(render::CARRY_ON, GlobalAction::CarryOn), quick_exit()];
         let node = self.s.node.clone();
         self.push(EMERGENCY.to_string(), buttons, node, ReplyKind::Emergency);
     }
@@ -215,7 +216,7 @@ impl Turn<'_> {
     fn restart(&mut self) {
         let last_seen = self.s.last_seen;
         self.s = Session { last_seen, version: self.c.flows.version.clone(), ..Session::default() };
-        self.go(Target::Node(self.c.flows.main_start()));
+        self.go(Goto::Node(self.c.flows.main_start()));
     }
 
     fn change_area(&mut self) {
@@ -226,7 +227,7 @@ impl Turn<'_> {
                     self.s.area_return = here;
                 }
                 self.s.forget_area_question();
-                self.go(Target::Node(area));
+                self.go(Goto::Node(area));
             }
             None => self.show_current(),
         }
@@ -236,55 +237,27 @@ impl Turn<'_> {
     fn show_current(&mut self) {
         match self.current() {
             Some(i) => self.show(i),
-            None => self.go(Target::Node(self.c.flows.main_start())),
+            None => self.go(Goto::Node(self.c.flows.main_start())),
         }
     }
 
     // ---- moving through the graph ----------------------------------------------------------
 
     /// Follow `target` through branches, calls and button-less messages to the node that waits
-    /// for the user, sending each message on the way.
-    fn go(&mut self, mut target: Target) {
-        let flows = &self.c.flows;
-        for _ in 0..MAX_HOPS {
-            let idx = match target {
-                Target::Node(i) => i,
-                Target::Return => match self.s.stack.pop() {
-                    Some(id) if id == "return" => {
-                        target = Target::Return;
-                        continue;
-                    }
-                    Some(id) => flows.node(&id).unwrap_or_else(|| flows.main_start()),
-                    None => flows.main_start(),
-                },
-                Target::Emergency => return self.emergency(),
-            };
-            let node = &flows.nodes[idx];
-            match &node.kind {
-                NodeKind::Branch { arms } => {
-                    target = self.branch(arms).unwrap_or(Target::Node(flows.main_start()));
-                }
-                NodeKind::Call { flow, next } => {
-                    let back = match next {
-                        Target::Node(n) => flows.nodes[*n].id.clone(),
-                        Target::Return | Target::Emergency => "return".to_string(),
-                    };
-                    self.s.stack.push(back);
-                    target = Target::Node(flows.flows[*flow].start);
-                }
-                NodeKind::Message { next, button: None } => {
-                    self.flush_note();
-                    let text = render::fill(self.c, &self.s, node.say.as_deref().unwrap_or(""), self.now);
-                    self.push(text, Vec::new(), Some(node.id.clone()), ReplyKind::Flow);
-                    target = *next;
-                }
-                _ => return self.show(idx),
+    /// for the user, sending each message on the way (the walk is the flows' own: see
+    /// [`walker`]).
+    fn go(&mut self, target: Goto) {
+        let c = self.c;
+        match walker::walk(&c.flows, self, target) {
+            Stop::Waits(idx) => self.show(idx),
+            Stop::Emergency => self.emergency(),
+            Stop::Loop(target) => {
+                // A loop of button-less messages: stop it rather than flood the user.
+                tracing::error!(target_node = ?target, "flow loop: too many messages in one turn");
+                self.s.stack.clear();
+                self.show(c.flows.main_start());
             }
         }
-        // A loop of button-less messages: stop it rather than flood the user.
-        tracing::error!(target_node = ?target, "flow loop: too many messages in one turn");
-        self.s.stack.clear();
-        self.show(flows.main_start());
     }
 
     /// Send node `idx` with its buttons and wait there.
@@ -321,7 +294,7 @@ impl Turn<'_> {
     fn text(&mut self, text: &str) {
         let Some(idx) = self.current() else {
             // Nothing shown yet: begin at the start (what they typed is not kept).
-            return self.go(Target::Node(self.c.flows.main_start()));
+            return self.go(Goto::Node(self.c.flows.main_start()));
         };
         let flows = &self.c.flows;
         match &flows.nodes[idx].kind {
@@ -387,13 +360,13 @@ impl Turn<'_> {
             _ => match (self.typed_button(idx, text), flows.nodes[idx].typed) {
                 (Some(data), _) => self.button(&data),
                 // A question that fails safe: words that are not a clear answer get 999 first.
-                (None, Some(Target::Emergency)) => {
+                (None, Some(Goto::Emergency)) => {
                     self.emergency();
                     self.show(idx);
                 }
                 // Words at a list (or where buttons ask how to tell): read them as the free-text
                 // question would, so signs found are offered and a disclosure gets its reply.
-                (None, Some(Target::Node(t))) => match self.free_text_node(t) {
+                (None, Some(Goto::Node(t))) => match self.free_text_node(t) {
                     Some(ask) => {
                         self.s.node = Some(flows.nodes[ask].id.clone());
                         self.s.misses = 0;
@@ -416,9 +389,9 @@ impl Turn<'_> {
         let Some(idx) = self.current() else { return };
         let node = &self.c.flows.nodes[idx];
         let ask = match (&node.kind, node.typed) {
-            (_, Some(Target::Emergency)) => return self.show(idx),
+            (_, Some(Goto::Emergency)) => return self.show(idx),
             (NodeKind::Ask { .. }, _) => Some(idx),
-            (_, Some(Target::Node(t))) => self.free_text_node(t),
+            (_, Some(Goto::Node(t))) => self.free_text_node(t),
             _ => None,
         };
         let Some(ask) = ask else { return };
@@ -441,7 +414,7 @@ impl Turn<'_> {
     }
 
     /// Where a branch node goes now: its first arm whose condition holds.
-    fn branch(&self, arms: &[Arm]) -> Option<Target> {
+    fn branch(&self, arms: &[Arm]) -> Option<Goto> {
         arms.iter().find(|a| a.condition.as_ref().is_none_or(|c| render::holds(self.c, &self.s, c))).map(|a| a.goto)
     }
 
@@ -451,7 +424,7 @@ impl Turn<'_> {
             match &self.c.flows.nodes[idx].kind {
                 NodeKind::Ask { .. } => return Some(idx),
                 NodeKind::Branch { arms } => {
-                    let Target::Node(next) = self.branch(arms)? else { return None };
+                    let Goto::Node(next) = self.branch(arms)? else { return None };
                     idx = next;
                 }
                 _ => return None,
@@ -499,7 +472,7 @@ impl Turn<'_> {
             let national = self.c.router.contact_block(None, young, self.now);
             let text = format!("{GIVE_UP}\n\n{}", national.trim_end());
             let mut buttons = render::buttons(self.c, &self.s, idx);
-            buttons.insert(0, render::global_button(render::START_AGAIN, GlobalAction::Start));
+            buttons.insert(0, render::global_button(START_AGAIN, GlobalAction::Start));
             buttons.dedup_by(|a, b| a.data == b.data);
             self.flush_note();
             let node = self.s.node.clone();
@@ -529,12 +502,12 @@ impl Turn<'_> {
 
     /// `councils`: ONS codes of the children's services councils a postcode settled, named on
     /// the national route; a button press or a town name settles none.
-    fn area_chosen(&mut self, area: &str, councils: Vec<String>, next: Target) {
+    fn area_chosen(&mut self, area: &str, councils: Vec<String>, next: Goto) {
         self.s.area = Some(area.to_string());
         self.s.councils = councils;
         self.s.forget_area_question();
         match self.s.area_return.take().and_then(|n| self.c.flows.node(&n)) {
-            Some(back) => self.go(Target::Node(back)),
+            Some(back) => self.go(Goto::Node(back)),
             None => self.go(next),
         }
     }
@@ -644,6 +617,37 @@ impl Turn<'_> {
             _ => return false,
         }
         true
+    }
+}
+
+/// The engine walks a turn with the session: branches by what it holds, calls on its stack (a
+/// node id, or "return" for a call that returns further out), messages sent as it goes.
+impl Traveller for Turn<'_> {
+    fn choose(&mut self, arms: &[Arm]) -> Option<Goto> {
+        self.branch(arms)
+    }
+
+    fn say(&mut self, idx: NodeIdx) {
+        self.flush_note();
+        let node = &self.c.flows.nodes[idx];
+        let text = render::fill(self.c, &self.s, node.say.as_deref().unwrap_or(""), self.now);
+        self.push(text, Vec::new(), Some(node.id.clone()), ReplyKind::Flow);
+    }
+
+    fn enter(&mut self, back: Goto) {
+        let back = match back {
+            Goto::Node(n) => self.c.flows.nodes[n].id.clone(),
+            Goto::Return | Goto::Emergency => RETURN_FURTHER.to_string(),
+        };
+        self.s.stack.push(back);
+    }
+
+    fn leave(&mut self) -> Option<Goto> {
+        let flows = &self.c.flows;
+        self.s.stack.pop().map(|id| match id.as_str() {
+            RETURN_FURTHER => Goto::Return,
+            id => Goto::Node(flows.node(id).unwrap_or_else(|| flows.main_start())),
+        })
     }
 }
 

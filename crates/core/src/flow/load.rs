@@ -4,20 +4,8 @@
 
 use super::raw::RawFile;
 use crate::diag::{Diagnostic, Location};
+use crate::source::SourceFile;
 use std::path::Path;
-
-/// One flow file's text and the name to print for it (`flows/parent.yaml`).
-#[derive(Debug, Clone)]
-pub struct SourceFile {
-    pub origin: String,
-    pub text: String,
-}
-
-impl SourceFile {
-    pub fn new(origin: impl Into<String>, text: impl Into<String>) -> Self {
-        SourceFile { origin: origin.into(), text: text.into() }
-    }
-}
 
 /// Read every `*.yaml` / `*.yml` file in `dir`, sorted by name so versions hash the same
 /// everywhere. A missing or empty directory, or an unreadable file, is a located error.

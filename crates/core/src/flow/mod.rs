@@ -3,25 +3,30 @@
 //! Nothing downstream sees an unchecked id: every `goto`, sign, audience and area has been
 //! resolved, every regex compiled, and every problem reported with its file, line and column.
 //! Reading files lives in `load`; everything else is pure and takes strings.
+//!
+//! [`walker`] holds how a turn moves through the graph and which buttons a node shows, and
+//! [`callback`] the data those buttons carry: the engine follows both and the validator checks
+//! them, so this module never depends on the engine.
 
+pub mod callback;
 pub mod load;
 pub mod raw;
-pub mod turn;
 pub mod validate;
+pub mod walker;
 
 use crate::diag::Location;
 use crate::pattern::{Pattern, Set};
 use std::collections::HashMap;
 
-pub use load::{load_dir, parse_file, SourceFile};
+pub use load::{load_dir, parse_file};
 pub use validate::{validate, ValidateContext};
 
 /// Index of a node in [`Flows::nodes`].
 pub type NodeIdx = usize;
 
-/// Where a button or rule leads.
+/// Where a button or rule leads: a `goto:` (or `next:`, `typed:`...), resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Target {
+pub enum Goto {
     Node(NodeIdx),
     /// Back to the node after the `call:` that entered this sub-flow (or the main start).
     Return,
@@ -96,17 +101,17 @@ pub struct Node {
     pub say: Option<String>,
     pub kind: NodeKind,
     /// What words that press no button do at a node with buttons (a choice, a pick list or an
-    /// answer): `Target::Node`, read them there (a free-text node, or a branch that leads to
-    /// one), so a description typed at a list is read, not refused; `Target::Emergency`, fail
+    /// answer): `Goto::Node`, read them there (a free-text node, or a branch that leads to
+    /// one), so a description typed at a list is read, not refused; `Goto::Emergency`, fail
     /// safe (the emergency message, then this question again). Without it they get "Sorry, I
     /// didn't understand".
-    pub typed: Option<Target>,
+    pub typed: Option<Goto>,
 }
 
 #[derive(Debug, Clone)]
 pub enum NodeKind {
     Message {
-        next: Target,
+        next: Goto,
         /// With a button, wait for the press; without, go straight on to `next` (a short run of
         /// messages, one idea each, sent together).
         button: Option<String>,
@@ -116,26 +121,26 @@ pub enum NodeKind {
     },
     Pick {
         signs: Vec<usize>,
-        next: Target,
+        next: Goto,
         button: String,
     },
     Ask {
         rules: Vec<Rule>,
         /// Where to go when the catalogue's sign patterns found something.
-        found: Option<Target>,
-        fallback: Target,
+        found: Option<Goto>,
+        fallback: Goto,
         /// Buttons shown under the question besides "Start again" (a way back to the list).
         also: Vec<Choice>,
     },
     Area {
-        next: Target,
+        next: Goto,
     },
     Branch {
         arms: Vec<Arm>,
     },
     Call {
         flow: usize,
-        next: Target,
+        next: Goto,
     },
     End {
         also: Vec<Choice>,
@@ -145,7 +150,7 @@ pub enum NodeKind {
 #[derive(Debug, Clone)]
 pub struct Choice {
     pub label: String,
-    pub goto: Target,
+    pub goto: Goto,
     pub when: Option<Condition>,
     pub set_audience: Option<usize>,
     pub add_signs: Vec<usize>,
@@ -153,21 +158,21 @@ pub struct Choice {
     pub clear_signs: bool,
     /// What this button leads to replaces the message it is on, when that is one message.
     pub in_place: bool,
-    /// Other typed answers that press this button, as [`crate::engine`] compares them.
+    /// Other typed answers that press this button, folded by [`answer_key`].
     pub words: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub pattern: Pattern,
-    pub goto: Target,
+    pub goto: Goto,
     pub add_signs: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Arm {
     pub condition: Option<Condition>,
-    pub goto: Target,
+    pub goto: Goto,
 }
 
 /// All parts that are `Some` must hold; each list means "any of these".
@@ -198,7 +203,7 @@ pub mod limits {
     pub const MAX_BUTTONS: usize = 12;
     /// Characters in a button label before a phone cuts it off.
     pub const BUTTON_LABEL_CHARS: usize = 40;
-    /// Flow messages one turn may send (see [`super::turn`]): a chat gets this many at once, and
+    /// Flow messages one turn may send (see [`super::walker`]): a chat gets this many at once, and
     /// one more for a note of the engine's; past that each waits a second. The shipped flows'
     /// longest turn is 9 (an answer for someone at work in Cambridgeshire, with online and
     /// missing signs and an injury).

@@ -30,6 +30,7 @@ use super::hours::BankHolidays;
 use super::index::PostcodeIndex;
 use super::place::NameIndex;
 use crate::diag::Diagnostic;
+pub use crate::source::SourceFile;
 use area_checker::AreaChecker;
 use chrono::NaiveDate;
 use contact_checker::ContactChecker;
@@ -37,19 +38,6 @@ use file_checker::FileChecker;
 use holiday_reader::HolidayReader;
 use raw::RawAreasFile;
 use std::sync::Arc;
-
-/// One config file's text and the path to print in diagnostics.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceFile {
-    pub origin: String,
-    pub text: String,
-}
-
-impl SourceFile {
-    pub fn new(origin: impl Into<String>, text: impl Into<String>) -> Self {
-        SourceFile { origin: origin.into(), text: text.into() }
-    }
-}
 
 /// The four files the router is built from (the index is generated; the rest are written by hand).
 #[derive(Debug, Clone, PartialEq, Eq)]

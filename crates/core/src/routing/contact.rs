@@ -41,29 +41,29 @@ impl ContactKind {
 /// Who a contact is for. Childline is for young people, the NSPCC adult helpline for adults;
 /// validation stops one landing in the other's block by mistake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
+pub enum ContactAudience {
     Everyone,
     Adults,
     YoungPeople,
 }
 
-impl Audience {
+impl ContactAudience {
     pub const NAMES: &'static str = "everyone, adults, young_people";
 
-    pub fn parse(text: &str) -> Option<Audience> {
+    pub fn parse(text: &str) -> Option<ContactAudience> {
         Some(match text {
-            "everyone" => Audience::Everyone,
-            "adults" => Audience::Adults,
-            "young_people" => Audience::YoungPeople,
+            "everyone" => ContactAudience::Everyone,
+            "adults" => ContactAudience::Adults,
+            "young_people" => ContactAudience::YoungPeople,
             _ => return None,
         })
     }
 
     pub fn suits(self, young_person: bool) -> bool {
         match self {
-            Audience::Everyone => true,
-            Audience::Adults => !young_person,
-            Audience::YoungPeople => young_person,
+            ContactAudience::Everyone => true,
+            ContactAudience::Adults => !young_person,
+            ContactAudience::YoungPeople => young_person,
         }
     }
 }
@@ -73,7 +73,7 @@ impl Audience {
 pub struct Contact {
     pub id: String,
     pub kind: ContactKind,
-    pub audience: Audience,
+    pub audience: ContactAudience,
     /// First line of the contact in a block: who this is, in plain words.
     pub label: String,
     pub phone: Option<String>,
@@ -274,8 +274,8 @@ mod tests {
 
     #[test]
     fn audiences_suit_the_right_people() {
-        assert!(Audience::Everyone.suits(true) && Audience::Everyone.suits(false));
-        assert!(Audience::Adults.suits(false) && !Audience::Adults.suits(true));
-        assert!(Audience::YoungPeople.suits(true) && !Audience::YoungPeople.suits(false));
+        assert!(ContactAudience::Everyone.suits(true) && ContactAudience::Everyone.suits(false));
+        assert!(ContactAudience::Adults.suits(false) && !ContactAudience::Adults.suits(true));
+        assert!(ContactAudience::YoungPeople.suits(true) && !ContactAudience::YoungPeople.suits(false));
     }
 }

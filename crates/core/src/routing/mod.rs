@@ -31,8 +31,8 @@ pub mod postcode;
 pub mod router;
 
 pub use area::{Area, AreaId};
-pub use config::{RoutingSources, SourceFile};
-pub use contact::{Audience, Contact, ContactKind};
+pub use config::RoutingSources;
+pub use contact::{Contact, ContactAudience, ContactKind};
 pub use hours::parse_uk_local;
 pub use index::{Authority, AuthorityId, PostcodeIndex, UnitLookup};
 pub use router::{NationalReason, RouteDecision, Router, POSTCODE_NOT_FOUND};

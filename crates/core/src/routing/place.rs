@@ -19,9 +19,10 @@ const LEADING_FILLERS: &[&str] =
 /// Words after a place that add nothing ("Luton, UK", "Poole area").
 const TRAILING_FILLERS: &[&str] = &["uk", "england", "area"];
 
-/// Lowercase, accents and apostrophes dropped, other punctuation made a space, spaces collapsed,
-/// "&" read as "and", "saint" as "st": "St. Neots", "saint neots" and "ST  NEOTS" are one name.
-pub fn normalise(text: &str) -> String {
+/// The key a place name is matched by: lowercase, accents and apostrophes dropped, other
+/// punctuation made a space, spaces collapsed, "&" read as "and", "saint" as "st": "St. Neots",
+/// "saint neots" and "ST  NEOTS" are one name.
+pub fn place_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
         match c {
@@ -122,7 +123,7 @@ pub struct NameIndex {
 
 impl NameIndex {
     pub fn add(&mut self, display: &str, kind: NameKind, target: Target) {
-        let key = normalise(display);
+        let key = place_key(display);
         let duplicate = self.entries.iter().any(|e| e.key == key && e.target == target);
         if !key.is_empty() && !duplicate {
             self.entries.push(NameEntry { key, display: display.trim().to_string(), kind, target });
@@ -191,7 +192,7 @@ mod tests {
             ("!!!", ""),
         ];
         for (typed, want) in cases {
-            assert_eq!(normalise(typed), want, "{typed:?}");
+            assert_eq!(place_key(typed), want, "{typed:?}");
         }
     }
 
@@ -255,7 +256,7 @@ mod tests {
         index.add("St Ives", NameKind::Town, Target::Area(0));
         let found = |text: &str| -> Vec<String> { index.within(text).iter().map(|e| e.key.clone()).collect() };
         assert_eq!(found("poole dorset"), ["poole", "dorset"]);
-        assert_eq!(found(&normalise("luton, beds")), ["luton", "beds"]);
+        assert_eq!(found(&place_key("luton, beds")), ["luton", "beds"]);
         assert_eq!(found("near cambridge"), ["cambridge"]);
         assert_eq!(found("just outside st ives"), ["st ives"], "the longest name wins, once");
         assert!(found("cambridge").is_empty(), "the whole text is the exact lookup's job");

@@ -12,13 +12,14 @@
 
 use super::area::{Area, AreaId};
 use super::block::{self, BlockContext};
-use super::config::{self, RoutingSources, SourceFile};
+use super::config::{self, RoutingSources};
 use super::contact::{Contact, ContactBook};
 use super::hours::{describe_uk, uk_local, BankHolidays};
 use super::index::{Authority, AuthorityId, PostcodeIndex, UnitLookup};
-use super::place::{normalise, strip_fillers, NameEntry, NameIndex, NameKind, Target};
+use super::place::{place_key, strip_fillers, NameEntry, NameIndex, NameKind, Target};
 use super::postcode::{find_postcode, parse_postcode, PostcodeDistrict, PostcodeInput};
 use crate::diag::{Diagnostic, Location};
+use crate::source::SourceFile;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::path::Path;
 use std::sync::Arc;
@@ -321,7 +322,7 @@ impl Router {
 
     /// The decision, and in words for staff why it was made (never echoing what was typed).
     fn decide(&self, typed: &str) -> Routed {
-        let normal = normalise(typed);
+        let normal = place_key(typed);
         if normal.is_empty() {
             return Routed::new(RouteDecision::NotUnderstood, "nothing to read");
         }

@@ -7,7 +7,7 @@
 mod text;
 mod triage;
 
-pub use text::prepare;
+pub use text::prepare_for_cues;
 pub use triage::{Cue, DangerDetector, Verdict};
 
 /// The line the engine appends to every message the bot sends.

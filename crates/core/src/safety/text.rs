@@ -372,7 +372,7 @@ impl Words {
 /// letters and digits and the break tokens [`CLAUSE`] and [`SENTENCE`], each separated by one
 /// space, with no break at either end. A command at the start ("/start ...") is dropped, since
 /// what follows it is what the person said.
-pub fn prepare(text: &str) -> String {
+pub fn prepare_for_cues(text: &str) -> String {
     let text = text.trim_start();
     let text = match text.strip_prefix('/') {
         Some(rest) => rest.split_once(char::is_whitespace).map_or("", |(_, after)| after),
@@ -528,7 +528,7 @@ mod tests {
             ("no body came", "no one came"),
         ];
         for (text, want) in cases {
-            assert_eq!(prepare(text), want, "{text:?}");
+            assert_eq!(prepare_for_cues(text), want, "{text:?}");
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Danger triage: does a message say that a child is in danger now? Pure: the cues and rules
-//! arrive from `config/danger.yaml`, and the text is prepared by [`super::text::prepare`].
+//! arrive from `config/danger.yaml`, and the text is prepared by [`super::text::prepare_for_cues`].
 //!
 //! The triage composes cues rather than listing sentences. A **family** is a list of short
 //! patterns for one idea (harm, weapons, "now", a child, negation). A **rule** says which
@@ -14,7 +14,7 @@
 //! `after` (in its sentence or anywhere later: "... police found her, shes home"). Second cues are calmed only by the `before` families of the rule
 //! ("not right now").
 
-use super::text::{prepare, CLAUSE, SENTENCE};
+use super::text::{prepare_for_cues, CLAUSE, SENTENCE};
 use crate::diag::{Diagnostic, Location};
 use crate::yaml::{self, Spanned};
 use indexmap::IndexMap;
@@ -98,7 +98,7 @@ struct Family {
 }
 
 #[derive(Debug, Clone)]
-struct Rule {
+struct DangerRule {
     name: String,
     when: Vec<usize>,
     with: Vec<usize>,
@@ -116,7 +116,7 @@ pub struct DangerDetector(Arc<Inner>);
 struct Inner {
     origin: String,
     families: Vec<Family>,
-    rules: Vec<Rule>,
+    rules: Vec<DangerRule>,
     /// Every pattern of every family some rule names in `when`.
     any: Vec<Hir>,
     /// Compiled at first use or by [`DangerDetector::compile`]: compiling every family took
@@ -178,7 +178,7 @@ struct Doc {
 
 impl Doc {
     fn new(text: &str) -> Doc {
-        let text = prepare(text);
+        let text = prepare_for_cues(text);
         let mut words = Vec::new();
         let (mut clause, mut sentence, mut at) = (0, 0, 0);
         for w in text.split(' ') {
@@ -259,7 +259,7 @@ impl DangerDetector {
         let family = |n: &Spanned<String>, errors: &mut Vec<Diagnostic>| -> Option<usize> {
             let found = names.iter().position(|x| x == n.as_str());
             if found.is_none() {
-                let hint = crate::flow::validate::suggest(n.as_str(), names.iter().map(String::as_str));
+                let hint = crate::diag::suggest(n.as_str(), names.iter().map(String::as_str));
                 errors.push(
                     yaml::location(n, origin).error(format!("rule names unknown family \"{}\"{hint}", n.as_str())),
                 );
@@ -293,7 +293,7 @@ impl DangerDetector {
                     for &i in &when {
                         all_when.extend(parsed_by_family[i].iter().cloned());
                     }
-                    rules.push(Rule { name: r.name.as_str().to_string(), when, with, also, unless, whole });
+                    rules.push(DangerRule { name: r.name.as_str().to_string(), when, with, also, unless, whole });
                 }
             }
         }
@@ -314,8 +314,9 @@ impl DangerDetector {
         }
         let mut built = Vec::new();
         for (i, ((name, scope), hirs)) in families.into_iter().zip(parsed_by_family).enumerate() {
-            let named =
-                |r: &Rule| r.when.contains(&i) || r.with.contains(&i) || r.also.contains(&i) || r.unless.contains(&i);
+            let named = |r: &DangerRule| {
+                r.when.contains(&i) || r.with.contains(&i) || r.also.contains(&i) || r.unless.contains(&i)
+            };
             let filler = !rules.iter().any(named);
             built.push(Family { name, scope, hirs, filler });
         }

@@ -8,7 +8,7 @@ use super::raw::{RawContact, RawContactsFile};
 use crate::diag::Diagnostic;
 use crate::routing::area::AreaId;
 use crate::routing::contact::{
-    check_email, check_phone, check_web, fact_like_fragments, Audience, Contact, ContactBook, ContactKind,
+    check_email, check_phone, check_web, fact_like_fragments, Contact, ContactAudience, ContactBook, ContactKind,
 };
 use crate::yaml::Spanned;
 use chrono::NaiveDate;
@@ -77,11 +77,11 @@ impl<'s> ContactChecker<'s> {
             parsed
         });
         let audience = self.file.required(&entry.audience, "audience", what, &at).and_then(|a| {
-            let parsed = Audience::parse(a);
+            let parsed = ContactAudience::parse(a);
             if parsed.is_none() {
                 self.file.err(
                     self.file.at(a),
-                    format!("\"{}\" is not an audience; use one of {}", a.as_str(), Audience::NAMES),
+                    format!("\"{}\" is not an audience; use one of {}", a.as_str(), ContactAudience::NAMES),
                 );
             }
             parsed

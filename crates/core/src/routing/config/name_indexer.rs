@@ -5,7 +5,7 @@ use super::file_checker::FileChecker;
 use super::raw::{RawArea, RawAreasFile};
 use crate::diag::Location;
 use crate::routing::area::Area;
-use crate::routing::place::{normalise, NameIndex, NameKind, Target};
+use crate::routing::place::{place_key, NameIndex, NameKind, Target};
 use crate::yaml::Spanned;
 use std::collections::HashMap;
 
@@ -54,7 +54,7 @@ impl<'f, 's> NameIndexer<'f, 's> {
 
     fn add(&mut self, value: &Spanned<String>, kind: NameKind, target: Target) {
         let at = self.file.at(value);
-        let key = normalise(value);
+        let key = place_key(value);
         if key.is_empty() {
             self.file.err(at, format!("\"{}\" has no letters to match", value.as_str()));
             return;
