@@ -344,12 +344,12 @@ fn blind_sets_hold(kind: &str, want_danger: bool, at_least: usize) {
 
 #[test]
 fn every_message_of_the_blind_danger_sets_is_caught() {
-    blind_sets_hold("danger", true, 4 * 150);
+    blind_sets_hold("danger", true, 5 * 150);
 }
 
 #[test]
 fn no_message_of_the_blind_ordinary_sets_raises_a_false_alarm() {
-    blind_sets_hold("ordinary", false, 4 * 300);
+    blind_sets_hold("ordinary", false, 5 * 300);
 }
 
 /// Every kind of question a message can be typed at: the danger question and its follow-up,
