@@ -74,11 +74,6 @@ impl ChatStore {
         ChatStore { blobs }
     }
 
-    /// The store underneath.
-    pub fn blobs(&self) -> &Arc<dyn BlobStore> {
-        &self.blobs
-    }
-
     pub async fn load(&self, key: &str) -> Result<Option<Versioned<ChatState>>, ChatStoreError> {
         match self.blobs.load(key).await? {
             None => Ok(None),
