@@ -202,47 +202,52 @@ impl Turn<'_> {
     /// extra lines that fit some signs and the answer are one message, as are a welcome and its
     /// first question. Anything else (a notice, the emergency message) sends them first, alone.
     fn push(&mut self, text: String, buttons: Vec<Button>, node: Option<String>, kind: ReplyKind) {
-        let text = match self.carried() {
-            None => text,
-            Some((carried, _))
+        let (text, via) = match self.carried() {
+            None => (text, Vec::new()),
+            Some((carried, via))
                 if kind == ReplyKind::Flow && carried.chars().count() + 2 + text.chars().count() <= JOINED_CHARS =>
             {
-                format!("{carried}\n\n{}", text.trim_start())
+                (format!("{carried}\n\n{}", text.trim_start()), via)
             }
-            Some((carried, first)) => {
-                self.send(carried, Vec::new(), Some(first), ReplyKind::Flow);
-                text
+            Some((carried, via)) => {
+                self.send_carried(carried, via);
+                (text, Vec::new())
             }
         };
-        self.send(text, buttons, node, kind);
+        self.send(Reply { text, buttons, node, via, kind, replaces: false });
     }
 
-    /// The carried messages as one text, and the first one's node.
-    fn carried(&mut self) -> Option<(String, String)> {
+    /// The carried messages as one text, and their nodes.
+    fn carried(&mut self) -> Option<(String, Vec<String>)> {
         if self.carry.is_empty() {
             return None;
         }
-        let carry = std::mem::take(&mut self.carry);
-        let first = carry[0].1.clone();
-        let text = carry.into_iter().map(|(t, _)| t.trim_end().to_string()).collect::<Vec<_>>().join("\n\n");
-        Some((text, first))
+        let (texts, via): (Vec<String>, Vec<String>) = std::mem::take(&mut self.carry).into_iter().unzip();
+        Some((texts.iter().map(|t| t.trim_end()).collect::<Vec<_>>().join("\n\n"), via))
     }
 
     /// Messages still carried when the turn ends (a walk that stopped without a node to wait at).
     fn flush_carry(&mut self) {
-        if let Some((text, first)) = self.carried() {
-            self.send(text, Vec::new(), Some(first), ReplyKind::Flow);
+        if let Some((text, via)) = self.carried() {
+            self.send_carried(text, via);
         }
     }
 
-    fn send(&mut self, text: String, buttons: Vec<Button>, node: Option<String>, kind: ReplyKind) {
-        let text = match (kind, self.offered_999) {
-            (ReplyKind::Emergency, _) => text,
-            (_, false) => format!("{}\n\n{FOOTER}", text.trim_end()),
-            (_, true) => text.trim_end().to_string(),
+    /// Carried messages sent on their own: the first one's node, the rest as where it came via.
+    fn send_carried(&mut self, text: String, mut via: Vec<String>) {
+        let node = Some(via.remove(0));
+        self.send(Reply { text, buttons: Vec::new(), node, via, kind: ReplyKind::Flow, replaces: false });
+    }
+
+    /// The one place a reply is added: the turn's first ends with the 999 line.
+    fn send(&mut self, mut reply: Reply) {
+        reply.text = match (reply.kind, self.offered_999) {
+            (ReplyKind::Emergency, _) => reply.text,
+            (_, false) => format!("{}\n\n{FOOTER}", reply.text.trim_end()),
+            (_, true) => reply.text.trim_end().to_string(),
         };
         self.offered_999 = true;
-        self.out.push(Effect::Reply(Reply { text, buttons, node, kind, replaces: false }));
+        self.out.push(Effect::Reply(reply));
     }
 
     fn flush_note(&mut self) {
