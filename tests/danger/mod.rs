@@ -353,15 +353,16 @@ fn no_message_of_the_blind_ordinary_sets_raises_a_false_alarm() {
 }
 
 /// Every kind of question a message can be typed at: the danger question and its follow-up,
-/// who you are, how to tell, the list of groups, a sign list, own words (adults and young
-/// people), the area question, and an answer.
+/// who you are, what have you noticed (the groups), a sign list, "is that right?" (with the
+/// area, and without), own words (adults and young people), the area question, and an answer.
 const DOORS: &[&str] = &[
     "main_danger",
     "main_danger_help",
     "main_who",
     "s_how",
-    "s_menu",
     "s_pick_missing",
+    "s_check_where",
+    "s_check_known",
     "s_describe",
     "ys_describe",
     "area_where",

@@ -407,3 +407,5 @@ fn help_explains_and_carries_on() {
     c.press("Carry on");
     assert_eq!(c.node(), Some("who"));
 }
+
+mod short_routes;

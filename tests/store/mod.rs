@@ -55,6 +55,7 @@ fn sample_state() -> ChatState {
                 data: "c|abc123|who|0".to_string(),
             }],
             node: Some("who".to_string()),
+            via: Vec::new(),
             kind: signpost_core::engine::ReplyKind::Flow,
             replaces: false,
         }],

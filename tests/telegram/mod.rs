@@ -162,7 +162,10 @@ async fn a_whole_conversation_by_buttons() {
     assert!(edit.buttons().iter().any(|(l, _)| l.contains("✅ Going missing overnight")), "{:?}", edit.buttons());
     assert_offers_999(&edit);
 
-    let answer = bot.press(&edit, "Done").await;
+    // Done: the list becomes the answer, in place (one message where the list was).
+    bot.api.press(CHAT, edit.message_id(), &edit.button("Done"));
+    let answer = bot.api.next("editMessageText").await;
+    assert_eq!(answer.params["message_id"].as_i64(), Some(pick.message_id() as i64));
     assert!(answer.text().contains("What you noticed"), "{}", answer.text());
     assert!(answer.text().contains("Going missing overnight"));
     assert!(answer.text().contains("NSPCC"));
@@ -855,13 +858,14 @@ async fn shipped_content_runs_through_the_adapter() {
 /// shipped flows through the adapter: "Skip to who to contact" goes straight to the contacts in
 /// one message; "Why these signs matter" and "Back to my answer" edit that message, not send.
 #[tokio::test]
-async fn the_answers_details_open_in_place_with_edit_message_text() {
+async fn the_answers_details_and_add_something_else_open_in_place_with_edit_message_text() {
     let bot = RunningBot::start_with(content::shipped().clone(), None, |_| Transport::Polling).await;
     let first = bot.say("/start").await;
     let who = bot.press(&first, "No, not right now").await;
-    bot.press(&who, "A parent or carer").await;
-    let how = bot.api.next("sendMessage").await;
-    assert!(how.text().starts_with("What have you noticed?"), "{}", how.text());
+    // The welcome and "what have you noticed?" are one message.
+    let how = bot.press(&who, "A parent or carer").await;
+    assert!(how.text().starts_with("Thank you for checking"), "{}", how.text());
+    assert!(how.text().contains("What have you noticed?"), "{}", how.text());
     let area = bot.press(&how, "Skip to who to contact").await;
     let seen = bot.api.delivered("sendMessage").len();
     let update = bot.api.press(CHAT, area.message_id(), &area.button("Cambridgeshire"));
@@ -885,6 +889,32 @@ async fn the_answers_details_open_in_place_with_edit_message_text() {
     let back = bot.api.next("editMessageText").await;
     bot.api.confirmed(update).await;
     assert!(back.text().contains("Who to contact in Cambridgeshire"), "{}", back.text());
+    assert_eq!(bot.api.delivered("sendMessage").len(), seen + 1);
+
+    // Adding to the answer ("Tell you what I've noticed" here, "Add something else" once signs
+    // are ticked) updates it in place: the groups, a list, a tick, and Done
+    // all redraw the answer's own message, which ends as the answer with the new sign.
+    let mut at = back;
+    for label in
+        ["Tell you what I've noticed", "Going missing or taken places", "Going missing from home or care", "Done"]
+    {
+        let update = bot.api.press(CHAT, answer.message_id(), &at.button(label));
+        at = bot.api.next("editMessageText").await;
+        bot.api.confirmed(update).await;
+        assert_eq!(at.params["message_id"].as_i64(), Some(answer.message_id() as i64), "{label}");
+        assert_offers_999(&at);
+    }
+    assert!(at.text().contains("What you noticed: Going missing from home or care"), "{}", at.text());
+    assert!(at.text().contains("Who to contact in Cambridgeshire"), "{}", at.text());
+    // The MET Hub line that fits going missing in Cambridgeshire is part of the same message.
+    assert!(at.text().contains("MET) Hub"), "{}", at.text());
+    assert_eq!(bot.api.delivered("sendMessage").len(), seen + 1, "adding a sign sent no new message");
+    // Now that a sign is ticked, the answer's own "Add something else" opens the groups in place.
+    let update = bot.api.press(CHAT, answer.message_id(), &at.button("Add something else"));
+    let groups = bot.api.next("editMessageText").await;
+    bot.api.confirmed(update).await;
+    assert!(groups.text().starts_with("What have you noticed?"), "{}", groups.text());
+    assert!(groups.buttons().iter().any(|(l, _)| l == "That's everything"), "{:?}", groups.buttons());
     assert_eq!(bot.api.delivered("sendMessage").len(), seen + 1);
     bot.stop().await;
 }

@@ -47,7 +47,10 @@ pub fn edges(flows: &Flows) -> Vec<Edge> {
         }
         match &node.kind {
             NodeKind::Message { next, button } => add(*next, button.clone().unwrap_or_else(|| "then".into()), false),
-            NodeKind::Choice { choices, .. } | NodeKind::End { also: choices } => {
+            NodeKind::Choice { choices, .. }
+            | NodeKind::End { also: choices }
+            | NodeKind::Pick { also: choices, .. }
+            | NodeKind::Area { also: choices, .. } => {
                 for c in choices {
                     let mut label = c.label.clone();
                     if c.when.is_some() {
@@ -55,8 +58,12 @@ pub fn edges(flows: &Flows) -> Vec<Edge> {
                     }
                     add(c.goto, label, false);
                 }
+                match &node.kind {
+                    NodeKind::Pick { next, button, .. } => add(*next, button.clone(), false),
+                    NodeKind::Area { next, .. } => add(*next, "area chosen".into(), false),
+                    _ => {}
+                }
             }
-            NodeKind::Pick { next, button, .. } => add(*next, button.clone(), false),
             NodeKind::Ask { rules, found, fallback, also } => {
                 for c in also {
                     add(c.goto, c.label.clone(), false);
@@ -69,7 +76,6 @@ pub fn edges(flows: &Flows) -> Vec<Edge> {
                 }
                 add(*fallback, "nothing matched".into(), false);
             }
-            NodeKind::Area { next } => add(*next, "area chosen".into(), false),
             NodeKind::Branch { arms } => {
                 for (n, a) in arms.iter().enumerate() {
                     let label = if a.condition.is_some() { format!("if rule {}", n + 1) } else { "otherwise".into() };

@@ -194,7 +194,7 @@ pub fn run(content: &Content, file: &SourceFile) -> Result<Outcome, Diagnostic> 
         for e in &effects {
             match e {
                 Effect::Reply(r) => {
-                    if let Some(node) = &r.node {
+                    for node in r.via.iter().chain(&r.node) {
                         outcome.nodes_seen.insert(node.clone());
                     }
                     let tag = r.node.as_deref().unwrap_or("-");

@@ -281,5 +281,12 @@ fn tool(text: String) -> Effect {
 
 /// A message to staff as it is (used only outside sandbox mode, so never marked).
 fn notice(text: String) -> Effect {
-    Effect::Reply(Reply { text, buttons: Vec::new(), node: None, kind: ReplyKind::Notice, replaces: false })
+    Effect::Reply(Reply {
+        text,
+        buttons: Vec::new(),
+        node: None,
+        via: Vec::new(),
+        kind: ReplyKind::Notice,
+        replaces: false,
+    })
 }

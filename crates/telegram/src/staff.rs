@@ -175,7 +175,7 @@ impl SandboxState {
     /// [`record_input`]: SandboxState::record_input
     pub fn record_replies<'r>(&mut self, replies: impl IntoIterator<Item = &'r Reply>) {
         for reply in replies {
-            if let Some(node) = &reply.node {
+            for node in reply.via.iter().chain(&reply.node) {
                 self.record(format!("node: {node}"));
             }
             if !reply.buttons.is_empty() {
@@ -197,7 +197,8 @@ pub const MARKER: &str = "🧪 TEST (staff sandbox, not live advice)";
 /// Mark a reply as a test and show the node it came from.
 pub fn mark(reply: &mut Reply) {
     let node = reply.node.as_deref().unwrap_or("engine");
-    reply.text = format!("{MARKER} · node: {node}\n\n{}", reply.text);
+    let via: String = reply.via.iter().map(|n| format!("{n} → ")).collect();
+    reply.text = format!("{MARKER} · node: {via}{node}\n\n{}", reply.text);
 }
 
 /// A sandbox tool's own message (trace, state, reload...), marked like every sandbox message.
@@ -259,6 +260,7 @@ mod tests {
             text: "Who are you?".into(),
             buttons: vec![Button { label: "A parent".into(), data: "c|v|start|0".into() }],
             node: Some("start".into()),
+            via: vec!["welcome".into()],
             kind: ReplyKind::Flow,
             replaces: false,
         };
@@ -269,7 +271,13 @@ mod tests {
         s.record_input(Input::Text("my secret words"));
         assert_eq!(
             s.trace,
-            ["node: start", "button: A parent", "button: (from an earlier message)", "typed (15 chars)"]
+            [
+                "node: welcome",
+                "node: start",
+                "button: A parent",
+                "button: (from an earlier message)",
+                "typed (15 chars)"
+            ]
         );
         assert!(!serde_json::to_string(&s).unwrap().contains("secret"));
     }

@@ -56,6 +56,11 @@ pub struct Reply {
     pub buttons: Vec<Button>,
     /// The node this came from (shown to staff in the sandbox; never to the public).
     pub node: Option<String>,
+    /// The nodes whose messages open this one, in order (button-less messages on the way, joined
+    /// into the message that waits): staff see them in the sandbox, and transcript coverage
+    /// counts them as reached. Empty for most replies, and absent from outboxes saved before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<String>,
     pub kind: ReplyKind,
     /// This reply is the message whose button was just pressed, redrawn (a sign ticked on a
     /// pick list): an adapter that can edit that message in place should, instead of sending.

@@ -125,7 +125,10 @@ pub fn buttons(c: &Content, s: &Session, idx: NodeIdx) -> Vec<Button> {
     let flows = &c.flows;
     let mut out = walker::node_buttons(flows, idx, |w| holds(c, s, w), |sign| s.signs.iter().any(|x| x == sign));
     if let NodeKind::Area { .. } = flows.nodes[idx].kind {
+        // The areas first, then the node's own buttons ("Not quite").
+        let own = std::mem::take(&mut out);
         area_buttons(c, s, idx, &mut out);
+        out.extend(own);
     }
     if walker::is_shown(&flows.nodes[idx].kind) {
         out.push(quick_exit());

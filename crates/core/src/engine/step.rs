@@ -44,8 +44,17 @@ You can tap the buttons or type your answer.";
 
 /// Decide what happens when the user does `input` in `session` at `now`. Pure and deterministic.
 pub fn step(content: &Content, session: &Session, input: Input<'_>, now: DateTime<Utc>) -> (Session, Vec<Effect>) {
-    let mut turn = Turn { c: content, s: session.clone(), out: Vec::new(), note: None, now, offered_999: false };
+    let mut turn = Turn {
+        c: content,
+        s: session.clone(),
+        out: Vec::new(),
+        note: None,
+        now,
+        offered_999: false,
+        carry: Vec::new(),
+    };
     turn.run(input);
+    turn.flush_carry();
     (turn.s, turn.out)
 }
 
@@ -53,11 +62,20 @@ pub fn step(content: &Content, session: &Session, input: Input<'_>, now: DateTim
 /// `None` when there is no such node.
 pub fn jump(content: &Content, session: &Session, node: &str, now: DateTime<Utc>) -> Option<(Session, Vec<Effect>)> {
     let idx = content.flows.node(node)?;
-    let mut turn = Turn { c: content, s: session.clone(), out: Vec::new(), note: None, now, offered_999: false };
+    let mut turn = Turn {
+        c: content,
+        s: session.clone(),
+        out: Vec::new(),
+        note: None,
+        now,
+        offered_999: false,
+        carry: Vec::new(),
+    };
     turn.s.version = content.flows.version.clone();
     turn.s.last_seen = Some(now.timestamp());
     turn.s.forget_area_question();
     turn.go(Goto::Node(idx));
+    turn.flush_carry();
     Some((turn.s, turn.out))
 }
 
@@ -71,7 +89,14 @@ struct Turn<'c> {
     /// The turn's first message has offered 999 (the 999 line, or the emergency message), so
     /// the rest of the turn does not repeat it: see [`super::offers_999_once`].
     offered_999: bool,
+    /// Button-less flow messages on the way to the node that waits (text, node id): they are
+    /// sent as part of its message, so a turn is as few messages as fit (see [`Self::push`]).
+    carry: Vec<(String, String)>,
 }
+
+/// Characters a turn's joined message may hold: well inside Telegram's 4,096, so it is never
+/// split (and an answer can still be edited in place as one message).
+const JOINED_CHARS: usize = 3500;
 
 enum Command {
     Start,
@@ -171,14 +196,58 @@ impl Turn<'_> {
 
     /// Every message goes out through here. The first of the turn ends with the 999 line (the
     /// emergency message is its own offer); the rest of the turn does not repeat it.
+    ///
+    /// Flow messages without buttons met on the way ([`Traveller::say`]) wait in `carry` and
+    /// open the message of the node that waits, when together they fit in [`JOINED_CHARS`]: the
+    /// extra lines that fit some signs and the answer are one message, as are a welcome and its
+    /// first question. Anything else (a notice, the emergency message) sends them first, alone.
     fn push(&mut self, text: String, buttons: Vec<Button>, node: Option<String>, kind: ReplyKind) {
-        let text = match (kind, self.offered_999) {
-            (ReplyKind::Emergency, _) => text,
-            (_, false) => format!("{}\n\n{FOOTER}", text.trim_end()),
-            (_, true) => text.trim_end().to_string(),
+        let (text, via) = match self.carried() {
+            None => (text, Vec::new()),
+            Some((carried, via))
+                if kind == ReplyKind::Flow && carried.chars().count() + 2 + text.chars().count() <= JOINED_CHARS =>
+            {
+                (format!("{carried}\n\n{}", text.trim_start()), via)
+            }
+            Some((carried, via)) => {
+                self.send_carried(carried, via);
+                (text, Vec::new())
+            }
+        };
+        self.send(Reply { text, buttons, node, via, kind, replaces: false });
+    }
+
+    /// The carried messages as one text, and their nodes.
+    fn carried(&mut self) -> Option<(String, Vec<String>)> {
+        if self.carry.is_empty() {
+            return None;
+        }
+        let (texts, via): (Vec<String>, Vec<String>) = std::mem::take(&mut self.carry).into_iter().unzip();
+        Some((texts.iter().map(|t| t.trim_end()).collect::<Vec<_>>().join("\n\n"), via))
+    }
+
+    /// Messages still carried when the turn ends (a walk that stopped without a node to wait at).
+    fn flush_carry(&mut self) {
+        if let Some((text, via)) = self.carried() {
+            self.send_carried(text, via);
+        }
+    }
+
+    /// Carried messages sent on their own: the first one's node, the rest as where it came via.
+    fn send_carried(&mut self, text: String, mut via: Vec<String>) {
+        let node = Some(via.remove(0));
+        self.send(Reply { text, buttons: Vec::new(), node, via, kind: ReplyKind::Flow, replaces: false });
+    }
+
+    /// The one place a reply is added: the turn's first ends with the 999 line.
+    fn send(&mut self, mut reply: Reply) {
+        reply.text = match (reply.kind, self.offered_999) {
+            (ReplyKind::Emergency, _) => reply.text,
+            (_, false) => format!("{}\n\n{FOOTER}", reply.text.trim_end()),
+            (_, true) => reply.text.trim_end().to_string(),
         };
         self.offered_999 = true;
-        self.out.push(Effect::Reply(Reply { text, buttons, node, kind, replaces: false }));
+        self.out.push(Effect::Reply(reply));
     }
 
     fn flush_note(&mut self) {
@@ -322,7 +391,7 @@ impl Turn<'_> {
                 self.s.pending.clear();
                 self.go(*fallback)
             }
-            NodeKind::Area { next } => {
+            NodeKind::Area { next, .. } => {
                 let next = *next;
                 let (decision, note) = self.c.router.route_with_note(text);
                 if note.is_some() {
@@ -450,7 +519,8 @@ impl Turn<'_> {
         }
         // Other words a button accepts ("nope", "not sure"), as the flow lists them.
         let answer = crate::flow::answer_key(text);
-        if let NodeKind::Choice { choices, .. } = &self.c.flows.nodes[idx].kind {
+        {
+            let choices = self.c.flows.nodes[idx].kind.choices();
             let pressed = choices.iter().find(|c| c.words.contains(&answer));
             if let Some(b) = pressed.and_then(|c| buttons.iter().find(|b| b.label == c.label)) {
                 return Some(b.data.clone());
@@ -485,6 +555,17 @@ impl Turn<'_> {
         self.push(sorry.to_string(), buttons, node, ReplyKind::Notice);
     }
 
+    /// Accept the signs found in the user's own words.
+    fn confirm_pending(&mut self) {
+        let pending = std::mem::take(&mut self.s.pending);
+        for id in pending {
+            if self.c.flows.sign(&id).is_some() && !self.s.signs.contains(&id) {
+                self.s.signs.push(id);
+            }
+        }
+        self.sort_signs();
+    }
+
     fn add_signs(&mut self, ids: &[usize]) {
         for &i in ids {
             let id = &self.c.flows.signs[i].id;
@@ -503,6 +584,10 @@ impl Turn<'_> {
     /// `councils`: ONS codes of the children's services councils a postcode settled, named on
     /// the national route; a button press or a town name settles none.
     fn area_chosen(&mut self, area: &str, councils: Vec<String>, next: Goto) {
+        // "If that's right, which area is this in?": the area also accepts the signs found.
+        if let Some(NodeKind::Area { confirms: true, .. }) = self.current().map(|i| &self.c.flows.nodes[i].kind) {
+            self.confirm_pending();
+        }
         self.s.area = Some(area.to_string());
         self.s.councils = councils;
         self.s.forget_area_question();
@@ -554,7 +639,9 @@ impl Turn<'_> {
             (
                 NodeKind::Choice { choices, .. }
                 | NodeKind::End { also: choices }
-                | NodeKind::Ask { also: choices, .. },
+                | NodeKind::Ask { also: choices, .. }
+                | NodeKind::Pick { also: choices, .. }
+                | NodeKind::Area { also: choices, .. },
                 NodeAction::Choice(i),
             ) => {
                 let Some(ch) = choices.get(i) else { return false };
@@ -568,13 +655,7 @@ impl Turn<'_> {
                     self.s.audience = Some(flows.audiences[a].id.clone());
                 }
                 if ch.confirm_pending {
-                    let pending = std::mem::take(&mut self.s.pending);
-                    for id in pending {
-                        if flows.sign(&id).is_some() && !self.s.signs.contains(&id) {
-                            self.s.signs.push(id);
-                        }
-                    }
-                    self.sort_signs();
+                    self.confirm_pending();
                 }
                 let (add, goto, in_place) = (ch.add_signs.clone(), ch.goto, ch.in_place);
                 self.add_signs(&add);
@@ -602,8 +683,16 @@ impl Turn<'_> {
                     r.replaces = true;
                 }
             }
-            (NodeKind::Pick { next, .. }, NodeAction::Done) => self.go(*next),
-            (NodeKind::Area { next }, NodeAction::Area(area)) => {
+            (NodeKind::Pick { next, .. }, NodeAction::Done) => {
+                // The list becomes what comes next (the area question, another group): one
+                // message where the list was, as ticking a sign redraws it in place.
+                let before = self.out.len();
+                self.go(*next);
+                if let [Effect::Reply(r)] = &mut self.out[before..] {
+                    r.replaces = true;
+                }
+            }
+            (NodeKind::Area { next, .. }, NodeAction::Area(area)) => {
                 let next = *next;
                 if area == UNKNOWN_AREA {
                     self.area_chosen(ELSEWHERE, Vec::new(), next);
@@ -631,7 +720,7 @@ impl Traveller for Turn<'_> {
         self.flush_note();
         let node = &self.c.flows.nodes[idx];
         let text = render::fill(self.c, &self.s, node.say.as_deref().unwrap_or(""), self.now);
-        self.push(text, Vec::new(), Some(node.id.clone()), ReplyKind::Flow);
+        self.carry.push((text, node.id.clone()));
     }
 
     fn enter(&mut self, back: Goto) {

@@ -123,6 +123,8 @@ pub enum NodeKind {
         signs: Vec<usize>,
         next: Goto,
         button: String,
+        /// Buttons after the done button ("Another group").
+        also: Vec<Choice>,
     },
     Ask {
         rules: Vec<Rule>,
@@ -134,6 +136,10 @@ pub enum NodeKind {
     },
     Area {
         next: Goto,
+        /// Buttons after the areas ("Some of them", "Not quite").
+        also: Vec<Choice>,
+        /// Choosing an area also accepts the pending signs (found in the user's own words).
+        confirms: bool,
     },
     Branch {
         arms: Vec<Arm>,
@@ -145,6 +151,20 @@ pub enum NodeKind {
     End {
         also: Vec<Choice>,
     },
+}
+
+impl NodeKind {
+    /// The buttons the flow gives this node (a choice node's choices, or another kind's `also:`).
+    pub fn choices(&self) -> &[Choice] {
+        match self {
+            NodeKind::Choice { choices }
+            | NodeKind::End { also: choices }
+            | NodeKind::Ask { also: choices, .. }
+            | NodeKind::Pick { also: choices, .. }
+            | NodeKind::Area { also: choices, .. } => choices,
+            NodeKind::Message { .. } | NodeKind::Branch { .. } | NodeKind::Call { .. } => &[],
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -101,14 +101,19 @@ pub struct RawNode {
     pub ask: Option<Spanned<RawAsk>>,
     /// Area node: offers the areas as buttons and understands typed places; then `next`.
     pub area: Option<Spanned<bool>>,
+    /// Area node only: choosing an area here also accepts the signs found in the user's own
+    /// words ("It sounds like you've noticed... If that's right, which area is this in?"), so
+    /// confirming and giving the area are one tap.
+    pub confirm_pending: Option<Spanned<bool>>,
     /// Branch node: the first rule whose condition holds decides where to go (no message).
     pub branch: Option<Spanned<Vec<RawBranch>>>,
     /// Sub-flow call: run that flow, then come back to `next`.
     pub call: Option<Spanned<String>>,
     /// End node: the answer. The engine adds "Start again" and the quick exit.
     pub end: Option<Spanned<bool>>,
-    /// Extra buttons shown on an end node (e.g. "See more signs"), or on a free-text node (a
-    /// way back to the list from "tell me in your own words").
+    /// Extra buttons shown on an end node (e.g. "See more signs"), on a free-text node (a way
+    /// back to the list from "tell me in your own words"), on a pick list after its done button
+    /// ("Another group"), or on an area node after the areas ("Not quite").
     pub also: Option<Spanned<Vec<RawChoice>>>,
 }
 

@@ -277,13 +277,14 @@ pub fn node_buttons(
             }
         }
         NodeKind::Choice { choices: list, .. } => choices(&mut out, list),
-        NodeKind::Pick { signs, button: done, .. } => {
+        NodeKind::Pick { signs, button: done, also, .. } => {
             for &i in signs {
                 let sign = &flows.signs[i];
                 let label = if ticked(&sign.id) { format!("✅ {}", sign.label) } else { sign.label.clone() };
                 out.push(Button::new(label, callback::toggle(v, id, &sign.id)));
             }
             out.push(Button::new(done, callback::done(v, id)));
+            choices(&mut out, also);
         }
         NodeKind::Ask { also, .. } => {
             choices(&mut out, also);
@@ -294,7 +295,9 @@ pub fn node_buttons(
             out.push(Button::new(CHANGE_AREA, callback::global(GlobalAction::Area)));
             out.push(Button::new(START_AGAIN, callback::global(GlobalAction::Start)));
         }
-        NodeKind::Area { .. } | NodeKind::Branch { .. } | NodeKind::Call { .. } => {}
+        // The areas themselves come first, from the router (the engine adds them).
+        NodeKind::Area { also, .. } => choices(&mut out, also),
+        NodeKind::Branch { .. } | NodeKind::Call { .. } => {}
     }
     out
 }

@@ -83,7 +83,11 @@ fn successors(flows: &Flows, i: NodeIdx) -> Vec<NodeIdx> {
     };
     flows.nodes[i].typed.iter().for_each(&mut add);
     match &flows.nodes[i].kind {
-        NodeKind::Message { next, .. } | NodeKind::Pick { next, .. } | NodeKind::Area { next } => add(next),
+        NodeKind::Message { next, .. } => add(next),
+        NodeKind::Pick { next, also, .. } | NodeKind::Area { next, also, .. } => {
+            add(next);
+            also.iter().for_each(|c| add(&c.goto));
+        }
         NodeKind::Choice { choices } => choices.iter().for_each(|c| add(&c.goto)),
         NodeKind::End { also: choices } => choices.iter().for_each(|c| add(&c.goto)),
         NodeKind::Ask { rules, found, fallback, also } => {

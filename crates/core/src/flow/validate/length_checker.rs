@@ -8,8 +8,10 @@ use crate::flow::{limits, Flows, Node, NodeKind, PLACEHOLDERS};
 
 pub(super) struct LengthChecker<'a> {
     ctx: &'a ValidateContext,
-    /// `{signs}` or `{pending_signs}` at their longest: every sign with its explanation.
+    /// `{signs}` at its longest: every sign with its explanation.
     signs_chars: usize,
+    /// `{pending_signs}` at its longest: every sign's label, one a line.
+    pending_chars: usize,
     /// `{noticed}` at its longest: as many labels as it names, and "and N more".
     noticed_chars: usize,
 }
@@ -18,8 +20,9 @@ impl<'a> LengthChecker<'a> {
     pub fn new(flows: &Flows, ctx: &'a ValidateContext) -> LengthChecker<'a> {
         let signs_chars: usize =
             flows.signs.iter().map(|s| s.label.chars().count() + s.explain.chars().count() + 8).sum();
+        let pending_chars: usize = flows.signs.iter().map(|s| s.label.chars().count() + 3).sum();
         let noticed_chars = limits::NOTICED_SIGNS * (limits::BUTTON_LABEL_CHARS + 2) + 16;
-        LengthChecker { ctx, signs_chars, noticed_chars }
+        LengthChecker { ctx, signs_chars, pending_chars, noticed_chars }
     }
 
     /// Check `node`'s message `say`, written at `say_loc`.
@@ -30,7 +33,8 @@ impl<'a> LengthChecker<'a> {
             let mut chars = before.chars().count();
             for name in placeholders(before) {
                 chars += match name {
-                    "signs" | "pending_signs" => self.signs_chars,
+                    "signs" => self.signs_chars,
+                    "pending_signs" => self.pending_chars,
                     "noticed" => self.noticed_chars,
                     _ => 40,
                 };
@@ -51,7 +55,8 @@ impl<'a> LengthChecker<'a> {
             worst += match name {
                 "contacts" => self.ctx.max_contacts_chars,
                 "noticed" => self.noticed_chars,
-                "signs" | "pending_signs" => self.signs_chars,
+                "signs" => self.signs_chars,
+                "pending_signs" => self.pending_chars,
                 "area" => self.ctx.max_area_label_chars.max(30),
                 "time" => 40,
                 other => {

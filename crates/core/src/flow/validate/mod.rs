@@ -122,8 +122,8 @@ fn build(
     let main = main?;
     let area_node = nodes
         .iter()
-        .position(|n| n.flow == main && matches!(n.kind, NodeKind::Area { .. }))
-        .or_else(|| nodes.iter().position(|n| matches!(n.kind, NodeKind::Area { .. })));
+        .position(|n| n.flow == main && matches!(n.kind, NodeKind::Area { confirms: false, .. }))
+        .or_else(|| nodes.iter().position(|n| matches!(n.kind, NodeKind::Area { confirms: false, .. })));
     let version = version_of(files);
     let (sign_patterns, pattern_sign) = Cataloguer { report }.sign_pattern_set(parsed_patterns, files);
     let flows = Flows {

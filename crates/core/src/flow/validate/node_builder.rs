@@ -91,9 +91,22 @@ impl NodeBuilder<'_, '_> {
                 );
             }
         }
-        if r.also.is_some() && !matches!(kinds.first(), Some(&"end") | Some(&"ask")) {
-            self.report.err(d.loc.clone(), "`also:` buttons belong on an end node or a free-text (`ask:`) node");
+        if r.also.is_some() && !matches!(kinds.first(), Some(&"end") | Some(&"ask") | Some(&"pick") | Some(&"area")) {
+            self.report.err(
+                d.loc.clone(),
+                "`also:` buttons belong on an end node, a free-text (`ask:`) node, a pick list or an area node",
+            );
         }
+        if let (Some(c), false) = (&r.confirm_pending, matches!(kinds.first(), Some(&"area"))) {
+            self.report.err(
+                location(c, origin),
+                "`confirm_pending:` on a node belongs on an area node (on a button, it goes on the choice)",
+            );
+        }
+        let also = |v: &mut Self| match &r.also {
+            Some(also) => v.choices(also, origin),
+            None => Vec::new(),
+        };
         if let (Some(t), false) = (&r.typed, matches!(kinds.first(), Some(&"choices") | Some(&"pick") | Some(&"end"))) {
             self.report.err(
                 location(t, origin),
@@ -129,21 +142,20 @@ impl NodeBuilder<'_, '_> {
                     signs: self.names.signs(list, origin, self.report),
                     next: next(self, "pick")?,
                     button: button.unwrap_or_else(|| "Done".to_string()),
+                    also: also(self),
                 }
             }
             Some("ask") => match self.ask(r.ask.as_ref()?, origin)? {
-                NodeKind::Ask { rules, found, fallback, .. } => NodeKind::Ask {
-                    rules,
-                    found,
-                    fallback,
-                    also: match &r.also {
-                        Some(also) => self.choices(also, origin),
-                        None => Vec::new(),
-                    },
-                },
+                NodeKind::Ask { rules, found, fallback, .. } => {
+                    NodeKind::Ask { rules, found, fallback, also: also(self) }
+                }
                 other => other,
             },
-            Some("area") => NodeKind::Area { next: next(self, "area")? },
+            Some("area") => NodeKind::Area {
+                next: next(self, "area")?,
+                also: also(self),
+                confirms: r.confirm_pending.as_ref().is_some_and(|c| **c),
+            },
             Some("branch") => {
                 let arms_raw = r.branch.as_ref()?;
                 let mut arms = Vec::new();
@@ -166,12 +178,7 @@ impl NodeBuilder<'_, '_> {
                 let flow = self.names.flow(name, origin, self.report);
                 NodeKind::Call { flow: flow?, next: next(self, "call")? }
             }
-            Some("end") => NodeKind::End {
-                also: match &r.also {
-                    Some(also) => self.choices(also, origin),
-                    None => Vec::new(),
-                },
-            },
+            Some("end") => NodeKind::End { also: also(self) },
             Some(_) => unreachable!("kinds are listed above"),
         })
     }

@@ -254,3 +254,33 @@ fn missing_main_flow_is_reported() {
     let (_, diags) = run(&[("flows/x.yaml", "flow: x\nnodes:\n  a:\n    say: Hi\n    end: true\n")]);
     assert!(diags.iter().any(|d| d.contains("no flow is named `main`")), "{diags:#?}");
 }
+
+// Issue 22: "If that's right, which area is this in?" accepts the pending signs with the area;
+// a `confirm_pending:` anywhere else on a node would do nothing, so it is refused where written.
+flow_error!(
+    confirm_pending_on_a_node_belongs_on_an_area_node,
+    "flow: main\nnodes:\n  start:\n    say: Hi\n    confirm_pending: true\n    choices:\n      - label: A\n        goto: start\n",
+    "flows/main.yaml:5:22: `confirm_pending:` on a node belongs on an area node (on a button, it goes on the choice)"
+);
+
+flow_error!(
+    also_buttons_do_nothing_on_a_choice_node,
+    "flow: main\nnodes:\n  start:\n    say: Hi\n    choices:\n      - label: A\n        goto: start\n    also:\n      - label: B\n        goto: start\n",
+    "flows/main.yaml:3:3: `also:` buttons belong on an end node, a free-text (`ask:`) node, a pick list or an area node"
+);
+
+#[test]
+fn a_pick_list_and_an_area_node_take_also_buttons_after_their_own() {
+    let src = "flow: main\nnodes:\n  start:\n    say: Tick\n    pick: [overnight]\n    next: where\n    also:\n      - label: Another group\n        goto: start\n  where:\n    say: Where?\n    area: true\n    confirm_pending: true\n    next: done\n    also:\n      - label: Not quite\n        goto: start\n  plain:\n    say: Where?\n    area: true\n    next: done\n  done:\n    say: Bye\n    end: true\n";
+    let (flows, diags) = run(&[("flows/main.yaml", src)]);
+    let flows = flows.unwrap_or_else(|| panic!("{diags:#?}"));
+    let labels = |id: &str| -> Vec<String> {
+        walker::every_button(&flows, flows.node(id).unwrap()).into_iter().map(|b| b.label).collect()
+    };
+    assert_eq!(labels("start"), ["Missing overnight", "Done", "Another group", walker::QUICK_EXIT]);
+    assert_eq!(labels("where"), ["Not quite", walker::QUICK_EXIT]);
+    let where_ = flows.node("where").unwrap();
+    assert!(matches!(flows.nodes[where_].kind, NodeKind::Area { confirms: true, .. }));
+    // `/area` goes to the plain area question, never to one that would accept pending signs.
+    assert_eq!(flows.area_node, flows.node("plain"));
+}
