@@ -188,8 +188,10 @@ enum Command {
         /// The message, as a user would type it.
         #[arg(required_unless_present = "file")]
         text: Option<String>,
-        /// Read many messages instead, one per line (or `voice<TAB>door<TAB>message`), and say
-        /// how many fire.
+        /// Read many messages instead, one per line or `voice<TAB>where<TAB>message`, and say
+        /// how many get the emergency message first. `where` is `first`, `mid` or a question
+        /// (tests/danger/blind/README.md): a message is typed at its question, through the
+        /// engine; `mid` and bare messages go to the danger check alone.
         #[arg(long, conflicts_with = "text")]
         file: Option<PathBuf>,
         /// With --file: what every message should get; the ones that do not are listed.
@@ -377,23 +379,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print!("{out}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Danger { dirs, text, file, expect } => {
-            let path = dirs.config.join("danger.yaml");
-            let origin = path.display().to_string();
-            let src = std::fs::read_to_string(&path).with_context(|| format!("cannot read {origin}"))?;
-            let detector = signpost_core::safety::DangerDetector::from_str(&src, &origin).map_err(|d| {
-                print_diags(&d);
-                anyhow::anyhow!("errors in {origin}")
-            })?;
-            match (text, file) {
-                (Some(text), _) => {
-                    print!("{}", explain(&detector.explain(&text)));
-                    Ok(ExitCode::SUCCESS)
-                }
-                (None, Some(file)) => danger_file(&detector, &file, expect),
-                (None, None) => unreachable!("clap requires one"),
+        Command::Danger { dirs, text, file, expect } => match (text, file) {
+            // A set is typed at the flows' questions, so it needs the flows as well as the cues.
+            (None, Some(file)) => danger_file(&load(&dirs)?, &file, expect),
+            (Some(text), _) => {
+                let path = dirs.config.join("danger.yaml");
+                let origin = path.display().to_string();
+                let src = std::fs::read_to_string(&path).with_context(|| format!("cannot read {origin}"))?;
+                let detector = signpost_core::safety::DangerDetector::from_str(&src, &origin).map_err(|d| {
+                    print_diags(&d);
+                    anyhow::anyhow!("errors in {origin}")
+                })?;
+                print!("{}", explain(&detector.explain(&text)));
+                Ok(ExitCode::SUCCESS)
             }
-        }
+            (None, None) => unreachable!("clap requires one"),
+        },
         Command::Route { dirs, typed, at } => {
             let now = clock(at.as_deref())?.now();
             let (router, warnings) = signpost_core::routing::Router::load_dir(&dirs.config).map_err(|d| {
@@ -427,30 +428,41 @@ fn explain(v: &signpost_core::safety::Verdict) -> String {
     out
 }
 
-/// `signpost danger --file F`: how many of a file's messages fire, and which are not as expected.
-fn danger_file(
-    detector: &signpost_core::safety::DangerDetector,
-    file: &Path,
-    expect: Option<Expect>,
-) -> Result<ExitCode> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let (mut total, mut fired, mut wrong) = (0, 0, 0);
-    for line in text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
-        let message = line.splitn(3, '\t').last().unwrap_or(line);
-        let fires = detector.is_danger(message);
-        total += 1;
-        fired += usize::from(fires);
-        if let Some(e) = expect {
-            if fires != (e == Expect::Danger) {
-                wrong += 1;
-                println!("{}: {message}", if fires { "fires" } else { "calm " });
-            }
+/// `signpost danger --file F`: how many of a file's messages fire, typed where the file says
+/// they were (see [`sandbox::danger_set`]), for each place and in all, and which are not as
+/// expected.
+fn danger_file(content: &Content, file: &Path, expect: Option<Expect>) -> Result<ExitCode> {
+    use sandbox::danger_set::{self, DangerSet};
+    let origin = file.display().to_string();
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {origin}"))?;
+    let now = Clock::Real.now();
+    let (lines, mut errors) = danger_set::parse(&text, &origin);
+    let set = DangerSet::resolve(lines, &origin, content, now).map_err(|d| errors.extend(d)).ok();
+    let set = match set {
+        Some(set) if errors.is_empty() => set,
+        _ => {
+            errors.sort_by_key(|d| d.line);
+            print_diags(&errors);
+            bail!("{} line(s) of {origin} cannot be measured", errors.len());
+        }
+    };
+    let measured = set.measure(content, now).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let (total, mut fired, mut wrong) = (measured.len(), 0, 0);
+    for m in &measured {
+        fired += usize::from(m.fires);
+        if expect.is_some_and(|e| m.fires != (e == Expect::Danger)) {
+            wrong += 1;
+            println!("{}: {}", if m.fires { "fires" } else { "calm " }, m.message);
         }
     }
     let pct = |n: usize| if total == 0 { 0.0 } else { 100.0 * n as f64 / total as f64 };
     println!("{fired} of {total} fire ({:.1}%)", pct(fired));
     if expect.is_some() {
         println!("{wrong} not as expected ({:.1}%)", pct(wrong));
+    }
+    println!("fired, by where it was typed:");
+    for (place, fired, total) in danger_set::by_place(&measured) {
+        println!("  {} {fired}/{total}", place.key());
     }
     Ok(if wrong == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -156,6 +156,66 @@ fn danger_file_counts_and_lists_what_was_not_as_expected() {
     assert!(out.contains("1 not as expected (50.0%)"), "{out}");
 }
 
+/// Writes a set to measure and runs `signpost danger --file` on it (with `more` arguments).
+fn danger_set(lines: &str, more: &[&str]) -> (Output, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("set.tsv");
+    std::fs::write(&file, lines).unwrap();
+    let path = file.display().to_string();
+    let mut args = vec!["danger", "--file", &path];
+    args.extend(more);
+    (signpost(&args), path)
+}
+
+#[test]
+fn danger_file_types_a_line_at_the_question_it_names() {
+    // No cue fires on "she's with him", but at the danger question anything but a clear answer
+    // fails safe, so typed there it gets the emergency message first; typed mid-conversation
+    // (the danger check alone) or as a first message it does not.
+    let (o, _) = danger_set(
+        "parent\tdanger\tshe's with him\nparent\tmid\tshe's with him\nparent\tfirst\tshe's with him\n\
+         young\tanswer\the is hurting me right now\nteacher\tdanger_help\tno\n",
+        &["--expect", "ordinary"],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!o.status.success(), "a line that fires in an ordinary set fails the run: {out}");
+    assert_eq!(
+        out.matches("fires: she's with him\n").count(),
+        1,
+        "only where it was typed at the danger question: {out}"
+    );
+    assert!(out.contains("fires: he is hurting me right now\n"), "{out}");
+    assert!(out.contains("2 of 5 fire (40.0%)\n"), "{out}");
+    assert!(out.contains("2 not as expected (40.0%)\n"), "{out}");
+    for by_where in ["  first 0/1\n", "  danger 1/1\n", "  danger_help 0/1\n", "  answer 1/1\n", "  mid 0/1\n"] {
+        assert!(out.contains(by_where), "the breakdown has {by_where:?}: {out}");
+    }
+    let first = out.find("  first ").unwrap();
+    assert!(first < out.find("  danger ").unwrap() && out.find("  answer ").unwrap() < out.find("  mid ").unwrap());
+}
+
+#[test]
+fn danger_file_a_plain_no_at_the_danger_question_is_calm() {
+    let (o, _) = danger_set("parent\tdanger\tno\nyoung\tdanger\tnope\n", &["--expect", "ordinary"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    assert!(out.contains("0 of 2 fire (0.0%)\n") && out.contains("  danger 0/2\n"), "{out}");
+}
+
+#[test]
+fn danger_file_names_the_line_of_an_unknown_where_or_voice() {
+    let (o, path) = danger_set("parent\tfirst\tfine\nparent\tdangr\tno\nbus driver\tanswer\tok\n", &[]);
+    assert_clean_failure(&o, &format!("{path}:2:8: unknown where \"dangr\" (did you mean \"danger\"?)"));
+    assert_clean_failure(&o, &format!("{path}:3:1: where \"answer\": unknown voice \"bus driver\""));
+    assert!(o.stdout.is_empty(), "nothing is measured: {}", String::from_utf8_lossy(&o.stdout));
+}
+
+#[test]
+fn danger_file_names_the_line_whose_question_the_flows_lack() {
+    let (o, path) = danger_set("parent\tfirst\tfine\nparent\tdanger\tno\n", &["--flows", "tests/fixtures/flows"]);
+    assert_clean_failure(&o, &format!("{path}:2:1: where \"danger\": no node \"main_danger\" in the flows"));
+}
+
 #[test]
 fn check_locates_a_mistake_in_the_danger_cues() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,9 +1,11 @@
-//! Staff tools that run without Telegram: the terminal chat and conversation transcripts.
+//! Staff tools that run without Telegram: the terminal chat, conversation transcripts, the flow
+//! map, and measuring a set of messages for the danger check ([`danger_set`]).
 //!
-//! Both drive the engine through [`Conversation`], exactly as the Telegram adapter does, so what
-//! staff see here is what the public sees.
+//! The chat and transcripts drive the engine through [`Conversation`], exactly as the Telegram
+//! adapter does, so what staff see here is what the public sees.
 
 pub mod chat;
+pub mod danger_set;
 pub mod graph;
 pub mod transcript;
 
