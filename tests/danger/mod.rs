@@ -12,6 +12,7 @@ use crate::support::content::{self, shipped};
 use chrono::{TimeZone, Utc};
 use signpost_core::engine::{jump, step, Effect, Input, ReplyKind, Session};
 use signpost_core::safety::DangerDetector;
+use signpost_staff::danger_set;
 
 /// The shipped `config/danger.yaml`, as the bot reads it.
 fn detector() -> &'static DangerDetector {
@@ -285,7 +286,8 @@ const ORDINARY: &[&str] = &[
 ];
 
 /// The messages of every blind set's `<set>-<kind>.tsv` (`voice<TAB>door<TAB>message`).
-fn blind(kind: &str) -> Vec<(String, String)> {
+/// The blind sets of `kind` (`-danger.tsv` or `-ordinary.tsv`): each file's name and text.
+fn blind_files(kind: &str) -> Vec<(String, String)> {
     let dir = content::root().join("tests/danger/blind");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -294,13 +296,33 @@ fn blind(kind: &str) -> Vec<(String, String)> {
         .collect();
     files.sort();
     assert!(files.len() >= 2, "at least two blind sets of {kind} messages, found {files:?}");
+    files
+        .into_iter()
+        .map(|f| (f.file_name().unwrap().to_string_lossy().to_string(), std::fs::read_to_string(&f).unwrap()))
+        .collect()
+}
+
+/// Every message of the blind sets of `kind`, with its file's name.
+fn blind(kind: &str) -> Vec<(String, String)> {
+    blind_lines(kind, |_| true)
+}
+
+/// The blind messages the danger check must catch on their own, wherever they are typed: those
+/// typed as a first message or at a question the set does not name (`first`, `mid`). A line
+/// typed at a named question may be danger only there ("yes rn" at "is a child in danger?").
+fn blind_anywhere(kind: &str) -> Vec<(String, String)> {
+    blind_lines(kind, |place| matches!(place, "first" | "mid"))
+}
+
+fn blind_lines(kind: &str, keep: impl Fn(&str) -> bool) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for f in files {
-        let name = f.file_name().unwrap().to_string_lossy().to_string();
-        for line in std::fs::read_to_string(&f).unwrap().lines().filter(|l| !l.trim().is_empty()) {
-            let message =
-                line.splitn(3, '\t').nth(2).unwrap_or_else(|| panic!("{name}: not voice<TAB>door<TAB>message: {line}"));
-            out.push((name.clone(), message.to_string()));
+    for (name, text) in blind_files(kind) {
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let fields: Vec<&str> = line.splitn(3, '\t').collect();
+            let [_, place, message] = fields[..] else { panic!("{name}: not voice<TAB>where<TAB>message: {line}") };
+            if keep(place) {
+                out.push((name.clone(), message.to_string()));
+            }
         }
     }
     out
@@ -323,23 +345,32 @@ fn known() -> Vec<(String, String)> {
 }
 
 /// Every line of the blind sets of `kind` gets what it should, except those in `known.tsv`,
-/// which must still be wrong (a fixed one leaves that file).
+/// which must still be wrong (a fixed one leaves that file). A line is read where it was typed,
+/// as `signpost danger --file` reads it: `first` and `mid` by the danger check, and a line whose
+/// `where` names a question (set 7 on) typed at that question through the engine, so the
+/// danger question's fail-safe and its clear answers count as the user meets them.
 fn blind_sets_hold(kind: &str, want_danger: bool, at_least: usize) {
     let all = blind(kind);
     assert!(all.len() >= at_least, "the blind {kind} sets hold at least {at_least} messages in all, {}", all.len());
     let known = known();
-    let wrong: Vec<_> = all
-        .iter()
-        .filter(|(f, m)| detector().is_danger(m) != want_danger && !known.contains(&(f.clone(), m.clone())))
-        .collect();
+    let now = Utc.with_ymd_and_hms(2026, 12, 2, 22, 30, 0).unwrap();
+    let mut got: Vec<(String, String, bool)> = Vec::new();
+    for (name, text) in blind_files(kind) {
+        let (lines, errors) = danger_set::parse(&text, &name);
+        assert!(errors.is_empty(), "{errors:#?}");
+        let set = danger_set::DangerSet::resolve(lines, &name, shipped(), now).unwrap_or_else(|e| panic!("{e:#?}"));
+        let measured = set.measure(shipped(), now).unwrap_or_else(|e| panic!("{e}"));
+        got.extend(measured.into_iter().map(|m| (name.clone(), m.message.to_string(), m.fires)));
+    }
+    assert_eq!(got.len(), all.len());
+    let is_known = |f: &String, m: &String| known.iter().any(|(kf, km)| kf == f && km == m);
+    let wrong: Vec<_> = got.iter().filter(|(f, m, fires)| *fires != want_danger && !is_known(f, m)).collect();
     assert!(wrong.is_empty(), "{} of {} wrong:\n{wrong:#?}", wrong.len(), all.len());
-    let fixed: Vec<_> = known
-        .iter()
-        .filter(|k| k.0.ends_with(&format!("-{kind}.tsv")))
-        .inspect(|k| assert!(all.contains(k), "known.tsv names a line no set holds: {k:?}"))
-        .filter(|(_, m)| detector().is_danger(m) == want_danger)
-        .collect();
-    assert!(fixed.is_empty(), "now right, so take them out of known.tsv: {fixed:#?}");
+    for k in known.iter().filter(|k| k.0.ends_with(&format!("-{kind}.tsv"))) {
+        let line = got.iter().find(|(f, m, _)| *f == k.0 && *m == k.1);
+        let line = line.unwrap_or_else(|| panic!("known.tsv names a line no set holds: {k:?}"));
+        assert!(line.2 != want_danger, "now right, so take it out of known.tsv: {k:?}");
+    }
 }
 
 #[test]
@@ -377,7 +408,7 @@ fn danger_typed_at_any_question_gets_999_first_and_nothing_after_it_jars() {
     let messages: Vec<String> = DANGER
         .iter()
         .map(|m| m.to_string())
-        .chain(blind("danger").into_iter().filter(|k| !known.contains(k)).map(|(_, m)| m))
+        .chain(blind_anywhere("danger").into_iter().filter(|k| !known.contains(k)).map(|(_, m)| m))
         .collect();
     let doors: Vec<_> = DOORS
         .iter()
@@ -463,4 +494,38 @@ fn ordinary_worries_do_not_trigger_the_emergency_message() {
     assert!(ORDINARY.len() >= 40, "the table needs at least 40 ordinary messages, has {}", ORDINARY.len());
     let flagged: Vec<&&str> = ORDINARY.iter().filter(|t| detector().is_danger(t)).collect();
     assert!(flagged.is_empty(), "ordinary messages flagged as danger:\n{flagged:#?}");
+}
+
+/// Set 7's first run (issue 21): at the danger question, 22 of 27 calm answers that began with a
+/// clear answer and said more ("not now shes at home", "no carry on mate") got the emergency
+/// message. Such an answer now presses its button, but only when nothing in it could be danger;
+/// a "no" that goes on to tell of danger is read without its "no" negating it.
+#[test]
+fn at_the_danger_question_a_clear_answer_that_says_more_is_taken_and_danger_after_it_is_not() {
+    let c = shipped();
+    let now = Utc.with_ymd_and_hms(2026, 12, 2, 22, 30, 0).unwrap();
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        ("main_danger", "not now shes at home", Some("main_who")),
+        ("main_danger", "no not right now", Some("main_who")),
+        ("main_danger", "No, they checked out yesterday", Some("main_who")),
+        ("main_danger", "not sure tbh", Some("main_danger_help")),
+        ("main_danger_help", "no carry on mate", Some("main_who")),
+        ("main_danger_help", "nah none of that", Some("main_who")),
+        ("main_danger", "no he's being beaten up outside", None),
+        ("main_danger", "no, he's gone off with two men", None),
+        ("main_danger_help", "none of those, she's locked in his flat", None),
+        ("main_danger", "no idea where she is, her phone's off", None),
+    ];
+    for &(door, text, goes) in cases {
+        let (at, _) = jump(c, &Session::default(), door, now).unwrap();
+        let (after, effects) = step(c, &at, Input::Text(text), now);
+        let first = effects.iter().find_map(Effect::reply).expect("a reply");
+        match goes {
+            Some(node) => {
+                assert_ne!(first.kind, ReplyKind::Emergency, "{door}: {text:?} is a clear answer");
+                assert_eq!(after.node.as_deref(), Some(node), "{door}: {text:?}");
+            }
+            None => assert_eq!(first.kind, ReplyKind::Emergency, "{door}: {text:?} must get 999 first"),
+        }
+    }
 }

@@ -429,10 +429,15 @@ impl Turn<'_> {
             _ => match (self.typed_button(idx, text), flows.nodes[idx].typed) {
                 (Some(data), _) => self.button(&data),
                 // A question that fails safe: words that are not a clear answer get 999 first.
-                (None, Some(Goto::Emergency)) => {
-                    self.emergency();
-                    self.show(idx);
-                }
+                (None, Some(Goto::Emergency)) => match self.clear_answer(idx, text) {
+                    // "not now shes at home", "no its more of a general worry": a clear answer
+                    // that goes on to say more, with nothing in the rest that could be danger.
+                    Some(data) => self.button(&data),
+                    None => {
+                        self.emergency();
+                        self.show(idx);
+                    }
+                },
                 // Words at a list (or where buttons ask how to tell): read them as the free-text
                 // question would, so signs found are offered and a disclosure gets its reply.
                 (None, Some(Goto::Node(t))) => match self.free_text_node(t) {
@@ -532,6 +537,41 @@ impl Turn<'_> {
             (Some(b), None) => Some(b.data.clone()),
             _ => None,
         }
+    }
+
+    /// At a question that fails safe: a typed answer that begins with a button's words (its
+    /// label, one of its `words`, or a plain "no" when one button begins with no) and says more,
+    /// when the danger check finds nothing in it at all ([`DangerDetector::is_clear`]): "no
+    /// not right now", "not sure tbh", "no, they checked out yesterday". Anything less clear
+    /// still fails safe.
+    ///
+    /// [`DangerDetector::is_clear`]: crate::safety::DangerDetector::is_clear
+    fn clear_answer(&self, idx: NodeIdx, text: &str) -> Option<String> {
+        let key = crate::flow::answer_key(text);
+        let buttons = render::buttons(self.c, &self.s, idx);
+        let starts = |with: &str| !with.is_empty() && (key == with || key.starts_with(&format!("{with} ")));
+        let mut best: Option<(usize, &Button)> = None;
+        for ch in self.c.flows.nodes[idx].kind.choices() {
+            let Some(b) = buttons.iter().find(|b| b.label == ch.label) else { continue };
+            let label = crate::flow::answer_key(&ch.label);
+            for w in ch.words.iter().map(String::as_str).chain([label.as_str()]) {
+                if starts(w) && best.is_none_or(|(n, _)| w.len() > n) {
+                    best = Some((w.len(), b));
+                }
+            }
+        }
+        let pressed = match best {
+            Some((_, b)) => b,
+            None => {
+                key.split(' ').next().filter(|w| ["no", "nope", "nah", "nay"].contains(w))?;
+                let mut no = buttons.iter().filter(|b| first_word(&b.label).as_deref() == Some("no"));
+                match (no.next(), no.next()) {
+                    (Some(b), None) => b,
+                    _ => return None,
+                }
+            }
+        };
+        self.c.danger.is_clear(text).then(|| pressed.data.clone())
     }
 
     fn miss(&mut self, idx: NodeIdx, sorry: &str) {

@@ -435,7 +435,7 @@ pub fn prepare_for_cues(text: &str) -> String {
         words.toks.pop();
     }
     let toks: Vec<&str> = words.toks.iter().map(|&t| words.text(t)).collect();
-    let toks = join_pairs(toks);
+    let toks = answer_stands_alone(join_pairs(toks));
     let mut out = String::with_capacity(text.len() + 16);
     for w in toks.iter().skip_while(|w| is_break(w)) {
         if !out.is_empty() {
@@ -444,6 +444,32 @@ pub fn prepare_for_cues(text: &str) -> String {
         out.push_str(w);
     }
     out
+}
+
+/// A message that opens with an answer to the bot's question ("no", "none of them", "not
+/// sure") and goes on to say more: the answer is a clause of its own, so its "no" does not
+/// negate what follows. "no hes being beaten up outside" says he is; "none of them hes been
+/// stabbed" says he has. A "no" that begins a noun ("no one came", "no phone") is left alone.
+fn answer_stands_alone(mut toks: Vec<&str>) -> Vec<&str> {
+    const AFTER_NO: &[&str] = &[
+        "he", "hes", "she", "shes", "they", "theyre", "there", "theres", "it", "its", "i", "im", "ive", "we", "were",
+        "my", "our", "the", "this", "that", "her", "his", "him", "them", "someone", "somebody", "you", "youre", "not",
+        "nothing", "wait", "actually", "sorry", "please", "help",
+    ];
+    let answer = match toks.as_slice() {
+        ["none", "of", "the", "above", ..] => 4,
+        ["none", "of", "these" | "them" | "those" | "that" | "this", ..] => 3,
+        ["nothing", "like", "that", ..] | ["not", "right", "now", ..] => 3,
+        ["not", "sure" | "really" | "now", ..] => 2,
+        ["no" | "nope" | "nah" | "yes" | "yeah" | "yep" | "yh", ..] => 1,
+        _ => 0,
+    };
+    // Only before the start of a new statement ("no hes ..."), never before a word the answer
+    // would still negate ("not really hurt").
+    if answer > 0 && toks.get(answer).is_some_and(|next| AFTER_NO.contains(next)) {
+        toks.insert(answer, CLAUSE);
+    }
+    toks
 }
 
 /// Add a lower-case letter or digit to the word being typed. A letter typed three or more times
@@ -526,6 +552,13 @@ mod tests {
             ("...", ""),
             ("a 13 y o girl", "a 13 year old girl"),
             ("no body came", "no one came"),
+            ("no hes being beaten up outside", "no , hes being beaten up outside"),
+            ("none of them he's been stabbed", "none of them , hes been stabbed"),
+            ("not sure tbh", "not sure tbh"),
+            ("not really hurt, just pushed", "not really hurt , just pushed"),
+            ("no one is hurting her", "no one is hurting her"),
+            ("no phone signal", "no phone signal"),
+            ("no, she is safe", "no , shes safe"),
         ];
         for (text, want) in cases {
             assert_eq!(prepare_for_cues(text), want, "{text:?}");

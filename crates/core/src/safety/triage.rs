@@ -360,6 +360,28 @@ impl DangerDetector {
         self.decide(c, &doc).0.is_some()
     }
 
+    /// True when the text holds no sign of danger at all: no rule fires, and every cue of a
+    /// family some rule starts from (`when`) is calmed. Stricter than [`Self::is_danger`] being
+    /// false, which is also false for a cue that lacks its second cue ("he's gone with them").
+    /// A question that fails safe takes "no, ..." as a clear no only when the rest is this clear.
+    pub fn is_clear(&self, text: &str) -> bool {
+        let Ok(c) = self.compiled() else { return false };
+        let doc = Doc::new(text);
+        if doc.words.is_empty() || !c.any.is_match(&doc.text) {
+            return true;
+        }
+        let (rule, calmed) = self.decide(c, &doc);
+        if rule.is_some() {
+            return false;
+        }
+        let mut cache: Vec<Option<Vec<Hit>>> = vec![None; self.0.families.len()];
+        let starts: std::collections::BTreeSet<usize> =
+            self.0.rules.iter().flat_map(|r| r.when.iter().copied()).collect();
+        starts.into_iter().all(|f| {
+            self.hits(c, &doc, &mut cache, f).iter().all(|h| calmed.iter().any(|(cf, s, _)| *cf == f && *s == h.start))
+        })
+    }
+
     /// What the triage decided and every cue it found: for `signpost danger` and tests.
     pub fn explain(&self, text: &str) -> Verdict {
         let doc = Doc::new(text);
