@@ -44,15 +44,7 @@ You can tap the buttons or type your answer.";
 
 /// Decide what happens when the user does `input` in `session` at `now`. Pure and deterministic.
 pub fn step(content: &Content, session: &Session, input: Input<'_>, now: DateTime<Utc>) -> (Session, Vec<Effect>) {
-    let mut turn = Turn {
-        c: content,
-        s: session.clone(),
-        out: Vec::new(),
-        note: None,
-        now,
-        offered_999: false,
-        carry: Vec::new(),
-    };
+    let mut turn = Turn::new(content, session, now);
     turn.run(input);
     turn.flush_carry();
     (turn.s, turn.out)
@@ -62,15 +54,7 @@ pub fn step(content: &Content, session: &Session, input: Input<'_>, now: DateTim
 /// `None` when there is no such node.
 pub fn jump(content: &Content, session: &Session, node: &str, now: DateTime<Utc>) -> Option<(Session, Vec<Effect>)> {
     let idx = content.flows.node(node)?;
-    let mut turn = Turn {
-        c: content,
-        s: session.clone(),
-        out: Vec::new(),
-        note: None,
-        now,
-        offered_999: false,
-        carry: Vec::new(),
-    };
+    let mut turn = Turn::new(content, session, now);
     turn.s.version = content.flows.version.clone();
     turn.s.last_seen = Some(now.timestamp());
     turn.s.forget_area_question();
@@ -119,7 +103,11 @@ fn command(text: &str) -> Option<Command> {
     })
 }
 
-impl Turn<'_> {
+impl<'c> Turn<'c> {
+    fn new(c: &'c Content, session: &Session, now: DateTime<Utc>) -> Turn<'c> {
+        Turn { c, s: session.clone(), out: Vec::new(), note: None, now, offered_999: false, carry: Vec::new() }
+    }
+
     fn run(&mut self, input: Input<'_>) {
         self.check_expiry_and_version();
         match input {
