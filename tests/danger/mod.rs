@@ -509,6 +509,8 @@ fn at_the_danger_question_a_clear_answer_that_says_more_is_taken_and_danger_afte
         ("main_danger", "no not right now", Some("main_who")),
         ("main_danger", "No, they checked out yesterday", Some("main_who")),
         ("main_danger", "not sure tbh", Some("main_danger_help")),
+        ("main_danger", "not rn", Some("main_who")),
+        ("main_danger", "not at the moment", Some("main_who")),
         ("main_danger_help", "no carry on mate", Some("main_who")),
         ("main_danger_help", "nah none of that", Some("main_who")),
         ("main_danger", "no he's being beaten up outside", None),
