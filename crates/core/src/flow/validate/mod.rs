@@ -72,6 +72,12 @@ pub fn validate(files: &[SourceFile], ctx: &ValidateContext) -> (Option<Flows>, 
             }
         })
         .collect();
+    // A file that cannot be read defines no names, so every node, sign or audience it holds
+    // would be reported unknown wherever it is used (one bad catalogue line gave 186 errors).
+    // Its own located error is the one to fix first; the rest is checked once it reads.
+    if parsed.len() < files.len() {
+        return (None, report.diags);
+    }
     let flows = build(&parsed, files, ctx, &mut report);
     let failed = crate::diag::has_errors(&report.diags);
     (if failed { None } else { flows }, report.diags)

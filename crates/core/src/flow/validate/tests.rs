@@ -284,3 +284,17 @@ fn a_pick_list_and_an_area_node_take_also_buttons_after_their_own() {
     // `/area` goes to the plain area question, never to one that would accept pending signs.
     assert_eq!(flows.area_node, flows.node("plain"));
 }
+
+/// Regression: one YAML mistake in the catalogue made every sign and audience it defines
+/// unknown wherever a flow used them (186 errors for one bad quote). Only the located syntax
+/// error is reported now.
+#[test]
+fn a_file_that_cannot_be_read_is_the_only_error_reported() {
+    let broken = "audiences:\n  parent: {label: \"Parent\" x}\n";
+    let main = "flow: main\nnodes:\n  start:\n    say: Hi\n    choices:\n      - label: A\n        set_audience: parent\n        goto: start\n";
+    let all = [SourceFile::new("flows/catalogue.yaml", broken), SourceFile::new("flows/main.yaml", main)];
+    let (flows, diags) = validate(&all, &ctx());
+    assert!(flows.is_none());
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert!(diags[0].to_string().starts_with("flows/catalogue.yaml:2:"), "{}", diags[0]);
+}
