@@ -317,6 +317,16 @@ impl<'c> Turn<'c> {
         }
     }
 
+    /// Go to `target` where the pressed button was: when that is one message, the adapter edits
+    /// the pressed message instead of sending a new one.
+    fn go_in_place(&mut self, target: Goto) {
+        let before = self.out.len();
+        self.go(target);
+        if let [Effect::Reply(r)] = &mut self.out[before..] {
+            r.replaces = true;
+        }
+    }
+
     /// Send node `idx` with its buttons and wait there.
     fn show(&mut self, idx: NodeIdx) {
         self.flush_note();
@@ -512,19 +522,11 @@ impl<'c> Turn<'c> {
         }
         // Other words a button accepts ("nope", "not sure"), as the flow lists them.
         let answer = crate::flow::answer_key(text);
-        {
-            let choices = self.c.flows.nodes[idx].kind.choices();
-            let pressed = choices.iter().find(|c| c.words.contains(&answer));
-            if let Some(b) = pressed.and_then(|c| buttons.iter().find(|b| b.label == c.label)) {
-                return Some(b.data.clone());
-            }
+        let pressed = self.c.flows.nodes[idx].kind.choices().iter().find(|c| c.words.contains(&answer));
+        if let Some(b) = pressed.and_then(|c| buttons.iter().find(|b| b.label == c.label)) {
+            return Some(b.data.clone());
         }
-        let answer = yes_or_no(&key)?;
-        let mut starting = buttons.iter().filter(|b| first_word(&b.label).as_deref() == Some(answer));
-        match (starting.next(), starting.next()) {
-            (Some(b), None) => Some(b.data.clone()),
-            _ => None,
-        }
+        only_button_starting(&buttons, yes_or_no(&key)?).map(|b| b.data.clone())
     }
 
     /// At a question that fails safe: a typed answer that begins with a button's words (its
@@ -552,11 +554,7 @@ impl<'c> Turn<'c> {
             Some((_, b)) => b,
             None => {
                 key.split(' ').next().filter(|w| ["no", "nope", "nah", "nay"].contains(w))?;
-                let mut no = buttons.iter().filter(|b| first_word(&b.label).as_deref() == Some("no"));
-                match (no.next(), no.next()) {
-                    (Some(b), None) => b,
-                    _ => return None,
-                }
+                only_button_starting(&buttons, "no")?
             }
         };
         self.c.danger.is_clear(text).then(|| pressed.data.clone())
@@ -664,15 +662,9 @@ impl<'c> Turn<'c> {
             (NodeKind::Message { next, button: Some(_) }, NodeAction::Choice(0)) => {
                 self.go(*next);
             }
-            (
-                NodeKind::Choice { choices, .. }
-                | NodeKind::End { also: choices }
-                | NodeKind::Ask { also: choices, .. }
-                | NodeKind::Pick { also: choices, .. }
-                | NodeKind::Area { also: choices, .. },
-                NodeAction::Choice(i),
-            ) => {
-                let Some(ch) = choices.get(i) else { return false };
+            // A flow button of any node (a choice, or an answer's, list's or area's `also:`).
+            (kind, NodeAction::Choice(i)) => {
+                let Some(ch) = kind.choices().get(i) else { return false };
                 if !ch.when.as_ref().is_none_or(|w| render::holds(self.c, &self.s, w)) {
                     return false;
                 }
@@ -687,11 +679,10 @@ impl<'c> Turn<'c> {
                 }
                 let (add, goto, in_place) = (ch.add_signs.clone(), ch.goto, ch.in_place);
                 self.add_signs(&add);
-                let before = self.out.len();
-                self.go(goto);
-                // One message where the button was: the adapter edits that message in place.
-                if let (true, [Effect::Reply(r)]) = (in_place, &mut self.out[before..]) {
-                    r.replaces = true;
+                if in_place {
+                    self.go_in_place(goto);
+                } else {
+                    self.go(goto);
                 }
             }
             (NodeKind::Pick { signs, .. }, NodeAction::Toggle(id)) => {
@@ -711,15 +702,9 @@ impl<'c> Turn<'c> {
                     r.replaces = true;
                 }
             }
-            (NodeKind::Pick { next, .. }, NodeAction::Done) => {
-                // The list becomes what comes next (the area question, another group): one
-                // message where the list was, as ticking a sign redraws it in place.
-                let before = self.out.len();
-                self.go(*next);
-                if let [Effect::Reply(r)] = &mut self.out[before..] {
-                    r.replaces = true;
-                }
-            }
+            // The list becomes what comes next (the area question, the answer), as ticking a
+            // sign redraws it in place.
+            (NodeKind::Pick { next, .. }, NodeAction::Done) => self.go_in_place(*next),
             (NodeKind::Area { next, .. }, NodeAction::Area(area)) => {
                 let next = *next;
                 if area == UNKNOWN_AREA {
@@ -779,6 +764,15 @@ fn yes_or_no(key: &str) -> Option<&'static str> {
         return Some("yes");
     }
     NO.contains(&words.join(" ").as_str()).then_some("no")
+}
+
+/// The one button whose label begins with `word` ("yes", "no"); `None` when none or several do.
+fn only_button_starting<'b>(buttons: &'b [Button], word: &str) -> Option<&'b Button> {
+    let mut starting = buttons.iter().filter(|b| first_word(&b.label).as_deref() == Some(word));
+    match (starting.next(), starting.next()) {
+        (Some(b), None) => Some(b),
+        _ => None,
+    }
 }
 
 /// A button label's first word, in lower case ("Yes, a child is in danger now" -> "yes").
