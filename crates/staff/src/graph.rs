@@ -45,29 +45,19 @@ pub fn edges(flows: &Flows) -> Vec<Edge> {
         if let Some(t) = node.typed {
             add(t, "typed words".into(), false);
         }
+        for c in node.kind.choices() {
+            let mut label = c.label.clone();
+            if c.when.is_some() {
+                label.push_str(" (when…)");
+            }
+            add(c.goto, label, false);
+        }
         match &node.kind {
             NodeKind::Message { next, button } => add(*next, button.clone().unwrap_or_else(|| "then".into()), false),
-            NodeKind::Choice { choices, .. }
-            | NodeKind::End { also: choices }
-            | NodeKind::Pick { also: choices, .. }
-            | NodeKind::Area { also: choices, .. } => {
-                for c in choices {
-                    let mut label = c.label.clone();
-                    if c.when.is_some() {
-                        label.push_str(" (when…)");
-                    }
-                    add(c.goto, label, false);
-                }
-                match &node.kind {
-                    NodeKind::Pick { next, button, .. } => add(*next, button.clone(), false),
-                    NodeKind::Area { next, .. } => add(*next, "area chosen".into(), false),
-                    _ => {}
-                }
-            }
-            NodeKind::Ask { rules, found, fallback, also } => {
-                for c in also {
-                    add(c.goto, c.label.clone(), false);
-                }
+            NodeKind::Choice { .. } | NodeKind::End { .. } => {}
+            NodeKind::Pick { next, button, .. } => add(*next, button.clone(), false),
+            NodeKind::Area { next, .. } => add(*next, "area chosen".into(), false),
+            NodeKind::Ask { rules, found, fallback, .. } => {
                 for r in rules {
                     add(r.goto, format!("typed /{}/", r.pattern.as_str()), false);
                 }

@@ -13,7 +13,7 @@
 //! can ever show, which the validator checks against Telegram's limits.
 
 use super::callback::{self, GlobalAction};
-use super::{Arm, Choice, Condition, Flows, Goto, NodeIdx, NodeKind};
+use super::{Arm, Condition, Flows, Goto, NodeIdx, NodeKind};
 use std::collections::{HashMap, HashSet};
 
 // ---- the walk ------------------------------------------------------------------------------
@@ -263,41 +263,33 @@ pub fn node_buttons(
     let node = &flows.nodes[idx];
     let (v, id) = (flows.version.as_str(), node.id.as_str());
     let mut out = Vec::new();
-    let choices = |out: &mut Vec<Button>, list: &[Choice]| {
-        for (i, ch) in list.iter().enumerate() {
-            if ch.when.as_ref().is_none_or(&shows) {
-                out.push(Button::new(&ch.label, callback::choice(v, id, i)));
-            }
-        }
-    };
+    // The kind's own buttons first (a message's, a list's signs and done), then the flow's
+    // buttons (choices, or `also:`), then the engine's for the kind.
     match &node.kind {
-        NodeKind::Message { button: label, .. } => {
-            if let Some(label) = label {
-                out.push(Button::new(label, callback::choice(v, id, 0)));
-            }
-        }
-        NodeKind::Choice { choices: list, .. } => choices(&mut out, list),
-        NodeKind::Pick { signs, button: done, also, .. } => {
+        NodeKind::Message { button: Some(label), .. } => out.push(Button::new(label, callback::choice(v, id, 0))),
+        NodeKind::Pick { signs, button: done, .. } => {
             for &i in signs {
                 let sign = &flows.signs[i];
                 let label = if ticked(&sign.id) { format!("✅ {}", sign.label) } else { sign.label.clone() };
                 out.push(Button::new(label, callback::toggle(v, id, &sign.id)));
             }
             out.push(Button::new(done, callback::done(v, id)));
-            choices(&mut out, also);
         }
-        NodeKind::Ask { also, .. } => {
-            choices(&mut out, also);
-            out.push(Button::new(START_AGAIN, callback::global(GlobalAction::Start)));
+        _ => {}
+    }
+    for (i, ch) in node.kind.choices().iter().enumerate() {
+        if ch.when.as_ref().is_none_or(&shows) {
+            out.push(Button::new(&ch.label, callback::choice(v, id, i)));
         }
-        NodeKind::End { also } => {
-            choices(&mut out, also);
+    }
+    // An area node's areas come from the router, before these (the engine adds them).
+    match &node.kind {
+        NodeKind::Ask { .. } => out.push(Button::new(START_AGAIN, callback::global(GlobalAction::Start))),
+        NodeKind::End { .. } => {
             out.push(Button::new(CHANGE_AREA, callback::global(GlobalAction::Area)));
             out.push(Button::new(START_AGAIN, callback::global(GlobalAction::Start)));
         }
-        // The areas themselves come first, from the router (the engine adds them).
-        NodeKind::Area { also, .. } => choices(&mut out, also),
-        NodeKind::Branch { .. } | NodeKind::Call { .. } => {}
+        _ => {}
     }
     out
 }
