@@ -12,7 +12,7 @@ use crate::support::content::{self, shipped};
 use chrono::{TimeZone, Utc};
 use signpost_core::engine::{jump, step, Effect, Input, ReplyKind, Session};
 use signpost_core::safety::DangerDetector;
-use signpost_staff::danger_set;
+use signpost_staff::danger_set::{self, Place};
 
 /// The shipped `config/danger.yaml`, as the bot reads it.
 fn detector() -> &'static DangerDetector {
@@ -311,17 +311,19 @@ fn blind(kind: &str) -> Vec<(String, String)> {
 /// typed as a first message or at a question the set does not name (`first`, `mid`). A line
 /// typed at a named question may be danger only there ("yes rn" at "is a child in danger?").
 fn blind_anywhere(kind: &str) -> Vec<(String, String)> {
-    blind_lines(kind, |place| matches!(place, "first" | "mid"))
+    blind_lines(kind, |place| matches!(place, Place::First | Place::Mid))
 }
 
-fn blind_lines(kind: &str, keep: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+/// The blind sets' lines, read as `signpost danger --file` reads them, that `keep` keeps.
+fn blind_lines(kind: &str, keep: impl Fn(Place) -> bool) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (name, text) in blind_files(kind) {
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let fields: Vec<&str> = line.splitn(3, '\t').collect();
-            let [_, place, message] = fields[..] else { panic!("{name}: not voice<TAB>where<TAB>message: {line}") };
-            if keep(place) {
-                out.push((name.clone(), message.to_string()));
+        let (lines, errors) = danger_set::parse(&text, &name);
+        assert!(errors.is_empty(), "{errors:#?}");
+        for line in lines {
+            assert!(line.place != Place::Bare, "{name}:{}: not voice<TAB>where<TAB>message", line.number);
+            if keep(line.place) {
+                out.push((name.clone(), line.message.to_string()));
             }
         }
     }
