@@ -186,7 +186,7 @@ enum Command {
         #[command(flatten)]
         dirs: Dirs,
         /// The message, as a user would type it.
-        #[arg(required_unless_present = "file")]
+        #[arg(required_unless_present_any = ["file", "train", "cross_validate"])]
         text: Option<String>,
         /// Read many messages instead, one per line or `voice<TAB>where<TAB>message`, and say
         /// how many get the emergency message first. `where` is `first`, `mid` or a question
@@ -197,6 +197,21 @@ enum Command {
         /// With --file: what every message should get; the ones that do not are listed.
         #[arg(long, value_enum, requires = "file")]
         expect: Option<Expect>,
+        /// Fit the learned net on the tables in these folders (`*-danger.tsv`,
+        /// `*-ordinary.tsv`) and write it to the config folder's danger-net.tsv (or --out).
+        /// The shipped net: `--train tests/danger/blind tests/danger/written`.
+        #[arg(long, num_args = 1.., conflicts_with_all = ["text", "file", "cross_validate"])]
+        train: Vec<PathBuf>,
+        /// With --train: where to write the net.
+        #[arg(long, requires = "train")]
+        out: Option<PathBuf>,
+        /// With --train: the score at which the net fires (default: the shipped net's).
+        #[arg(long, requires = "train")]
+        threshold: Option<f64>,
+        /// Leave each set of the tables in these folders out in turn, fit the net on the rest,
+        /// and print recall and false alarms on the set left out, by threshold.
+        #[arg(long, num_args = 1.., conflicts_with_all = ["text", "file"])]
+        cross_validate: Vec<PathBuf>,
     },
     /// Show how what a user typed is routed to an area, and the contacts it gives.
     Route {
@@ -379,22 +394,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print!("{out}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Danger { dirs, text, file, expect } => match (text, file) {
-            // A set is typed at the flows' questions, so it needs the flows as well as the cues.
-            (None, Some(file)) => danger_file(&load(&dirs)?, &file, expect),
-            (Some(text), _) => {
-                let path = dirs.config.join("danger.yaml");
-                let origin = path.display().to_string();
-                let src = std::fs::read_to_string(&path).with_context(|| format!("cannot read {origin}"))?;
-                let detector = signpost_core::safety::DangerDetector::from_str(&src, &origin).map_err(|d| {
-                    print_diags(&d);
-                    anyhow::anyhow!("errors in {origin}")
-                })?;
-                print!("{}", explain(&detector.explain(&text)));
-                Ok(ExitCode::SUCCESS)
+        Command::Danger { dirs, text, file, expect, train, out, threshold, cross_validate } => {
+            if !train.is_empty() {
+                return danger_train(&dirs, &train, out, threshold);
             }
-            (None, None) => unreachable!("clap requires one"),
-        },
+            if !cross_validate.is_empty() {
+                return danger_cross_validate(&dirs, &cross_validate);
+            }
+            match (text, file) {
+                // A set is typed at the flows' questions, so it needs the flows as well as the cues.
+                (None, Some(file)) => danger_file(&load(&dirs)?, &file, expect),
+                (Some(text), _) => {
+                    print!("{}", explain(&danger_detector(&dirs, true)?.explain(&text)));
+                    Ok(ExitCode::SUCCESS)
+                }
+                (None, None) => unreachable!("clap requires one"),
+            }
+        }
         Command::Route { dirs, typed, at } => {
             let now = clock(at.as_deref())?.now();
             let (router, warnings) = signpost_core::routing::Router::load_dir(&dirs.config).map_err(|d| {
@@ -406,6 +422,106 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The danger cues alone, without the flows, and the learned net under them when `with_net`
+/// and the config folder has one.
+fn danger_detector(dirs: &Dirs, with_net: bool) -> Result<signpost_core::safety::DangerDetector> {
+    use signpost_core::safety::{DangerDetector, Net, NET_FILE};
+    let read = |name: &str| -> Result<(String, String)> {
+        let path = dirs.config.join(name);
+        let origin = path.display().to_string();
+        let src = std::fs::read_to_string(&path).with_context(|| format!("cannot read {origin}"))?;
+        Ok((src, origin))
+    };
+    let (src, origin) = read("danger.yaml")?;
+    let detector = DangerDetector::from_str(&src, &origin).map_err(|d| {
+        print_diags(&d);
+        anyhow::anyhow!("errors in {origin}")
+    })?;
+    if !with_net || !dirs.config.join(NET_FILE).exists() {
+        return Ok(detector);
+    }
+    let (src, origin) = read(NET_FILE)?;
+    let net = Net::from_str(&src, &origin).map_err(|d| {
+        print_diags(&d);
+        anyhow::anyhow!("errors in {origin}")
+    })?;
+    Ok(detector.with_net(Some(net)))
+}
+
+/// The tables of some folders, `*-danger.tsv` and `*-ordinary.tsv`, folder by folder in name
+/// order. A folder without a table is an error: a mistyped path must not train a smaller net.
+fn net_examples(dirs: &[PathBuf]) -> Result<Vec<sandbox::net_train::Example>> {
+    let mut files = Vec::new();
+    for dir in dirs {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with("-danger.tsv") || n.ends_with("-ordinary.tsv"))
+            })
+            .collect();
+        if names.is_empty() {
+            bail!("{} holds no *-danger.tsv or *-ordinary.tsv tables", dir.display());
+        }
+        names.sort();
+        for p in names {
+            let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
+            files.push((p.display().to_string(), text));
+        }
+    }
+    sandbox::net_train::examples(&files).map_err(|d| {
+        print_diags(&d);
+        anyhow::anyhow!("the tables cannot be read")
+    })
+}
+
+/// `signpost danger --train DIR`: fit the net on the tables and write it.
+fn danger_train(dirs: &Dirs, tables: &[PathBuf], out: Option<PathBuf>, threshold: Option<f64>) -> Result<ExitCode> {
+    use sandbox::net_train::{self, Fit};
+    let examples = net_examples(tables)?;
+    let threshold = match threshold {
+        Some(t) if (0.0..=1.0).contains(&t) => t,
+        Some(t) => bail!("--threshold {t} is not between 0 and 1"),
+        None => danger_detector(dirs, true)?.net().map_or(net_train::THRESHOLD, |n| n.threshold()),
+    };
+    let all: Vec<&net_train::Example> = examples.iter().collect();
+    let net = net_train::train(&all, Fit::default(), threshold);
+    let out = out.unwrap_or_else(|| dirs.config.join(signpost_core::safety::NET_FILE));
+    std::fs::write(&out, net.to_file(net_train::HEADER)).with_context(|| format!("cannot write {}", out.display()))?;
+    let danger = examples.iter().filter(|e| e.danger).count();
+    let ordinary = examples.len() - danger;
+    println!(
+        "fitted on {danger} danger and {ordinary} ordinary lines; wrote {} (threshold {threshold})",
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `signpost danger --cross-validate DIR`: each set left out in turn, by threshold.
+fn danger_cross_validate(dirs: &Dirs, tables: &[PathBuf]) -> Result<ExitCode> {
+    use sandbox::net_train::{self, Fit};
+    let examples = net_examples(tables)?;
+    let rules = danger_detector(dirs, false)?;
+    let scored = net_train::cross_validate(&examples, Fit::default(), |e| rules.is_danger(&e.prepared));
+    println!("each set left out in turn, the net fitted on the others; the rules were tuned on every");
+    println!("set, so the figures with the rules flatter them");
+    println!("threshold  net recall  net false alarms  with the rules: recall  false alarms");
+    for t in [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95] {
+        let a = net_train::at_threshold(&scored, t);
+        println!(
+            "{:>9}  {:>9.1}%  {:>15.1}%  {:>21.1}%  {:>11.1}%",
+            t,
+            100.0 * a.net_recall,
+            100.0 * a.net_false,
+            100.0 * a.both_recall,
+            100.0 * a.both_false
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `signpost danger "<text>"`: the verdict, how the text was read, and every cue.
@@ -423,6 +539,19 @@ fn explain(v: &signpost_core::safety::Verdict) -> String {
         for c in &v.cues {
             let calmed = c.calmed_by.as_ref().map(|by| format!("  (calmed by {by})")).unwrap_or_default();
             out.push_str(&format!("  {:width$}  \"{}\"{calmed}\n", c.family, c.words));
+        }
+    }
+    if let Some(n) = &v.net {
+        let verdict = if n.too_short {
+            "not read: too few words, the rules alone decide"
+        } else if n.fires() {
+            "fires"
+        } else {
+            "calm"
+        };
+        out.push_str(&format!("learned net: {:.2} (fires at {}): {verdict}\n", n.score, n.threshold));
+        for l in &n.leans {
+            out.push_str(&format!("  {:+.2}  {} \"{}\"\n", l.weight, l.kind.tag(), l.feature));
         }
     }
     out

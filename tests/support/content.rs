@@ -90,7 +90,11 @@ pub fn bot() -> Content {
             let path = shipped_config().join(name);
             SourceFile::new(path.display().to_string(), std::fs::read_to_string(&path).expect("shipped config"))
         };
-        let sources = ConfigSources { danger: read("danger.yaml"), bot: Some(read("bot.yaml")) };
+        let sources = ConfigSources {
+            danger: read("danger.yaml"),
+            danger_net: Some(read(signpost_core::safety::NET_FILE)),
+            bot: Some(read("bot.yaml")),
+        };
         match Content::from_sources(&files, router, sources) {
             Ok((content, _)) => content,
             Err(diags) => panic!("fixture content: {diags:#?}"),

@@ -8,7 +8,7 @@
 use crate::diag::{has_errors, Diagnostic, Location};
 use crate::flow::{self, Flows, ValidateContext};
 use crate::routing::Router;
-use crate::safety::{self, DangerDetector};
+use crate::safety::{self, DangerDetector, Net};
 use crate::source::SourceFile;
 use crate::yaml;
 use chrono::{DateTime, TimeZone, Utc};
@@ -46,6 +46,8 @@ pub struct Content {
 /// The config files `from_sources` needs besides the router's own.
 pub struct ConfigSources {
     pub danger: SourceFile,
+    /// The learned net under the cues (`danger-net.tsv`); without it only the rules decide.
+    pub danger_net: Option<SourceFile>,
     pub bot: Option<SourceFile>,
 }
 
@@ -74,6 +76,8 @@ impl Content {
         let danger = read("danger.yaml").map_err(|d| diags.push(d)).ok();
         let bot = config_dir.join("bot.yaml").exists().then(|| read("bot.yaml")).transpose();
         let bot = bot.map_err(|d| diags.push(d)).ok().flatten();
+        let net = config_dir.join(safety::NET_FILE).exists().then(|| read(safety::NET_FILE)).transpose();
+        let danger_net = net.map_err(|d| diags.push(d)).ok().flatten();
         let files = match flow::load_dir(flows_dir) {
             Ok(f) => f,
             Err(d) => {
@@ -84,7 +88,7 @@ impl Content {
         let (Some(router), Some(danger)) = (router, danger) else {
             return Err(diags);
         };
-        match Content::from_sources(&files, router, ConfigSources { danger, bot }) {
+        match Content::from_sources(&files, router, ConfigSources { danger, danger_net, bot }) {
             Ok((c, w)) => {
                 diags.extend(w);
                 if has_errors(&diags) {
@@ -110,7 +114,15 @@ impl Content {
         // The danger cues are read on a second thread while the flows are validated: each is
         // about half of loading, and neither needs the other.
         let (danger, (flows, fd)) = std::thread::scope(|scope| {
-            let danger = scope.spawn(|| DangerDetector::from_str(&config.danger.text, &config.danger.origin));
+            let danger = scope.spawn(|| {
+                let net = match &config.danger_net {
+                    Some(f) => Some(Net::from_str(&f.text, &f.origin)?),
+                    None => None,
+                };
+                Ok::<_, Vec<Diagnostic>>(
+                    DangerDetector::from_str(&config.danger.text, &config.danger.origin)?.with_net(net),
+                )
+            });
             let flows = flow::validate(flow_files, &validate_context(&router));
             (danger.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), flows)
         });

@@ -7,6 +7,7 @@
 pub mod chat;
 pub mod danger_set;
 pub mod graph;
+pub mod net_train;
 pub mod transcript;
 
 use chrono::{DateTime, Utc};

@@ -4,11 +4,13 @@
 //!
 //! Facts here (999, press 55, textphone 18000, 999 BSL) come from `shared/content/contacts.md`.
 
+pub mod net;
 mod text;
 mod triage;
 
+pub use net::{Net, NetScore, NET_FILE};
 pub use text::prepare_for_cues;
-pub use triage::{Cue, DangerDetector, Verdict};
+pub use triage::{Cue, DangerDetector, Verdict, LEARNED};
 
 /// The line the engine appends to every message the bot sends.
 pub const FOOTER: &str = "🆘 If a child is in danger right now, call 999.";

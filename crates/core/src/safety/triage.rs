@@ -14,6 +14,7 @@
 //! `after` (in its sentence or anywhere later: "... police found her, shes home"). Second cues are calmed only by the `before` families of the rule
 //! ("not right now").
 
+use super::net::{Net, NetScore};
 use super::text::{prepare_for_cues, CLAUSE, SENTENCE};
 use crate::diag::{Diagnostic, Location};
 use crate::yaml::{self, Spanned};
@@ -110,7 +111,12 @@ struct DangerRule {
 /// Finds messages that say a child is in danger now (see the module doc). Cheap to clone: the
 /// clones share one compiled set of cues.
 #[derive(Debug, Clone)]
-pub struct DangerDetector(Arc<Inner>);
+pub struct DangerDetector {
+    inner: Arc<Inner>,
+    /// The learned net ([`super::net`]): a message also fires when its score reaches the net's
+    /// threshold. It never calms a rule.
+    net: Option<Arc<Net>>,
+}
 
 #[derive(Debug)]
 struct Inner {
@@ -133,6 +139,9 @@ struct Compiled {
     any: meta::Regex,
 }
 
+/// The rule named when no rule fires but the learned net's score reaches its threshold.
+pub const LEARNED: &str = "the learned net";
+
 /// One cue found in a message, for `signpost danger` and for tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cue {
@@ -145,11 +154,13 @@ pub struct Cue {
 }
 
 /// What the triage decided about one message, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     /// The rule that fired; `None` when the message is not danger now.
     pub rule: Option<String>,
     pub cues: Vec<Cue>,
+    /// What the learned net made of it, when there is one.
+    pub net: Option<NetScore>,
     /// The message as the cues were matched against it.
     pub prepared: String,
 }
@@ -320,30 +331,40 @@ impl DangerDetector {
             let filler = !rules.iter().any(named);
             built.push(Family { name, scope, hirs, filler });
         }
-        Ok(DangerDetector(Arc::new(Inner {
-            origin: origin.to_string(),
-            families: built,
-            rules,
-            any: all_when,
-            compiled: OnceLock::new(),
-        })))
+        let inner =
+            Inner { origin: origin.to_string(), families: built, rules, any: all_when, compiled: OnceLock::new() };
+        Ok(DangerDetector { inner: Arc::new(inner), net: None })
+    }
+
+    /// The same cues with the learned net under them (or none).
+    pub fn with_net(self, net: Option<Net>) -> Self {
+        DangerDetector { net: net.map(Arc::new), ..self }
+    }
+
+    /// The learned net, if one was loaded.
+    pub fn net(&self) -> Option<&Net> {
+        self.net.as_deref()
+    }
+
+    fn net_fires(&self, doc: &Doc) -> bool {
+        self.net.as_ref().is_some_and(|n| n.fires(&doc.text))
     }
 
     /// Compile every family now (`signpost check`, a reload, and a warm-up at start), so that a
     /// family too large to compile is reported rather than met at a user's message.
     pub fn compile(&self) -> Result<(), Diagnostic> {
-        self.compiled().map(|_| ()).map_err(|e| Location::file(&self.0.origin).error(e.to_string()))
+        self.compiled().map(|_| ()).map_err(|e| Location::file(&self.inner.origin).error(e.to_string()))
     }
 
     fn compiled(&self) -> Result<&Compiled, &str> {
-        self.0
+        self.inner
             .compiled
             .get_or_init(|| {
                 let mut families = Vec::new();
-                for f in &self.0.families {
+                for f in &self.inner.families {
                     families.push(compile(&f.hirs).map_err(|e| format!("family \"{}\": {e}", f.name))?);
                 }
-                Ok(Compiled { families, any: compile(&self.0.any)? })
+                Ok(Compiled { families, any: compile(&self.inner.any)? })
             })
             .as_ref()
             .map_err(String::as_str)
@@ -354,10 +375,10 @@ impl DangerDetector {
     pub fn is_danger(&self, text: &str) -> bool {
         let Ok(c) = self.compiled() else { return true };
         let doc = Doc::new(text);
-        if doc.words.is_empty() || !c.any.is_match(&doc.text) {
+        if doc.words.is_empty() {
             return false;
         }
-        self.decide(c, &doc).0.is_some()
+        (c.any.is_match(&doc.text) && self.decide(c, &doc).0.is_some()) || self.net_fires(&doc)
     }
 
     /// True when the text holds no sign of danger at all: no rule fires, and every cue of a
@@ -367,16 +388,22 @@ impl DangerDetector {
     pub fn is_clear(&self, text: &str) -> bool {
         let Ok(c) = self.compiled() else { return false };
         let doc = Doc::new(text);
-        if doc.words.is_empty() || !c.any.is_match(&doc.text) {
+        if doc.words.is_empty() {
+            return true;
+        }
+        if self.net_fires(&doc) {
+            return false;
+        }
+        if !c.any.is_match(&doc.text) {
             return true;
         }
         let (rule, calmed) = self.decide(c, &doc);
         if rule.is_some() {
             return false;
         }
-        let mut cache: Vec<Option<Vec<Hit>>> = vec![None; self.0.families.len()];
+        let mut cache: Vec<Option<Vec<Hit>>> = vec![None; self.inner.families.len()];
         let starts: std::collections::BTreeSet<usize> =
-            self.0.rules.iter().flat_map(|r| r.when.iter().copied()).collect();
+            self.inner.rules.iter().flat_map(|r| r.when.iter().copied()).collect();
         starts.into_iter().all(|f| {
             self.hits(c, &doc, &mut cache, f).iter().all(|h| calmed.iter().any(|(cf, s, _)| *cf == f && *s == h.start))
         })
@@ -389,29 +416,35 @@ impl DangerDetector {
             Ok(c) => c,
             Err(e) => {
                 let rule = Some(format!("none: the cues could not be compiled ({e}), so every message fails safe"));
-                return Verdict { rule, cues: Vec::new(), prepared: doc.text };
+                return Verdict { rule, cues: Vec::new(), net: None, prepared: doc.text };
             }
         };
         let (rule, calmed) = if doc.words.is_empty() { (None, Vec::new()) } else { self.decide(c, &doc) };
         let mut cues = Vec::new();
-        for (i, f) in self.0.families.iter().enumerate().filter(|(_, f)| !f.filler) {
+        for (i, f) in self.inner.families.iter().enumerate().filter(|(_, f)| !f.filler) {
             for m in c.families[i].find_iter(&doc.text) {
                 let calmed_by = calmed.iter().find(|(fam, s, _)| *fam == i && *s == m.start()).map(|c| c.2.clone());
                 cues.push(Cue { family: f.name.clone(), words: doc.text[m.range()].trim().to_string(), calmed_by });
             }
         }
-        Verdict { rule: rule.map(|r| self.0.rules[r].name.clone()), cues, prepared: doc.text }
+        let net = self.net.as_ref().filter(|_| !doc.words.is_empty()).map(|n| n.explain(&doc.text));
+        let rule = match rule {
+            Some(r) => Some(self.inner.rules[r].name.clone()),
+            None if net.as_ref().is_some_and(NetScore::fires) => Some(LEARNED.to_string()),
+            None => None,
+        };
+        Verdict { rule, cues, net, prepared: doc.text }
     }
 
     /// The first rule that fires, and the cues found calmed on the way (family, start, by whom).
     fn decide(&self, cm: &Compiled, doc: &Doc) -> (Option<usize>, Vec<(usize, usize, String)>) {
-        let mut hits: Vec<Option<Vec<Hit>>> = vec![None; self.0.families.len()];
+        let mut hits: Vec<Option<Vec<Hit>>> = vec![None; self.inner.families.len()];
         let mut calmed = Vec::new();
-        for (r, rule) in self.0.rules.iter().enumerate() {
+        for (r, rule) in self.inner.rules.iter().enumerate() {
             for &f in &rule.when {
                 for cue in self.hits(cm, doc, &mut hits, f) {
                     if let Some(by) = self.calmed(cm, doc, &mut hits, &rule.unless, cue, false) {
-                        calmed.push((f, cue.start, self.0.families[by].name.clone()));
+                        calmed.push((f, cue.start, self.inner.families[by].name.clone()));
                         continue;
                     }
                     let near = |hits: &mut Vec<Option<Vec<Hit>>>, group: &[usize]| {
@@ -455,7 +488,7 @@ impl DangerDetector {
         second: bool,
     ) -> Option<usize> {
         unless.iter().copied().find(|&u| {
-            let scope = self.0.families[u].scope;
+            let scope = self.inner.families[u].scope;
             if second && !matches!(scope, Scope::Before(_)) {
                 return false;
             }

@@ -1,0 +1,378 @@
+//! The learned net under the cue rules: a logistic model over the words of a message, trained on
+//! the blind tables (`tests/danger/blind`), that catches danger told in words no cue family
+//! holds. It only ever adds alarms: a message fires when a rule fires **or** the net's score
+//! reaches its threshold; the net never calms a rule.
+//!
+//! The model is `config/danger-net.tsv`, written by `signpost danger --train` and read here. Each
+//! line after the header is `kind<TAB>feature<TAB>weight`, strongest first within a kind, so
+//! staff can read what it leans on:
+//! - `w` a word ("unconcious"),
+//! - `p` two words in a row, breaks included ("wont let", "now ."),
+//! - `g` four letters of a word, with `<` and `>` marking its ends ("<unc", "ous>"), which lets
+//!   a misspelling share most of its weight with the word.
+//!
+//! Header lines are `bias<TAB>x`, `threshold<TAB>x` (a score in 0..1) and, optionally,
+//! `min_words<TAB>n`: a message of fewer words is left to the rules, since a few words give the
+//! net too little to go on (a number typed at a question, "she's with him"); short pleas and the
+//! danger question's fail-safe are the rules' job. Features are read from
+//! text prepared by [`super::text::prepare_for_cues`], so the net and the cues see the same words.
+//! A feature is there or not (counted once), and each weighs `1/sqrt(n)` for a message with `n`
+//! features, so a long message is not an alarm for being long.
+
+use crate::diag::{Diagnostic, Location};
+use rustc_hash::{FxHashMap, FxHasher};
+use std::hash::Hasher;
+
+/// The file name of the net, in the config directory.
+pub const NET_FILE: &str = "danger-net.tsv";
+
+/// The kinds of feature, as written in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Word,
+    Pair,
+    Gram,
+}
+
+impl Kind {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Kind::Word => "w",
+            Kind::Pair => "p",
+            Kind::Gram => "g",
+        }
+    }
+
+    fn from_tag(tag: &str) -> Option<Kind> {
+        match tag {
+            "w" => Some(Kind::Word),
+            "p" => Some(Kind::Pair),
+            "g" => Some(Kind::Gram),
+            _ => None,
+        }
+    }
+}
+
+/// Calls `f` once for each feature of a prepared text, in order, repeats included: a word, the
+/// pair it starts, then its four-letter pieces. A feature's text is `a` or, for a pair, `a b`.
+pub fn walk(prepared: &str, mut f: impl FnMut(Kind, &str, &str)) {
+    let toks: Vec<&str> = prepared.split(' ').filter(|t| !t.is_empty()).collect();
+    let mut padded = String::new();
+    for (i, &t) in toks.iter().enumerate() {
+        let word = t.bytes().all(|b| b.is_ascii_alphanumeric());
+        if word {
+            f(Kind::Word, t, "");
+        }
+        if let Some(&next) = toks.get(i + 1) {
+            if word || next.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                f(Kind::Pair, t, next);
+            }
+        }
+        // Pieces only of real words (letters), long enough to be misspelt.
+        if word && t.len() >= 5 && t.bytes().all(|b| b.is_ascii_lowercase()) {
+            padded.clear();
+            padded.push('<');
+            padded.push_str(t);
+            padded.push('>');
+            let b = padded.as_bytes();
+            for s in 0..=b.len() - 4 {
+                f(Kind::Gram, &padded[s..s + 4], "");
+            }
+        }
+    }
+}
+
+/// The key a feature is looked up by. A pair is hashed as its two words with a separator no word
+/// holds, so that the file's `a b` and the text's two tokens give the same key.
+pub fn key(kind: Kind, a: &str, b: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_u8(kind as u8 + 1);
+    h.write(a.as_bytes());
+    h.write_u8(0xff);
+    h.write(b.as_bytes());
+    h.finish()
+}
+
+/// The distinct features of a prepared text, as keys, sorted.
+pub fn keys(prepared: &str) -> Vec<u64> {
+    let mut out = Vec::with_capacity(prepared.len() / 2);
+    walk(prepared, |k, a, b| out.push(key(k, a, b)));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// How many words (tokens of letters and digits, not breaks) a prepared text holds.
+pub fn words(prepared: &str) -> usize {
+    prepared.split(' ').filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric())).count()
+}
+
+/// The score a logistic model gives: `1 / (1 + e^-z)`.
+pub fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// One feature of the net and its weight, for `signpost danger` to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lean {
+    pub kind: Kind,
+    pub feature: String,
+    pub weight: f64,
+}
+
+/// What the net made of a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetScore {
+    /// From 0 (ordinary) to 1 (danger).
+    pub score: f64,
+    pub threshold: f64,
+    /// Fewer words than the net reads: the rules alone decide.
+    pub too_short: bool,
+    /// The features found that weigh most, towards danger first.
+    pub leans: Vec<Lean>,
+}
+
+impl NetScore {
+    pub fn fires(&self) -> bool {
+        !self.too_short && self.score >= self.threshold
+    }
+}
+
+/// The net, loaded.
+#[derive(Debug, Clone)]
+pub struct Net {
+    bias: f64,
+    threshold: f64,
+    min_words: usize,
+    weights: FxHashMap<u64, f32>,
+    /// The feature each key came from, for explaining a score.
+    names: FxHashMap<u64, (Kind, String)>,
+}
+
+impl Net {
+    /// Build a net from its parts (training writes the file from these).
+    pub fn new(bias: f64, threshold: f64, features: Vec<(Kind, String, f64)>) -> Net {
+        let mut weights = FxHashMap::default();
+        let mut names = FxHashMap::default();
+        for (kind, text, w) in features {
+            let (a, b) = text.split_once(' ').unwrap_or((&text, ""));
+            let k = key(kind, a, b);
+            weights.insert(k, w as f32);
+            names.insert(k, (kind, text));
+        }
+        Net { bias, threshold, min_words: 1, weights, names }
+    }
+
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    /// The fewest words a message needs for the net to read it.
+    pub fn min_words(&self) -> usize {
+        self.min_words
+    }
+
+    /// The same net, leaving messages of fewer than `n` words to the rules.
+    pub fn with_min_words(mut self, n: usize) -> Net {
+        self.min_words = n.max(1);
+        self
+    }
+
+    /// The same net with another threshold (for measuring).
+    pub fn with_threshold(mut self, threshold: f64) -> Net {
+        self.threshold = threshold;
+        self
+    }
+
+    /// The score of a prepared text.
+    pub fn score(&self, prepared: &str) -> f64 {
+        let keys = keys(prepared);
+        if keys.is_empty() {
+            return sigmoid(self.bias);
+        }
+        let sum: f64 = keys.iter().filter_map(|k| self.weights.get(k)).map(|&w| f64::from(w)).sum();
+        sigmoid(self.bias + sum / (keys.len() as f64).sqrt())
+    }
+
+    pub fn fires(&self, prepared: &str) -> bool {
+        words(prepared) >= self.min_words && self.score(prepared) >= self.threshold
+    }
+
+    /// The score with the features that weigh most either way.
+    pub fn explain(&self, prepared: &str) -> NetScore {
+        let mut leans: Vec<Lean> = keys(prepared)
+            .into_iter()
+            .filter_map(|k| {
+                let (kind, feature) = self.names.get(&k)?;
+                let weight = f64::from(*self.weights.get(&k)?);
+                Some(Lean { kind: *kind, feature: feature.clone(), weight })
+            })
+            .collect();
+        leans.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()).then_with(|| a.feature.cmp(&b.feature)));
+        leans.truncate(8);
+        leans.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        let too_short = words(prepared) < self.min_words;
+        NetScore { score: self.score(prepared), threshold: self.threshold, too_short, leans }
+    }
+
+    /// Read the file, naming the line and column of every mistake.
+    pub fn from_str(src: &str, origin: &str) -> Result<Net, Vec<Diagnostic>> {
+        let mut errors = Vec::new();
+        let (mut bias, mut threshold, mut min_words) = (None, None, 1);
+        let mut features = Vec::new();
+        let mut seen: FxHashMap<u64, usize> = FxHashMap::default();
+        for (i, line) in src.lines().enumerate() {
+            let at = |col: usize| Location::new(origin, i + 1, col);
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = line.split('\t').collect();
+            let number = |s: &str, col: usize, errors: &mut Vec<Diagnostic>| -> Option<f64> {
+                match s.trim().parse::<f64>() {
+                    Ok(x) if x.is_finite() => Some(x),
+                    _ => {
+                        errors.push(at(col).error(format!("\"{s}\" is not a number")));
+                        None
+                    }
+                }
+            };
+            match fields.as_slice() {
+                ["bias", x] => bias = number(x, 6, &mut errors),
+                ["threshold", x] => match number(x, 11, &mut errors) {
+                    Some(t) if (0.0..=1.0).contains(&t) => threshold = Some(t),
+                    Some(t) => errors.push(at(11).error(format!("threshold {t} is not between 0 and 1"))),
+                    None => {}
+                },
+                ["min_words", x] => match x.trim().parse::<usize>() {
+                    Ok(n) if n >= 1 => min_words = n,
+                    _ => errors.push(at(11).error(format!("min_words \"{x}\" is not a whole number of at least 1"))),
+                },
+                [tag, text, w] => {
+                    let Some(kind) = Kind::from_tag(tag) else {
+                        errors.push(at(1).error(format!("unknown kind \"{tag}\": expected w, p or g")));
+                        continue;
+                    };
+                    let col = tag.len() + text.len() + 3;
+                    let Some(w) = number(w, col, &mut errors) else { continue };
+                    let parts: Vec<&str> = text.split(' ').collect();
+                    let ok = match kind {
+                        Kind::Word => parts.len() == 1 && !text.is_empty(),
+                        Kind::Pair => parts.len() == 2 && parts.iter().all(|p| !p.is_empty()),
+                        Kind::Gram => parts.len() == 1 && text.chars().count() == 4,
+                    };
+                    if !ok {
+                        let want = match kind {
+                            Kind::Word => "one word",
+                            Kind::Pair => "two words with one space",
+                            Kind::Gram => "four characters",
+                        };
+                        errors.push(at(tag.len() + 2).error(format!("\"{text}\" is not {want}")));
+                        continue;
+                    }
+                    let k = key(kind, parts[0], parts.get(1).copied().unwrap_or(""));
+                    if let Some(first) = seen.insert(k, i + 1) {
+                        errors.push(
+                            at(tag.len() + 2).error(format!("\"{text}\" is given twice (first on line {first})")),
+                        );
+                        continue;
+                    }
+                    features.push((kind, text.to_string(), w));
+                }
+                _ => errors.push(
+                    at(1).error(
+                        "expected `bias<TAB>x`, `threshold<TAB>x`, `min_words<TAB>n` or `kind<TAB>feature<TAB>weight`"
+                            .to_string(),
+                    ),
+                ),
+            }
+        }
+        if bias.is_none() {
+            errors.push(Location::file(origin).error("the net has no `bias` line"));
+        }
+        if threshold.is_none() {
+            errors.push(Location::file(origin).error("the net has no `threshold` line"));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Net::new(bias.unwrap_or_default(), threshold.unwrap_or(1.0), features).with_min_words(min_words))
+    }
+
+    /// The file, as [`Self::from_str`] reads it: header, then each kind strongest first.
+    pub fn to_file(&self, header: &str) -> String {
+        let mut out = String::new();
+        for line in header.lines() {
+            out.push_str("# ");
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "bias\t{:.6}\nthreshold\t{}\nmin_words\t{}\n",
+            self.bias, self.threshold, self.min_words
+        ));
+        let mut rows: Vec<(Kind, &str, f32)> =
+            self.names.iter().map(|(k, (kind, text))| (*kind, text.as_str(), self.weights[k])).collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.total_cmp(&a.2)).then(a.1.cmp(b.1)));
+        for (kind, text, w) in rows {
+            out.push_str(&format!("{}\t{}\t{:.4}\n", kind.tag(), text, w));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_feature_in_the_file_is_the_feature_in_the_text() {
+        let net =
+            Net::new(-2.0, 0.5, vec![(Kind::Word, "unconcious".into(), 12.0), (Kind::Pair, "wont let".into(), 12.0)]);
+        assert!(net.fires("shes unconcious"));
+        assert!(net.fires("he wont let her go"));
+        assert!(!net.fires("he let her go"));
+        let e = net.explain("he wont let her go");
+        assert_eq!(e.leans[0].feature, "wont let");
+    }
+
+    #[test]
+    fn pieces_share_weight_with_a_misspelling() {
+        let mut names = Vec::new();
+        walk("unconscious", |k, a, _| {
+            if k == Kind::Gram {
+                names.push(a.to_string())
+            }
+        });
+        assert_eq!(names.first().map(String::as_str), Some("<unc"));
+        assert_eq!(names.last().map(String::as_str), Some("ous>"));
+        let net = Net::new(-1.0, 0.6, names.into_iter().map(|g| (Kind::Gram, g, 1.0)).collect());
+        assert!(net.fires("unconsious"), "{}", net.score("unconsious"));
+    }
+
+    #[test]
+    fn the_file_round_trips_and_mistakes_are_located() {
+        let net = Net::new(-1.5, 0.7, vec![(Kind::Word, "help".into(), 2.5), (Kind::Pair, "now .".into(), 0.5)])
+            .with_min_words(3);
+        let text = net.to_file("a test");
+        let back = Net::from_str(&text, "net.tsv").expect("reads back");
+        assert_eq!(back.to_file("a test"), text);
+        let errs = Net::from_str("bias\t-1\nthreshold\t2\nx\thelp\t1\nw\ttwo words\t1\nw\thelp\tlots\n", "n.tsv")
+            .expect_err("five mistakes");
+        let shown: Vec<String> = errs.iter().map(|d| d.to_string()).collect();
+        assert!(shown.iter().any(|s| s.contains("n.tsv:2:11") && s.contains("between 0 and 1")), "{shown:?}");
+        assert!(shown.iter().any(|s| s.contains("n.tsv:3:1") && s.contains("unknown kind")), "{shown:?}");
+        assert!(shown.iter().any(|s| s.contains("n.tsv:4:3") && s.contains("one word")), "{shown:?}");
+        assert!(shown.iter().any(|s| s.contains("n.tsv:5:") && s.contains("not a number")), "{shown:?}");
+    }
+
+    #[test]
+    fn a_message_of_too_few_words_is_left_to_the_rules() {
+        let net = Net::new(-1.0, 0.5, vec![(Kind::Word, "unconcious".into(), 6.0)]).with_min_words(4);
+        assert!(!net.fires("shes unconcious"), "two words");
+        assert!(!net.explain("shes unconcious").fires());
+        assert!(net.explain("shes unconcious").too_short);
+        assert!(net.fires("i think shes unconcious"), "four words");
+        assert!(net.explain("i think shes unconcious").fires());
+        assert_eq!(words("she , is . ok"), 3, "breaks are not words");
+    }
+}
