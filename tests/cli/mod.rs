@@ -237,3 +237,67 @@ fn check_locates_a_mistake_in_the_danger_cues() {
         ),
     );
 }
+
+/// A small pair of sets in a folder, for `--train` and `--cross-validate`.
+fn net_tables() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, lines: &[&str]| {
+        let text: String = lines.iter().map(|l| format!("parent\tfirst\t{l}\n")).collect();
+        std::fs::write(dir.path().join(name), text).unwrap();
+    };
+    write("a-danger.tsv", &["he has a knife at her throat now", "she is unconscious and not breathing"]);
+    write("a-ordinary.tsv", &["she has a new phone and cash", "her older boyfriend picks her up"]);
+    write("b-danger.tsv", &["they are dragging her into a van now", "he has a knife and is outside now"]);
+    write("b-ordinary.tsv", &["he keeps missing school on fridays", "new trainers and he wont say where from"]);
+    dir
+}
+
+#[test]
+fn danger_train_writes_a_net_the_bot_reads_and_says_what_it_fitted_on() {
+    let tables = net_tables();
+    let out = tables.path().join("net.tsv");
+    let (t, o) = (tables.path().display().to_string(), out.display().to_string());
+    let run = signpost(&["danger", "--train", &t, "--out", &o, "--threshold", "0.6"]);
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(said.contains("fitted on 4 danger and 4 ordinary lines"), "{said}");
+    let net = std::fs::read_to_string(&out).unwrap();
+    let net = signpost_core::safety::Net::from_str(&net, &o).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(net.threshold(), 0.6);
+    // A folder with no tables is refused, rather than training a smaller net.
+    let empty = tempfile::tempdir().unwrap();
+    let e = empty.path().display().to_string();
+    assert_clean_failure(&signpost(&["danger", "--train", &t, &e, "--out", &o]), "holds no *-danger.tsv");
+}
+
+#[test]
+fn danger_cross_validate_leaves_each_set_out_and_prints_recall_by_threshold() {
+    let tables = net_tables();
+    let t = tables.path().display().to_string();
+    let run = signpost(&["danger", "--cross-validate", &t]);
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(said.contains("each set left out in turn"), "{said}");
+    let rows: Vec<&str> = said.lines().filter(|l| l.trim_start().starts_with("0.")).collect();
+    assert!(rows.len() >= 5, "{said}");
+    assert!(rows.iter().all(|r| r.matches('%').count() == 4), "{said}");
+}
+
+#[test]
+fn check_locates_a_damaged_learned_net() {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(content::shipped_config()).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let net = dir.path().join("danger-net.tsv");
+    let text = std::fs::read_to_string(&net).unwrap().replacen("\nthreshold\t", "\nthreshold\tx", 1);
+    std::fs::write(&net, text).unwrap();
+    let d = dir.path().display().to_string();
+    let o = signpost(&["check", "--config", &d]);
+    let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    assert!(!o.status.success(), "{all}");
+    assert!(all.contains("danger-net.tsv:") && all.contains("is not a number"), "{all}");
+}

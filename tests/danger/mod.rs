@@ -2,7 +2,7 @@
 //! danger now must all get the emergency message first, through every door of a conversation,
 //! and ordinary worries must not.
 //!
-//! Two kinds of table. `DANGER` and `ORDINARY` below were grown with the patterns. The sets in
+//! Two kinds of table. `written/` holds the team's own, grown with the patterns. The sets in
 //! `blind/` were written by helpers who never saw the patterns or these tables; each was run once
 //! before any pattern changed because of it, and its first-run figures are in `blind/README.md`
 //! and SAFETY.md H1. Only then did it join the tables. When a real message is missed, add it
@@ -19,271 +19,15 @@ fn detector() -> &'static DangerDetector {
     &shipped().danger
 }
 
-const DANGER: &[&str] = &[
-    // Plain statements
-    "my daughter is in danger",
-    "She is in danger right now",
-    "he's in danger",
-    "a child is in immediate danger",
-    "I think she's in serious danger tonight",
-    "this is an emergency",
-    "Its an emergency please help",
-    "it's happening right now",
-    "it is happening now",
-    "they are hurting her right now",
-    // With the person now
-    "she's with him now",
-    "shes with him right now",
-    "he is with them now and i dont know the address",
-    "my son is with the man now",
-    "hes outside now",
-    "they're outside again",
-    "he's coming now",
-    // Can't get away / trapped / held
-    "I can't get away",
-    "i cant get away from him",
-    "cant get out",
-    "I can not get away",
-    "Can’t  get   away",
-    "he won't let me leave",
-    "they wont let her go",
-    "I'm locked in a room",
-    "she is locked in his flat",
-    "we are trapped in the house",
-    "i'm stuck in a car with them",
-    "she's not allowed to leave",
-    "my friend was kidnapped",
-    "he's been taken away by some men",
-    "someone is following me",
-    "a man keeps following her home and he's outside now",
-    // Being hurt
-    "he's hurting me",
-    "hes hurting me",
-    "HE IS HURTING ME",
-    "they are hitting her",
-    "someone is attacking my son",
-    "he is beating him up",
-    "they're threatening him with a knife",
-    "he has a knife",
-    "one of them has got a gun",
-    "my friend has been stabbed",
-    "she's bleeding badly",
-    "he threatened to kill her",
-    "they said they are going to hurt me",
-    "he's gonna kill me",
-    "they are forcing me to have sex",
-    "he is making her get in the car",
-    "someone is touching me and i want it to stop",
-    // Suicide, self-harm, overdose
-    "I want to kill myself",
-    "i want to kill my self",
-    "she says she wants to kill herself",
-    "he's going to hurt himself",
-    "i keep harming myself and i want to die",
-    "i want to die",
-    "im going to end it all",
-    "she's suicidal",
-    "feeling suicidal",
-    "she's taken an overdose",
-    "he overdosed",
-    "she took too many pills",
-    "he swallowed loads of tablets",
-    "she's unconscious",
-    "he's not breathing",
-    "she won't wake up",
-    "i cant wake him",
-    "my son has passed out after they gave him something",
-    // Missing now
-    "my 14 year old has gone missing tonight",
-    "she's been missing since yesterday",
-    "my son is missing",
-    "my daughter has gone missing!",
-    "she's missing",
-    "he didn't come home last night and isn't answering",
-    "I don't know where she is and it's 3am",
-    "she got in a car with three older men",
-    // Text-speak and typos
-    "help me plz",
-    "helpp mee plz",
-    "sos",
-    "SOS please",
-    "hes hurting me rn right now",
-    "in danger!!!",
-    "im in danger",
-    // Harder phrasings, added after the first table passed, to find real gaps
-    "hes got her in his car and wont let her out",
-    "pls come quick",
-    "she's being held somewhere by them",
-    "he punched me and he is still here",
-    "im scared hes going to come back tonight",
-    "she rang me crying saying they won't let her come home",
-    "they've got my son and they're making him sell drugs right this minute",
-    "my girl is at a party with older men and she's too drunk to stand up",
-    "he has hurt her and she is bleeding",
-    "i think shes being raped",
-    "someone's forcing my brother into a car",
-    "cant breathe",
-    // Long messages with the danger in the middle
-    "I've been worried about my daughter for weeks because she has a new phone and older friends, and tonight she texted me that she can't get away from them, I don't know what to do, she's 15",
-    "sorry to bother you, my neighbour's boy is always out late, and just now I saw through the window that a man is hitting him in the car park, what should I do",
-    "we had an argument earlier but now he says he wants to kill himself and he's locked himself in the bathroom",
-    "My son (13) came back with cash again. Actually right now there are men outside our house shouting for him.",
-    // Misses found by the audit of the shipped patterns (each got no 999 message)
-    "they're outside",
-    "he's outside my house",
-    "he's at the door",
-    "there's a man outside",
-    "they are outside the house",
-    "they have a knife",
-    "they have a gun",
-    "he pulled a knife on me",
-    "hes got a machete",
-    "he's carrying a knife",
-    "he'll kill me",
-    "they said theyll stab me",
-    "he said he would kill me",
-    "i fear for my life",
-    "she'll hurt me",
-    "i wanna die",
-    "i dont want to live anymore",
-    "i dont want to be here anymore",
-    "kms",
-    "i want to kil myself",
-    "i took an od",
-    "i'm trapped",
-    "my daughter has been taken",
-    "they took her",
-    "i dont feel safe",
-    "i'm not safe",
-    "999",
-    "call 999",
-    "call the police",
-    "call an ambulance",
-    "police",
-    // Danger-now phrasings that narrowed patterns must still catch
-    "she got in a car with two men just now",
-    "she's in a car with him now",
-    "she's missing tonight",
-    "he wont let her go home",
-    "he won't let me go",
-    "she rang me and said they won't let her out of the house",
-    "I don't know where she is",
-    "no idea where my daughter is and its 2am",
-    "someone is following me on the way home",
-    "a man is following me home",
-    "please tell me what to do right now",
-    "EMERGENCY",
-    "it's a medical emergency",
-    "i'm stuck in his car",
-    // More variants of the audit's misses
-    "there are two men outside the house shouting",
-    "he's outside, what do I do",
-    "someone's at the door and i'm scared",
-    "he's pointing a gun at her",
-    "my ex told me he's going to stab me",
-    "she said she wants to die",
-    "i wish i was dead",
-    "i don't want to be alive",
-    "gonna kms",
-    "i think he's oded",
-    "my son has been taken by some men",
-    "he grabbed her and drove off",
-    "i don't feel safe at home",
-    "she's not safe with him",
-    "999!!!",
-    "please ring the police",
-    "i need an ambulance",
-    "POLICE!",
-    "should i call the police",
-    "I just saw a girl get into a car with two older men",
-    "my 14 year old was taken away by a man",
-    "he won't let me go out of the house",
-    "my daughter went missing this afternoon and its dark now",
-    "I don't know where she is or who she's with",
-];
-
-const ORDINARY: &[&str] = &[
-    "my daughter has a new phone and won't say where from",
-    "he's got a new iphone and won't say where from",
-    "older boyfriend picks her up from school",
-    "keeps going missing overnight",
-    "she goes missing from school a lot",
-    "he has been missing school",
-    "she has an older boyfriend",
-    "he comes home with money and new trainers",
-    "she seems scared and secretive",
-    "he's always on his phone late at night",
-    "she has two phones",
-    "he has been drinking",
-    "she came home drunk last weekend",
-    "he smells of cannabis",
-    "I found cuts on her arm",
-    "she has unexplained bruises",
-    "his mood has changed a lot",
-    "she stopped seeing her old friends",
-    "a taxi keeps dropping her at a hotel",
-    "I work at a hotel and a young girl came in with older men last week",
-    "I'm a taxi driver and I picked up a young lad with an older man",
-    "I'm a teacher",
-    "I'm a parent",
-    "I am worried about my friend",
-    "is this happening to me?",
-    "I'm not sure if I'm overreacting",
-    "yes",
-    "no",
-    "Cambridge",
-    "PE19 1AA",
-    "I don't know",
-    "thank you",
-    "what does grooming mean",
-    "she is safe at home now but I'm worried",
-    "he's at school",
-    "can you tell me who to contact",
-    "my son plays online games with people he doesn't know",
-    "she is danger-aware and careful",
-    "he gets dangerously angry sometimes",
-    "she kept saying she was fine",
-    "hello",
-    "",
-    "🙂",
-    "he washes a lot after coming home",
-    // False alarms found by the audit: descriptions of signs, not danger now
-    "he won't let her go out with her friends",
-    "a young girl got in the taxi with two older men last night",
-    "she's been missing school since september",
-    "it's not an emergency",
-    "this isnt an emergency",
-    "I don't know where she is half the time",
-    "an older boy keeps following her on instagram",
-    "her phone was taken away at school",
-    "she's stuck in her room all day",
-    "I'm not sure what to do right now",
-    // Near misses of the new and narrowed patterns
-    "should i tell the police",
-    "she doesn't want the police involved",
-    "i called the police last week",
-    "he's outside with his mates all night",
-    "there are older men outside the school every day",
-    "she doesn't want to live with her dad anymore",
-    "he was taken to hospital",
-    "she has taken away his phone",
-    "they took her phone",
-    "he took her to school",
-    "i don't feel safe letting her go out",
-    "she's not safe online",
-    "he went missing last year",
-    "she's gone missing before",
-    "he's started following her on snapchat",
-    "it's not a real emergency",
-    "what's the non emergency number",
-    "he won't let her go to school",
-    "we ran 5 kms",
-    "she's been missing her dad since the divorce",
-    "my son is missing out on football",
-    "he is missing lessons",
-    "I don't know where she is when she goes out",
-    "she's stuck in the house all day",
-];
+/// The team's own tables, `tests/danger/written/written-<kind>.tsv`: grown with the patterns,
+/// one message per line, `#` for a comment. The learned net is fitted on them too.
+fn written(kind: &str) -> Vec<String> {
+    let name = format!("written-{kind}.tsv");
+    let text = std::fs::read_to_string(content::root().join("tests/danger/written").join(&name)).unwrap();
+    let (lines, errors) = danger_set::parse(&text, &name);
+    assert!(errors.is_empty(), "{errors:#?}");
+    lines.into_iter().map(|l| l.message.to_string()).collect()
+}
 
 /// The messages of every blind set's `<set>-<kind>.tsv` (`voice<TAB>door<TAB>message`).
 /// The blind sets of `kind` (`-danger.tsv` or `-ordinary.tsv`): each file's name and text.
@@ -407,9 +151,8 @@ fn danger_typed_at_any_question_gets_999_first_and_nothing_after_it_jars() {
     let c = shipped();
     let now = Utc.with_ymd_and_hms(2026, 12, 2, 22, 30, 0).unwrap();
     let known = known();
-    let messages: Vec<String> = DANGER
-        .iter()
-        .map(|m| m.to_string())
+    let messages: Vec<String> = written("danger")
+        .into_iter()
         .chain(blind_anywhere("danger").into_iter().filter(|k| !known.contains(k)).map(|(_, m)| m))
         .collect();
     let doors: Vec<_> = DOORS
@@ -486,15 +229,17 @@ fn at_the_danger_question_anything_but_a_clear_no_or_not_sure_fails_safe() {
 
 #[test]
 fn every_way_of_saying_danger_now_is_caught() {
-    assert!(DANGER.len() >= 80, "the recall table needs at least 80 phrases, has {}", DANGER.len());
-    let missed: Vec<&&str> = DANGER.iter().filter(|t| !detector().is_danger(t)).collect();
+    let table = written("danger");
+    assert!(table.len() >= 80, "the recall table needs at least 80 phrases, has {}", table.len());
+    let missed: Vec<&String> = table.iter().filter(|t| !detector().is_danger(t)).collect();
     assert!(missed.is_empty(), "missed danger phrases:\n{missed:#?}");
 }
 
 #[test]
 fn ordinary_worries_do_not_trigger_the_emergency_message() {
-    assert!(ORDINARY.len() >= 40, "the table needs at least 40 ordinary messages, has {}", ORDINARY.len());
-    let flagged: Vec<&&str> = ORDINARY.iter().filter(|t| detector().is_danger(t)).collect();
+    let table = written("ordinary");
+    assert!(table.len() >= 40, "the table needs at least 40 ordinary messages, has {}", table.len());
+    let flagged: Vec<&String> = table.iter().filter(|t| detector().is_danger(t)).collect();
     assert!(flagged.is_empty(), "ordinary messages flagged as danger:\n{flagged:#?}");
 }
 
@@ -531,5 +276,54 @@ fn at_the_danger_question_a_clear_answer_that_says_more_is_taken_and_danger_afte
             }
             None => assert_eq!(first.kind, ReplyKind::Emergency, "{door}: {text:?} must get 999 first"),
         }
+    }
+}
+
+/// The shipped net is exactly what `signpost danger --train tests/danger/blind tests/danger/written`
+/// gives: nobody edits it by hand, and a table changed without retraining fails here.
+#[test]
+fn the_shipped_net_is_what_the_tables_give() {
+    use signpost_core::safety::NET_FILE;
+    use signpost_staff::net_train::{self, Fit};
+    let mut files = Vec::new();
+    for dir in ["tests/danger/blind", "tests/danger/written"] {
+        let mut names: Vec<_> = std::fs::read_dir(content::root().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let n = p.file_name().unwrap().to_string_lossy();
+                n.ends_with("-danger.tsv") || n.ends_with("-ordinary.tsv")
+            })
+            .collect();
+        names.sort();
+        files.extend(names.into_iter().map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap())));
+    }
+    let examples = net_train::examples(&files).unwrap_or_else(|e| panic!("{e:#?}"));
+    let all: Vec<&net_train::Example> = examples.iter().collect();
+    let shipped_net = detector().net().expect("the shipped config has a learned net");
+    let net = net_train::train(&all, Fit::default(), shipped_net.threshold());
+    let want = net.to_file(net_train::HEADER);
+    let got = std::fs::read_to_string(content::shipped_config().join(NET_FILE)).unwrap();
+    assert!(got == want, "config/{NET_FILE} is not what the tables give: run signpost danger --train tests/danger/blind tests/danger/written");
+}
+
+/// The net reads only messages of at least `min_words` words; below that the rules decide, so
+/// a button's number or a short answer is never an alarm for the net's sake.
+#[test]
+fn the_learned_net_adds_alarms_only_on_messages_long_enough_to_read() {
+    let d = detector();
+    let net = d.net().expect("the shipped config has a learned net");
+    assert!(net.min_words() >= 3, "{}", net.min_words());
+    // Danger in words no cue family holds, caught by the net alone.
+    let only_net: Vec<String> = written("danger")
+        .into_iter()
+        .chain(blind("danger").into_iter().map(|(_, m)| m))
+        .filter(|m| d.explain(m).rule.as_deref() == Some(signpost_core::safety::LEARNED))
+        .collect();
+    assert!(!only_net.is_empty(), "the net catches some danger no rule does, or it is dead weight");
+    for m in ["2", "young person", "she's with him", "not sure"] {
+        let v = d.explain(m);
+        assert!(v.net.as_ref().is_some_and(|n| n.too_short), "{m:?}: {v:?}");
+        assert_ne!(v.rule.as_deref(), Some(signpost_core::safety::LEARNED), "{m:?}");
     }
 }
