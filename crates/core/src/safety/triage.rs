@@ -11,7 +11,8 @@
 //! A family used in `unless` has a `scope`: `before: N` (within N words before the cue, in the
 //! same clause, e.g. "no one is hurting her"), `clause` or `sentence` (anywhere there, e.g. "he
 //! used to hit her years ago"), `near: N` (within N words either side, in the same clause), or
-//! `after` (in its sentence or anywhere later: "... police found her, shes home"). Second cues are calmed only by the `before` families of the rule
+//! `after` (anywhere later: "... police found her, shes home", or up to twelve words earlier in
+//! its sentence, so "back at school most days, and tonight ... she was screaming" is not calmed). Second cues are calmed only by the `before` families of the rule
 //! ("not right now").
 
 use super::net::{Net, NetScore};
@@ -85,7 +86,8 @@ pub enum Scope {
     Near(usize),
     Clause,
     Sentence,
-    /// In the cue's sentence or anywhere later: "... the police found her, shes home now".
+    /// Anywhere later ("... the police found her, shes home now"), or a little earlier in the
+    /// cue's sentence ([`AFTER_REACH`]).
     After,
 }
 
@@ -140,6 +142,11 @@ struct Compiled {
 }
 
 /// The rule named when no rule fires but the learned net's score reaches its threshold.
+/// How far back an `after` family reaches within the cue's sentence: "hes fine, just shaken,
+/// and mum is collecting him later" is calmed; "back at school most days, and tonight [forty
+/// words] she was screaming" is not.
+const AFTER_REACH: usize = 12;
+
 pub const LEARNED: &str = "the learned net";
 
 /// One cue found in a message, for `signpost danger` and for tests.
@@ -511,7 +518,11 @@ impl DangerDetector {
                         }
                         Scope::Clause => c.clause == cue.clause,
                         Scope::Sentence => c.sentence == cue.sentence,
-                        Scope::After => c.sentence == cue.sentence || c.start >= cue.end,
+                        Scope::After => {
+                            c.start >= cue.end
+                                || c.clause == cue.clause
+                                || c.sentence == cue.sentence && doc.words_between(c.end, cue.start) <= AFTER_REACH
+                        }
                     }
             })
         })
