@@ -76,6 +76,14 @@ fn benches(c: &mut Criterion) {
         .take(4096)
         .collect();
     c.bench_function("danger check: 4096 characters", |b| b.iter(|| content.danger.is_danger(black_box(&long))));
+    // The learned net's part of that check: the features of the prepared text, looked up.
+    let net = content.danger.net().expect("the shipped config has a learned net");
+    let prepared = signpost_core::safety::prepare_for_cues(&long);
+    c.bench_function("learned net: 4096 characters, prepared", |b| b.iter(|| net.fires(black_box(&prepared))));
+    let rules = content.danger.clone().with_net(None);
+    c.bench_function("danger check, the rules alone: 4096 characters", |b| {
+        b.iter(|| rules.is_danger(black_box(&long)))
+    });
     // The worst case: cues all the way through, so every sentence is read, and danger only at the end.
     let mut cued: String = "he used to hit her years ago and she was missing last year but shes home now. "
         .repeat(60)

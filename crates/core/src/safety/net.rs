@@ -53,23 +53,54 @@ impl Kind {
     }
 }
 
+/// The net reads a message's first this many words; the rules read all of it. No line of the
+/// tables is longer (the longest is 137 words, and the longest caught by the net alone 74), and
+/// over several hundred words one sentence barely moves a score scaled by `1/sqrt(n)`, so the
+/// net would add little there for what it costs (SAFETY.md H1, BENCHMARKS.md).
+pub const MAX_WORDS: usize = 200;
+
+fn is_word(t: &str) -> bool {
+    t.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The tokens the net reads: those of the prepared text up to its [`MAX_WORDS`]th word.
+fn tokens(prepared: &str) -> Vec<&str> {
+    let mut words = 0;
+    let mut out = Vec::new();
+    for t in prepared.split(' ').filter(|t| !t.is_empty()) {
+        if is_word(t) {
+            if words == MAX_WORDS {
+                break;
+            }
+            words += 1;
+        }
+        out.push(t);
+    }
+    out
+}
+
+/// Whether a word is long enough, and letters only, to be read in four-letter pieces.
+fn has_pieces(t: &str) -> bool {
+    t.len() >= 5 && t.bytes().all(|b| b.is_ascii_lowercase())
+}
+
 /// Calls `f` once for each feature of a prepared text, in order, repeats included: a word, the
 /// pair it starts, then its four-letter pieces. A feature's text is `a` or, for a pair, `a b`.
 pub fn walk(prepared: &str, mut f: impl FnMut(Kind, &str, &str)) {
-    let toks: Vec<&str> = prepared.split(' ').filter(|t| !t.is_empty()).collect();
+    let toks = tokens(prepared);
     let mut padded = String::new();
     for (i, &t) in toks.iter().enumerate() {
-        let word = t.bytes().all(|b| b.is_ascii_alphanumeric());
+        let word = is_word(t);
         if word {
             f(Kind::Word, t, "");
         }
         if let Some(&next) = toks.get(i + 1) {
-            if word || next.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            if word || is_word(next) {
                 f(Kind::Pair, t, next);
             }
         }
         // Pieces only of real words (letters), long enough to be misspelt.
-        if word && t.len() >= 5 && t.bytes().all(|b| b.is_ascii_lowercase()) {
+        if word && has_pieces(t) {
             padded.clear();
             padded.push('<');
             padded.push_str(t);
@@ -82,21 +113,77 @@ pub fn walk(prepared: &str, mut f: impl FnMut(Kind, &str, &str)) {
     }
 }
 
-/// The key a feature is looked up by. A pair is hashed as its two words with a separator no word
-/// holds, so that the file's `a b` and the text's two tokens give the same key.
-pub fn key(kind: Kind, a: &str, b: &str) -> u64 {
+/// The hash of one token's text.
+fn token_hash(t: &[u8]) -> u64 {
     let mut h = FxHasher::default();
-    h.write_u8(kind as u8 + 1);
-    h.write(a.as_bytes());
-    h.write_u8(0xff);
-    h.write(b.as_bytes());
+    h.write(t);
     h.finish()
 }
 
-/// The distinct features of a prepared text, as keys, sorted.
+/// A feature's key from its kind and a 64-bit value (splitmix64's finaliser).
+fn mix(kind: Kind, v: u64) -> u64 {
+    let mut x = v ^ (kind as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn pair_value(a: u64, b: u64) -> u64 {
+    a.rotate_left(23) ^ b.wrapping_mul(0x2545_f491_4f6c_dd1d)
+}
+
+fn gram_value(b: [u8; 4]) -> u64 {
+    u64::from(u32::from_le_bytes(b))
+}
+
+/// The key a feature is looked up by, from its text as the file writes it: a word, a pair's two
+/// tokens, or a piece of four characters. [`keys`] computes the same keys without the text.
+pub fn key(kind: Kind, a: &str, b: &str) -> u64 {
+    match kind {
+        Kind::Word => mix(kind, token_hash(a.as_bytes())),
+        Kind::Pair => mix(kind, pair_value(token_hash(a.as_bytes()), token_hash(b.as_bytes()))),
+        Kind::Gram => {
+            let mut g = [0u8; 4];
+            for (d, s) in g.iter_mut().zip(a.bytes()) {
+                *d = s;
+            }
+            mix(kind, gram_value(g))
+        }
+    }
+}
+
+/// The distinct features of a prepared text, as keys, sorted: the keys of [`walk`]'s features,
+/// each token hashed once and each piece taken straight from its bytes.
 pub fn keys(prepared: &str) -> Vec<u64> {
-    let mut out = Vec::with_capacity(prepared.len() / 2);
-    walk(prepared, |k, a, b| out.push(key(k, a, b)));
+    let toks = tokens(prepared);
+    let hashes: Vec<u64> = toks.iter().map(|t| token_hash(t.as_bytes())).collect();
+    let mut out = Vec::with_capacity(toks.len() * 4);
+    for (i, &t) in toks.iter().enumerate() {
+        let word = is_word(t);
+        if word {
+            out.push(mix(Kind::Word, hashes[i]));
+        }
+        if let Some(&next) = toks.get(i + 1) {
+            if word || is_word(next) {
+                out.push(mix(Kind::Pair, pair_value(hashes[i], hashes[i + 1])));
+            }
+        }
+        if word && has_pieces(t) {
+            let b = t.as_bytes();
+            let at = |j: usize| {
+                if j == 0 {
+                    b'<'
+                } else if j == b.len() + 1 {
+                    b'>'
+                } else {
+                    b[j - 1]
+                }
+            };
+            for s in 0..=b.len() - 2 {
+                out.push(mix(Kind::Gram, gram_value([at(s), at(s + 1), at(s + 2), at(s + 3)])));
+            }
+        }
+    }
     out.sort_unstable();
     out.dedup();
     out
@@ -363,6 +450,24 @@ mod tests {
         assert!(shown.iter().any(|s| s.contains("n.tsv:3:1") && s.contains("unknown kind")), "{shown:?}");
         assert!(shown.iter().any(|s| s.contains("n.tsv:4:3") && s.contains("one word")), "{shown:?}");
         assert!(shown.iter().any(|s| s.contains("n.tsv:5:") && s.contains("not a number")), "{shown:?}");
+    }
+
+    #[test]
+    fn keys_are_the_keys_of_the_walked_features_and_stop_at_max_words() {
+        let long = "she cant get out , hes locked the door . ".repeat(60);
+        for text in ["shes unconcious", "he wont let her go . now", "a , b", "", long.as_str()] {
+            let mut want = Vec::new();
+            walk(text, |k, a, b| want.push(key(k, a, b)));
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(keys(text), want, "{text:?}");
+        }
+        let mut read = 0;
+        walk(&long, |k, _, _| read += usize::from(k == Kind::Word));
+        assert_eq!(read, MAX_WORDS);
+        let at_end = format!("{} unconcious", "ok ".repeat(MAX_WORDS));
+        let net = Net::new(0.0, 0.5, vec![(Kind::Word, "unconcious".into(), 50.0)]);
+        assert!(net.score(&at_end) < 0.6, "a word after the first MAX_WORDS is not read");
     }
 
     #[test]
