@@ -506,7 +506,7 @@ fn danger_cross_validate(dirs: &Dirs, tables: &[PathBuf]) -> Result<ExitCode> {
     use sandbox::net_train::{self, Fit};
     let examples = net_examples(tables)?;
     let rules = danger_detector(dirs, false)?;
-    let scored = net_train::cross_validate(&examples, Fit::default(), |e| rules.is_danger(&e.prepared));
+    let scored = net_train::cross_validate(&examples, Fit::default(), |e| rules.rules_fire(&e.prepared));
     println!("each set left out in turn, the net fitted on the others; the rules were tuned on every");
     println!("set, so the figures with the rules flatter them");
     println!("threshold  net recall  net false alarms  with the rules: recall  false alarms");
@@ -521,6 +521,31 @@ fn danger_cross_validate(dirs: &Dirs, tables: &[PathBuf]) -> Result<ExitCode> {
             100.0 * a.both_false
         );
     }
+    println!();
+    println!(
+        "calming a rule's alarm (not a firm rule's) when the held-out net scores a message of at least {} words below:",
+        net_train::CALM_MIN_WORDS
+    );
+    for below in [0.005, 0.01, 0.02, 0.05, 0.1] {
+        let v = net_train::veto(&scored, below, net_train::CALM_MIN_WORDS);
+        let shipped = if below == net_train::CALM_BELOW { "  (the shipped calm_below)" } else { "" };
+        println!(
+            "{:>6}  calms {} of {} danger lines the rules catch, and {} of {} of their false alarms{shipped}",
+            below, v.danger_calmed, v.danger_by_rules, v.false_calmed, v.false_by_rules
+        );
+    }
+    let lost: Vec<&net_train::Scored> = scored
+        .iter()
+        .filter(|s| {
+            s.danger && s.rules && !s.firm && s.words >= net_train::CALM_MIN_WORDS && s.score < net_train::CALM_BELOW
+        })
+        .collect();
+    if !lost.is_empty() {
+        println!("danger lines the shipped calm_below would calm (held out):");
+        for s in lost {
+            println!("  {}: {:.3}  {}", s.set, s.score, s.prepared);
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -528,7 +553,12 @@ fn danger_cross_validate(dirs: &Dirs, tables: &[PathBuf]) -> Result<ExitCode> {
 fn explain(v: &signpost_core::safety::Verdict) -> String {
     let mut out = match &v.rule {
         Some(rule) => format!("FIRES: the emergency message comes first (rule \"{rule}\")\n"),
-        None => "calm: no rule fires, so the flow answers as usual (every reply still offers 999)\n".to_string(),
+        None => match &v.overruled {
+            Some(rule) => format!(
+                "calm: rule \"{rule}\" fired, but the learned net is sure this long message is ordinary, so the flow answers as usual (every reply still offers 999)\n"
+            ),
+            None => "calm: no rule fires, so the flow answers as usual (every reply still offers 999)\n".to_string(),
+        },
     };
     out.push_str(&format!("read as: {}\n", v.prepared));
     if v.cues.is_empty() {
@@ -544,6 +574,8 @@ fn explain(v: &signpost_core::safety::Verdict) -> String {
     if let Some(n) = &v.net {
         let verdict = if n.too_short {
             "not read: too few words, the rules alone decide"
+        } else if n.calms {
+            "sure it is ordinary: it calms any rule"
         } else if n.fires() {
             "fires"
         } else {

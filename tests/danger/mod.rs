@@ -327,3 +327,29 @@ fn the_learned_net_adds_alarms_only_on_messages_long_enough_to_read() {
         assert_ne!(v.rule.as_deref(), Some(signpost_core::safety::LEARNED), "{m:?}");
     }
 }
+
+/// The net calms a rule's alarm only on a message of `calm_min_words` words or more, never a
+/// `firm` rule's, and it does calm some of the tables' false alarms (else it is dead weight).
+#[test]
+fn the_net_calms_only_long_messages_and_never_a_firm_rule() {
+    let d = detector();
+    let (_, min_words) = d.net().and_then(|n| n.calm()).expect("the shipped net calms");
+    let lines: Vec<String> = written("ordinary")
+        .into_iter()
+        .chain(written("danger"))
+        .chain(blind("ordinary").into_iter().map(|(_, m)| m))
+        .chain(blind("danger").into_iter().map(|(_, m)| m))
+        .collect();
+    let mut calmed = 0;
+    for m in &lines {
+        let v = d.explain(m);
+        if v.overruled.is_some() {
+            calmed += 1;
+            assert!(signpost_core::safety::net::words(&v.prepared) >= min_words, "{m:?}");
+            assert_eq!(d.rules_fire(m), Some(false), "a firm rule was calmed: {m:?}");
+            assert!(!d.is_danger(m), "{m:?}");
+        }
+    }
+    assert!(calmed > 0, "the net calmed no alarm in the tables");
+    assert!(d.is_danger("im the carer for my nephew, 15, hes been gone since wednesday. social services are aware. his phone pinged in liverpool on thursday. no one is doing anything"));
+}

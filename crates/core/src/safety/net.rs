@@ -1,7 +1,9 @@
 //! The learned net under the cue rules: a logistic model over the words of a message, trained on
 //! the blind tables (`tests/danger/blind`), that catches danger told in words no cue family
-//! holds. It only ever adds alarms: a message fires when a rule fires **or** the net's score
-//! reaches its threshold; the net never calms a rule.
+//! holds. Mostly it adds alarms: a message fires when a rule fires **or** the net's score
+//! reaches its threshold. It calms a rule's alarm only when the rule is not `firm`, the message
+//! has at least `calm_min_words` words, and the score is below `calm_below` (held out, that
+//! calmed none of 2,736 danger lines the rules caught and 50 of their 114 false alarms).
 //!
 //! The model is `config/danger-net.tsv`, written by `signpost danger --train` and read here. Each
 //! line after the header is `kind<TAB>feature<TAB>weight`, strongest first within a kind, so
@@ -14,7 +16,10 @@
 //! Header lines are `bias<TAB>x`, `threshold<TAB>x` (a score in 0..1) and, optionally,
 //! `min_words<TAB>n`: a message of fewer words is left to the rules, since a few words give the
 //! net too little to go on (a number typed at a question, "she's with him"); short pleas and the
-//! danger question's fail-safe are the rules' job. Features are read from
+//! danger question's fail-safe are the rules' job. Also optional, together: `calm_below<TAB>x` and
+//! `calm_min_words<TAB>n`: a rule's alarm on a message of at least `calm_min_words` words that
+//! the net scores below `calm_below` is calmed. That is the one way the net overrules a rule, and
+//! `signpost danger --cross-validate` shows what it costs (SAFETY.md H1). Features are read from
 //! text prepared by [`super::text::prepare_for_cues`], so the net and the cues see the same words.
 //! A feature is there or not (counted once), and each weighs `1/sqrt(n)` for a message with `n`
 //! features, so a long message is not an alarm for being long.
@@ -215,6 +220,8 @@ pub struct NetScore {
     pub threshold: f64,
     /// Fewer words than the net reads: the rules alone decide.
     pub too_short: bool,
+    /// The net is sure enough this is ordinary to calm a rule's alarm.
+    pub calms: bool,
     /// The features found that weigh most, towards danger first.
     pub leans: Vec<Lean>,
 }
@@ -231,6 +238,9 @@ pub struct Net {
     bias: f64,
     threshold: f64,
     min_words: usize,
+    /// Below this score, on a message of at least `calm_min_words` words, a rule's alarm is calmed.
+    calm_below: Option<f64>,
+    calm_min_words: usize,
     weights: FxHashMap<u64, f32>,
     /// The feature each key came from, for explaining a score.
     names: FxHashMap<u64, (Kind, String)>,
@@ -247,7 +257,7 @@ impl Net {
             weights.insert(k, w as f32);
             names.insert(k, (kind, text));
         }
-        Net { bias, threshold, min_words: 1, weights, names }
+        Net { bias, threshold, min_words: 1, calm_below: None, calm_min_words: usize::MAX, weights, names }
     }
 
     pub fn threshold(&self) -> f64 {
@@ -263,6 +273,24 @@ impl Net {
     pub fn with_min_words(mut self, n: usize) -> Net {
         self.min_words = n.max(1);
         self
+    }
+
+    /// The same net, calming a rule's alarm on a message of at least `min_words` words that it
+    /// scores below `below` (or never, with `None`).
+    pub fn with_calm(mut self, below: Option<f64>, min_words: usize) -> Net {
+        self.calm_below = below;
+        self.calm_min_words = min_words.max(1);
+        self
+    }
+
+    /// The score below which a rule's alarm is calmed, and the words a message needs for that.
+    pub fn calm(&self) -> Option<(f64, usize)> {
+        self.calm_below.map(|b| (b, self.calm_min_words))
+    }
+
+    /// Whether the net calms a rule's alarm on this prepared text.
+    pub fn calms(&self, prepared: &str) -> bool {
+        self.calm_below.is_some_and(|b| words(prepared) >= self.calm_min_words && self.score(prepared) < b)
     }
 
     /// The same net with another threshold (for measuring).
@@ -298,14 +326,18 @@ impl Net {
         leans.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()).then_with(|| a.feature.cmp(&b.feature)));
         leans.truncate(8);
         leans.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-        let too_short = words(prepared) < self.min_words;
-        NetScore { score: self.score(prepared), threshold: self.threshold, too_short, leans }
+        let n = words(prepared);
+        let score = self.score(prepared);
+        let too_short = n < self.min_words;
+        let calms = self.calm_below.is_some_and(|b| n >= self.calm_min_words && score < b);
+        NetScore { score, threshold: self.threshold, too_short, calms, leans }
     }
 
     /// Read the file, naming the line and column of every mistake.
     pub fn from_str(src: &str, origin: &str) -> Result<Net, Vec<Diagnostic>> {
         let mut errors = Vec::new();
         let (mut bias, mut threshold, mut min_words) = (None, None, 1);
+        let (mut calm_below, mut calm_min_words) = (None, None);
         let mut features = Vec::new();
         let mut seen: FxHashMap<u64, usize> = FxHashMap::default();
         for (i, line) in src.lines().enumerate() {
@@ -329,6 +361,15 @@ impl Net {
                     Some(t) if (0.0..=1.0).contains(&t) => threshold = Some(t),
                     Some(t) => errors.push(at(11).error(format!("threshold {t} is not between 0 and 1"))),
                     None => {}
+                },
+                ["calm_below", x] => match number(x, 12, &mut errors) {
+                    Some(b) if (0.0..1.0).contains(&b) => calm_below = Some((b, i + 1)),
+                    Some(b) => errors.push(at(12).error(format!("calm_below {b} is not between 0 and 1"))),
+                    None => {}
+                },
+                ["calm_min_words", x] => match x.trim().parse::<usize>() {
+                    Ok(n) if n >= 1 => calm_min_words = Some(n),
+                    _ => errors.push(at(16).error(format!("calm_min_words \"{x}\" is not a whole number of at least 1"))),
                 },
                 ["min_words", x] => match x.trim().parse::<usize>() {
                     Ok(n) if n >= 1 => min_words = n,
@@ -367,7 +408,7 @@ impl Net {
                 }
                 _ => errors.push(
                     at(1).error(
-                        "expected `bias<TAB>x`, `threshold<TAB>x`, `min_words<TAB>n` or `kind<TAB>feature<TAB>weight`"
+                        "expected `bias<TAB>x`, `threshold<TAB>x`, `min_words<TAB>n`, `calm_below<TAB>x`, `calm_min_words<TAB>n` or `kind<TAB>feature<TAB>weight`"
                             .to_string(),
                     ),
                 ),
@@ -379,10 +420,23 @@ impl Net {
         if threshold.is_none() {
             errors.push(Location::file(origin).error("the net has no `threshold` line"));
         }
+        match (calm_below, calm_min_words, threshold) {
+            (Some((b, line)), _, Some(t)) if b >= t => {
+                errors.push(Location::new(origin, line, 12).error(format!(
+                    "calm_below {b} must be below the threshold {t}, or the net would calm its own alarm"
+                )))
+            }
+            (Some((_, line)), None, _) => {
+                errors.push(Location::new(origin, line, 1).error("calm_below needs a calm_min_words line"))
+            }
+            _ => {}
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Net::new(bias.unwrap_or_default(), threshold.unwrap_or(1.0), features).with_min_words(min_words))
+        Ok(Net::new(bias.unwrap_or_default(), threshold.unwrap_or(1.0), features)
+            .with_min_words(min_words)
+            .with_calm(calm_below.map(|c| c.0), calm_min_words.unwrap_or(usize::MAX)))
     }
 
     /// The file, as [`Self::from_str`] reads it: header, then each kind strongest first.
@@ -397,6 +451,9 @@ impl Net {
             "bias\t{:.6}\nthreshold\t{}\nmin_words\t{}\n",
             self.bias, self.threshold, self.min_words
         ));
+        if let Some(b) = self.calm_below {
+            out.push_str(&format!("calm_below\t{b}\ncalm_min_words\t{}\n", self.calm_min_words));
+        }
         let mut rows: Vec<(Kind, &str, f32)> =
             self.names.iter().map(|(k, (kind, text))| (*kind, text.as_str(), self.weights[k])).collect();
         rows.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.total_cmp(&a.2)).then(a.1.cmp(b.1)));
@@ -439,7 +496,8 @@ mod tests {
     #[test]
     fn the_file_round_trips_and_mistakes_are_located() {
         let net = Net::new(-1.5, 0.7, vec![(Kind::Word, "help".into(), 2.5), (Kind::Pair, "now .".into(), 0.5)])
-            .with_min_words(3);
+            .with_min_words(3)
+            .with_calm(Some(0.05), 12);
         let text = net.to_file("a test");
         let back = Net::from_str(&text, "net.tsv").expect("reads back");
         assert_eq!(back.to_file("a test"), text);
@@ -468,6 +526,26 @@ mod tests {
         let at_end = format!("{} unconcious", "ok ".repeat(MAX_WORDS));
         let net = Net::new(0.0, 0.5, vec![(Kind::Word, "unconcious".into(), 50.0)]);
         assert!(net.score(&at_end) < 0.6, "a word after the first MAX_WORDS is not read");
+    }
+
+    #[test]
+    fn the_net_calms_only_long_messages_it_is_sure_of_and_never_above_its_threshold() {
+        let net = Net::new(0.0, 0.7, vec![(Kind::Word, "school".into(), -40.0)]).with_calm(Some(0.05), 6);
+        assert!(
+            net.calms("she is at school now and fine today"),
+            "{}",
+            net.score("she is at school now and fine today")
+        );
+        assert!(!net.calms("at school"), "too few words to be sure");
+        assert!(!net.calms("she is at home now and fine today"), "not sure: no weight");
+        let errs =
+            Net::from_str("bias\t0\nthreshold\t0.5\ncalm_below\t0.6\ncalm_min_words\t6\n", "n.tsv").expect_err("above");
+        assert!(
+            errs[0].to_string().contains("n.tsv:3:12") && errs[0].to_string().contains("below the threshold"),
+            "{errs:?}"
+        );
+        let errs = Net::from_str("bias\t0\nthreshold\t0.5\ncalm_below\t0.1\n", "n.tsv").expect_err("no min");
+        assert!(errs[0].to_string().contains("calm_min_words"), "{errs:?}");
     }
 
     #[test]

@@ -75,6 +75,9 @@ struct RawRule {
     #[serde(default)]
     unless: Vec<Spanned<String>>,
     whole: Option<Vec<Spanned<String>>>,
+    /// The learned net never calms this rule's alarm, however sure it is.
+    #[serde(default)]
+    firm: bool,
 }
 
 /// Where a calming family reaches from one of its matches.
@@ -108,6 +111,7 @@ struct DangerRule {
     also: Vec<usize>,
     unless: Vec<usize>,
     whole: Option<Vec<usize>>,
+    firm: bool,
 }
 
 /// Finds messages that say a child is in danger now (see the module doc). Cheap to clone: the
@@ -116,7 +120,7 @@ struct DangerRule {
 pub struct DangerDetector {
     inner: Arc<Inner>,
     /// The learned net ([`super::net`]): a message also fires when its score reaches the net's
-    /// threshold. It never calms a rule.
+    /// threshold, and a long message it is sure of calms a rule that is not `firm`.
     net: Option<Arc<Net>>,
 }
 
@@ -168,6 +172,8 @@ pub struct Verdict {
     pub cues: Vec<Cue>,
     /// What the learned net made of it, when there is one.
     pub net: Option<NetScore>,
+    /// A rule that fired on a long message the net was sure is ordinary, so it was calmed.
+    pub overruled: Option<String>,
     /// The message as the cues were matched against it.
     pub prepared: String,
 }
@@ -311,7 +317,15 @@ impl DangerDetector {
                     for &i in &when {
                         all_when.extend(parsed_by_family[i].iter().cloned());
                     }
-                    rules.push(DangerRule { name: r.name.as_str().to_string(), when, with, also, unless, whole });
+                    rules.push(DangerRule {
+                        name: r.name.as_str().to_string(),
+                        when,
+                        with,
+                        also,
+                        unless,
+                        whole,
+                        firm: r.firm,
+                    });
                 }
             }
         }
@@ -357,6 +371,10 @@ impl DangerDetector {
         self.net.as_ref().is_some_and(|n| n.fires(&doc.text))
     }
 
+    fn net_calms(&self, doc: &Doc) -> bool {
+        self.net.as_ref().is_some_and(|n| n.calms(&doc.text))
+    }
+
     /// Compile every family now (`signpost check`, a reload, and a warm-up at start), so that a
     /// family too large to compile is reported rather than met at a user's message.
     pub fn compile(&self) -> Result<(), Diagnostic> {
@@ -385,7 +403,12 @@ impl DangerDetector {
         if doc.words.is_empty() {
             return false;
         }
-        (c.any.is_match(&doc.text) && self.decide(c, &doc).0.is_some()) || self.net_fires(&doc)
+        if c.any.is_match(&doc.text) {
+            if let Some(r) = self.decide(c, &doc).0 {
+                return self.inner.rules[r].firm || !self.net_calms(&doc);
+            }
+        }
+        self.net_fires(&doc)
     }
 
     /// True when the text holds no sign of danger at all: no rule fires, and every cue of a
@@ -416,6 +439,17 @@ impl DangerDetector {
         })
     }
 
+    /// Whether the rules alone fire, and if so whether the rule that fires is `firm` (the net
+    /// may not calm it): for measuring what calming would cost.
+    pub fn rules_fire(&self, text: &str) -> Option<bool> {
+        let Ok(c) = self.compiled() else { return Some(true) };
+        let doc = Doc::new(text);
+        if doc.words.is_empty() || !c.any.is_match(&doc.text) {
+            return None;
+        }
+        self.decide(c, &doc).0.map(|r| self.inner.rules[r].firm)
+    }
+
     /// What the triage decided and every cue it found: for `signpost danger` and tests.
     pub fn explain(&self, text: &str) -> Verdict {
         let doc = Doc::new(text);
@@ -423,7 +457,7 @@ impl DangerDetector {
             Ok(c) => c,
             Err(e) => {
                 let rule = Some(format!("none: the cues could not be compiled ({e}), so every message fails safe"));
-                return Verdict { rule, cues: Vec::new(), net: None, prepared: doc.text };
+                return Verdict { rule, cues: Vec::new(), net: None, overruled: None, prepared: doc.text };
             }
         };
         let (rule, calmed) = if doc.words.is_empty() { (None, Vec::new()) } else { self.decide(c, &doc) };
@@ -435,12 +469,15 @@ impl DangerDetector {
             }
         }
         let net = self.net.as_ref().filter(|_| !doc.words.is_empty()).map(|n| n.explain(&doc.text));
-        let rule = match rule {
-            Some(r) => Some(self.inner.rules[r].name.clone()),
-            None if net.as_ref().is_some_and(NetScore::fires) => Some(LEARNED.to_string()),
-            None => None,
+        let (rule, overruled) = match rule {
+            Some(r) if !self.inner.rules[r].firm && net.as_ref().is_some_and(|n| n.calms) => {
+                (None, Some(self.inner.rules[r].name.clone()))
+            }
+            Some(r) => (Some(self.inner.rules[r].name.clone()), None),
+            None if net.as_ref().is_some_and(NetScore::fires) => (Some(LEARNED.to_string()), None),
+            None => (None, None),
         };
-        Verdict { rule, cues, net, prepared: doc.text }
+        Verdict { rule, cues, net, overruled, prepared: doc.text }
     }
 
     /// The first rule that fires, and the cues found calmed on the way (family, start, by whom).
