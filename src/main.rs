@@ -575,7 +575,7 @@ fn explain(v: &signpost_core::safety::Verdict) -> String {
         let verdict = if n.too_short {
             "not read: too few words, the rules alone decide"
         } else if n.calms {
-            "sure it is ordinary: it calms any rule"
+            "sure it is ordinary: it would calm a rule that is not firm"
         } else if n.fires() {
             "fires"
         } else {

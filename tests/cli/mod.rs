@@ -301,3 +301,18 @@ fn check_locates_a_damaged_learned_net() {
     assert!(!o.status.success(), "{all}");
     assert!(all.contains("danger-net.tsv:") && all.contains("is not a number"), "{all}");
 }
+
+#[test]
+fn danger_says_when_the_net_calmed_a_rule_and_names_it() {
+    // A long story told after the fact: a rule that is not firm fires on "fear" and "here", and
+    // the net, sure it is ordinary, calms it.
+    let text = "i picked up a boy in school uniform at 11am from a house in Bolton and took him to Wigan. Paid cash. Said he was visiting his uncle. Thats 3 weeks ago now";
+    let o = signpost(&["danger", text]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        out.starts_with("calm: rule \"being taken somewhere, now or soon\" fired, but the learned net is sure"),
+        "{out}"
+    );
+    assert!(out.contains("would calm a rule that is not firm"), "{out}");
+}
