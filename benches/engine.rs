@@ -80,6 +80,10 @@ fn benches(c: &mut Criterion) {
     let net = content.danger.net().expect("the shipped config has a learned net");
     let prepared = signpost_core::safety::prepare_for_cues(&long);
     c.bench_function("learned net: 4096 characters, prepared", |b| b.iter(|| net.fires(black_box(&prepared))));
+    let net_src = std::fs::read_to_string(config.join(signpost_core::safety::NET_FILE)).expect("the net");
+    c.bench_function("parse the learned net", |b| {
+        b.iter(|| signpost_core::safety::Net::from_str(black_box(&net_src), "danger-net.tsv").expect("parses"))
+    });
     let rules = content.danger.clone().with_net(None);
     c.bench_function("danger check, the rules alone: 4096 characters", |b| {
         b.iter(|| rules.is_danger(black_box(&long)))

@@ -25,7 +25,7 @@
 //! features, so a long message is not an alarm for being long.
 
 use crate::diag::{Diagnostic, Location};
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use std::hash::Hasher;
 
 /// The file name of the net, in the config directory.
@@ -157,38 +157,44 @@ pub fn key(kind: Kind, a: &str, b: &str) -> u64 {
     }
 }
 
-/// The distinct features of a prepared text, as keys, sorted: the keys of [`walk`]'s features,
-/// each token hashed once and each piece taken straight from its bytes.
-pub fn keys(prepared: &str) -> Vec<u64> {
+/// Calls `f` with the key of each of [`walk`]'s features, in order, repeats included: each token
+/// hashed once, pairs mixed from two tokens' hashes and pieces taken straight from the bytes.
+fn each_key(prepared: &str, mut f: impl FnMut(u64)) {
     let toks = tokens(prepared);
-    let hashes: Vec<u64> = toks.iter().map(|t| token_hash(t.as_bytes())).collect();
-    let mut out = Vec::with_capacity(toks.len() * 4);
-    for (i, &t) in toks.iter().enumerate() {
-        let word = is_word(t);
+    let mut prev: Option<(u64, bool)> = None;
+    for &t in &toks {
+        let (h, word) = (token_hash(t.as_bytes()), is_word(t));
+        if let Some((ph, pword)) = prev {
+            if pword || word {
+                f(mix(Kind::Pair, pair_value(ph, h)));
+            }
+        }
         if word {
-            out.push(mix(Kind::Word, hashes[i]));
-        }
-        if let Some(&next) = toks.get(i + 1) {
-            if word || is_word(next) {
-                out.push(mix(Kind::Pair, pair_value(hashes[i], hashes[i + 1])));
-            }
-        }
-        if word && has_pieces(t) {
-            let b = t.as_bytes();
-            let at = |j: usize| {
-                if j == 0 {
-                    b'<'
-                } else if j == b.len() + 1 {
-                    b'>'
-                } else {
-                    b[j - 1]
+            f(mix(Kind::Word, h));
+            if has_pieces(t) {
+                let b = t.as_bytes();
+                let at = |j: usize| {
+                    if j == 0 {
+                        b'<'
+                    } else if j == b.len() + 1 {
+                        b'>'
+                    } else {
+                        b[j - 1]
+                    }
+                };
+                for s in 0..=b.len() - 2 {
+                    f(mix(Kind::Gram, gram_value([at(s), at(s + 1), at(s + 2), at(s + 3)])));
                 }
-            };
-            for s in 0..=b.len() - 2 {
-                out.push(mix(Kind::Gram, gram_value([at(s), at(s + 1), at(s + 2), at(s + 3)])));
             }
         }
+        prev = Some((h, word));
     }
+}
+
+/// The distinct features of a prepared text, as keys, sorted: the keys of [`walk`]'s features.
+pub fn keys(prepared: &str) -> Vec<u64> {
+    let mut out = Vec::with_capacity(prepared.len() / 2);
+    each_key(prepared, |k| out.push(k));
     out.sort_unstable();
     out.dedup();
     out
@@ -197,6 +203,11 @@ pub fn keys(prepared: &str) -> Vec<u64> {
 /// How many words (tokens of letters and digits, not breaks) a prepared text holds.
 pub fn words(prepared: &str) -> usize {
     prepared.split(' ').filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric())).count()
+}
+
+/// Whether a prepared text holds at least `n` words, reading no further than the `n`th.
+fn at_least_words(prepared: &str, n: usize) -> bool {
+    prepared.split(' ').filter(|t| !t.is_empty() && is_word(t)).take(n).count() == n
 }
 
 /// The score a logistic model gives: `1 / (1 + e^-z)`.
@@ -249,8 +260,8 @@ pub struct Net {
 impl Net {
     /// Build a net from its parts (training writes the file from these).
     pub fn new(bias: f64, threshold: f64, features: Vec<(Kind, String, f64)>) -> Net {
-        let mut weights = FxHashMap::default();
-        let mut names = FxHashMap::default();
+        let mut weights = FxHashMap::with_capacity_and_hasher(features.len(), Default::default());
+        let mut names = FxHashMap::with_capacity_and_hasher(features.len(), Default::default());
         for (kind, text, w) in features {
             let (a, b) = text.split_once(' ').unwrap_or((&text, ""));
             let k = key(kind, a, b);
@@ -290,7 +301,7 @@ impl Net {
 
     /// Whether the net calms a rule's alarm on this prepared text.
     pub fn calms(&self, prepared: &str) -> bool {
-        self.calm_below.is_some_and(|b| words(prepared) >= self.calm_min_words && self.score(prepared) < b)
+        self.calm_below.is_some_and(|b| at_least_words(prepared, self.calm_min_words) && self.score(prepared) < b)
     }
 
     /// The same net with another threshold (for measuring).
@@ -301,16 +312,24 @@ impl Net {
 
     /// The score of a prepared text.
     pub fn score(&self, prepared: &str) -> f64 {
-        let keys = keys(prepared);
-        if keys.is_empty() {
+        // Distinct keys by a set, not a sort: a long message repeats most of its features.
+        let mut seen: FxHashSet<u64> = FxHashSet::with_capacity_and_hasher(prepared.len() / 3, Default::default());
+        let mut sum = 0.0f64;
+        each_key(prepared, |k| {
+            if seen.insert(k) {
+                if let Some(&w) = self.weights.get(&k) {
+                    sum += f64::from(w);
+                }
+            }
+        });
+        if seen.is_empty() {
             return sigmoid(self.bias);
         }
-        let sum: f64 = keys.iter().filter_map(|k| self.weights.get(k)).map(|&w| f64::from(w)).sum();
-        sigmoid(self.bias + sum / (keys.len() as f64).sqrt())
+        sigmoid(self.bias + sum / (seen.len() as f64).sqrt())
     }
 
     pub fn fires(&self, prepared: &str) -> bool {
-        words(prepared) >= self.min_words && self.score(prepared) >= self.threshold
+        at_least_words(prepared, self.min_words) && self.score(prepared) >= self.threshold
     }
 
     /// The score with the features that weigh most either way.
@@ -338,8 +357,9 @@ impl Net {
         let mut errors = Vec::new();
         let (mut bias, mut threshold, mut min_words) = (None, None, 1);
         let (mut calm_below, mut calm_min_words) = (None, None);
-        let mut features = Vec::new();
-        let mut seen: FxHashMap<u64, usize> = FxHashMap::default();
+        let lines = src.lines().count();
+        let mut features = Vec::with_capacity(lines);
+        let mut seen: FxHashMap<u64, usize> = FxHashMap::with_capacity_and_hasher(lines, Default::default());
         for (i, line) in src.lines().enumerate() {
             let at = |col: usize| Location::new(origin, i + 1, col);
             if line.trim().is_empty() || line.starts_with('#') {
