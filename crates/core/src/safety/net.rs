@@ -243,6 +243,43 @@ impl NetScore {
     }
 }
 
+/// Gathers a net's features: each key once, its name in one shared string.
+struct Builder {
+    weights: FxHashMap<u64, (f32, u32)>,
+    names: Vec<(Kind, u32, u32)>,
+    text: String,
+}
+
+impl Builder {
+    fn with_capacity(n: usize) -> Builder {
+        Builder {
+            weights: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+            names: Vec::with_capacity(n),
+            text: String::with_capacity(n * 8),
+        }
+    }
+
+    /// Add a feature; a key already given is refused with the index of the first.
+    fn add(&mut self, k: u64, kind: Kind, feature: &str, w: f32) -> Result<(), u32> {
+        let i = self.names.len() as u32;
+        match self.weights.entry(k) {
+            std::collections::hash_map::Entry::Occupied(e) => Err(e.get().1),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((w, i));
+                let start = self.text.len() as u32;
+                self.text.push_str(feature);
+                self.names.push((kind, start, self.text.len() as u32));
+                Ok(())
+            }
+        }
+    }
+
+    fn build(self, bias: f64, threshold: f64) -> Net {
+        let Builder { weights, names, text } = self;
+        Net { bias, threshold, min_words: 1, calm_below: None, calm_min_words: usize::MAX, weights, names, text }
+    }
+}
+
 /// The net, loaded.
 #[derive(Debug, Clone)]
 pub struct Net {
@@ -252,27 +289,34 @@ pub struct Net {
     /// Below this score, on a message of at least `calm_min_words` words, a rule's alarm is calmed.
     calm_below: Option<f64>,
     calm_min_words: usize,
-    weights: FxHashMap<u64, f32>,
+    /// Each feature's weight, and where its name is in `names`.
+    weights: FxHashMap<u64, (f32, u32)>,
     /// The feature each key came from, for explaining a score.
-    names: FxHashMap<u64, (Kind, String)>,
+    names: Vec<(Kind, u32, u32)>,
+    /// Every feature's text, one after another (`names` holds the ranges): one allocation, not
+    /// one per feature, since loading is on the way to the first reply.
+    text: String,
 }
 
 impl Net {
     /// Build a net from its parts (training writes the file from these).
     pub fn new(bias: f64, threshold: f64, features: Vec<(Kind, String, f64)>) -> Net {
-        let mut weights = FxHashMap::with_capacity_and_hasher(features.len(), Default::default());
-        let mut names = FxHashMap::with_capacity_and_hasher(features.len(), Default::default());
+        let mut b = Builder::with_capacity(features.len());
         for (kind, text, w) in features {
-            let (a, b) = text.split_once(' ').unwrap_or((&text, ""));
-            let k = key(kind, a, b);
-            weights.insert(k, w as f32);
-            names.insert(k, (kind, text));
+            let (x, y) = text.split_once(' ').unwrap_or((&text, ""));
+            let _ = b.add(key(kind, x, y), kind, &text, w as f32);
         }
-        Net { bias, threshold, min_words: 1, calm_below: None, calm_min_words: usize::MAX, weights, names }
+        b.build(bias, threshold)
     }
 
     pub fn threshold(&self) -> f64 {
         self.threshold
+    }
+
+    /// The kind and text of the feature at `i` in `names`.
+    fn name(&self, i: u32) -> (Kind, &str) {
+        let (kind, start, end) = self.names[i as usize];
+        (kind, &self.text[start as usize..end as usize])
     }
 
     /// The fewest words a message needs for the net to read it.
@@ -317,7 +361,7 @@ impl Net {
         let mut sum = 0.0f64;
         each_key(prepared, |k| {
             if seen.insert(k) {
-                if let Some(&w) = self.weights.get(&k) {
+                if let Some(&(w, _)) = self.weights.get(&k) {
                     sum += f64::from(w);
                 }
             }
@@ -337,9 +381,9 @@ impl Net {
         let mut leans: Vec<Lean> = keys(prepared)
             .into_iter()
             .filter_map(|k| {
-                let (kind, feature) = self.names.get(&k)?;
-                let weight = f64::from(*self.weights.get(&k)?);
-                Some(Lean { kind: *kind, feature: feature.clone(), weight })
+                let &(w, i) = self.weights.get(&k)?;
+                let (kind, feature) = self.name(i);
+                Some(Lean { kind, feature: feature.to_string(), weight: f64::from(w) })
             })
             .collect();
         leans.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()).then_with(|| a.feature.cmp(&b.feature)));
@@ -357,15 +401,16 @@ impl Net {
         let mut errors = Vec::new();
         let (mut bias, mut threshold, mut min_words) = (None, None, 1);
         let (mut calm_below, mut calm_min_words) = (None, None);
-        let lines = src.lines().count();
-        let mut features = Vec::with_capacity(lines);
-        let mut seen: FxHashMap<u64, usize> = FxHashMap::with_capacity_and_hasher(lines, Default::default());
+        let mut b = Builder::with_capacity(src.len() / 16);
+        // The line of each feature, for naming the first of a duplicate.
+        let mut line_of: Vec<u32> = Vec::with_capacity(src.len() / 16);
         for (i, line) in src.lines().enumerate() {
             let at = |col: usize| Location::new(origin, i + 1, col);
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
-            let fields: Vec<&str> = line.split('\t').collect();
+            let mut split = line.split('\t');
+            let fields = [split.next(), split.next(), split.next(), split.next()];
             let number = |s: &str, col: usize, errors: &mut Vec<Diagnostic>| -> Option<f64> {
                 match s.trim().parse::<f64>() {
                     Ok(x) if x.is_finite() => Some(x),
@@ -375,38 +420,39 @@ impl Net {
                     }
                 }
             };
-            match fields.as_slice() {
-                ["bias", x] => bias = number(x, 6, &mut errors),
-                ["threshold", x] => match number(x, 11, &mut errors) {
+            match fields {
+                [Some("bias"), Some(x), None, None] => bias = number(x, 6, &mut errors),
+                [Some("threshold"), Some(x), None, None] => match number(x, 11, &mut errors) {
                     Some(t) if (0.0..=1.0).contains(&t) => threshold = Some(t),
                     Some(t) => errors.push(at(11).error(format!("threshold {t} is not between 0 and 1"))),
                     None => {}
                 },
-                ["calm_below", x] => match number(x, 12, &mut errors) {
+                [Some("calm_below"), Some(x), None, None] => match number(x, 12, &mut errors) {
                     Some(b) if (0.0..1.0).contains(&b) => calm_below = Some((b, i + 1)),
                     Some(b) => errors.push(at(12).error(format!("calm_below {b} is not between 0 and 1"))),
                     None => {}
                 },
-                ["calm_min_words", x] => match x.trim().parse::<usize>() {
+                [Some("calm_min_words"), Some(x), None, None] => match x.trim().parse::<usize>() {
                     Ok(n) if n >= 1 => calm_min_words = Some(n),
                     _ => errors.push(at(16).error(format!("calm_min_words \"{x}\" is not a whole number of at least 1"))),
                 },
-                ["min_words", x] => match x.trim().parse::<usize>() {
+                [Some("min_words"), Some(x), None, None] => match x.trim().parse::<usize>() {
                     Ok(n) if n >= 1 => min_words = n,
                     _ => errors.push(at(11).error(format!("min_words \"{x}\" is not a whole number of at least 1"))),
                 },
-                [tag, text, w] => {
+                [Some(tag), Some(text), Some(w), None] => {
                     let Some(kind) = Kind::from_tag(tag) else {
                         errors.push(at(1).error(format!("unknown kind \"{tag}\": expected w, p or g")));
                         continue;
                     };
                     let col = tag.len() + text.len() + 3;
                     let Some(w) = number(w, col, &mut errors) else { continue };
-                    let parts: Vec<&str> = text.split(' ').collect();
+                    let spaces = text.bytes().filter(|&c| c == b' ').count();
+                    let (x, y) = text.split_once(' ').unwrap_or((text, ""));
                     let ok = match kind {
-                        Kind::Word => parts.len() == 1 && !text.is_empty(),
-                        Kind::Pair => parts.len() == 2 && parts.iter().all(|p| !p.is_empty()),
-                        Kind::Gram => parts.len() == 1 && text.chars().count() == 4,
+                        Kind::Word => spaces == 0 && !text.is_empty(),
+                        Kind::Pair => spaces == 1 && !x.is_empty() && !y.is_empty(),
+                        Kind::Gram => spaces == 0 && text.chars().count() == 4,
                     };
                     if !ok {
                         let want = match kind {
@@ -417,14 +463,13 @@ impl Net {
                         errors.push(at(tag.len() + 2).error(format!("\"{text}\" is not {want}")));
                         continue;
                     }
-                    let k = key(kind, parts[0], parts.get(1).copied().unwrap_or(""));
-                    if let Some(first) = seen.insert(k, i + 1) {
-                        errors.push(
-                            at(tag.len() + 2).error(format!("\"{text}\" is given twice (first on line {first})")),
-                        );
-                        continue;
+                    match b.add(key(kind, x, y), kind, text, w as f32) {
+                        Ok(()) => line_of.push((i + 1) as u32),
+                        Err(first) => errors.push(at(tag.len() + 2).error(format!(
+                            "\"{text}\" is given twice (first on line {})",
+                            line_of[first as usize]
+                        ))),
                     }
-                    features.push((kind, text.to_string(), w));
                 }
                 _ => errors.push(
                     at(1).error(
@@ -454,7 +499,7 @@ impl Net {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Net::new(bias.unwrap_or_default(), threshold.unwrap_or(1.0), features)
+        Ok(b.build(bias.unwrap_or_default(), threshold.unwrap_or(1.0))
             .with_min_words(min_words)
             .with_calm(calm_below.map(|c| c.0), calm_min_words.unwrap_or(usize::MAX)))
     }
@@ -475,7 +520,7 @@ impl Net {
             out.push_str(&format!("calm_below\t{b}\ncalm_min_words\t{}\n", self.calm_min_words));
         }
         let mut rows: Vec<(Kind, &str, f32)> =
-            self.names.iter().map(|(k, (kind, text))| (*kind, text.as_str(), self.weights[k])).collect();
+            self.weights.values().map(|&(w, i)| (self.name(i).0, self.name(i).1, w)).collect();
         rows.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.total_cmp(&a.2)).then(a.1.cmp(b.1)));
         for (kind, text, w) in rows {
             out.push_str(&format!("{}\t{}\t{:.4}\n", kind.tag(), text, w));
