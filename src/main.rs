@@ -459,9 +459,7 @@ fn net_examples(dirs: &[PathBuf]) -> Result<Vec<sandbox::net_train::Example>> {
             .with_context(|| format!("cannot read {}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.ends_with("-danger.tsv") || n.ends_with("-ordinary.tsv"))
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| sandbox::net_train::table_kind(n).is_some())
             })
             .collect();
         if names.is_empty() {
@@ -534,12 +532,8 @@ fn danger_cross_validate(dirs: &Dirs, tables: &[PathBuf]) -> Result<ExitCode> {
             below, v.danger_calmed, v.danger_by_rules, v.false_calmed, v.false_by_rules
         );
     }
-    let lost: Vec<&net_train::Scored> = scored
-        .iter()
-        .filter(|s| {
-            s.danger && s.rules && !s.firm && s.words >= net_train::CALM_MIN_WORDS && s.score < net_train::CALM_BELOW
-        })
-        .collect();
+    let lost: Vec<&net_train::Scored> =
+        scored.iter().filter(|s| s.danger && s.calmed(net_train::CALM_BELOW, net_train::CALM_MIN_WORDS)).collect();
     if !lost.is_empty() {
         println!("danger lines the shipped calm_below would calm (held out):");
         for s in lost {

@@ -290,10 +290,7 @@ fn the_shipped_net_is_what_the_tables_give() {
         let mut names: Vec<_> = std::fs::read_dir(content::root().join(dir))
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| {
-                let n = p.file_name().unwrap().to_string_lossy();
-                n.ends_with("-danger.tsv") || n.ends_with("-ordinary.tsv")
-            })
+            .filter(|p| net_train::table_kind(&p.file_name().unwrap().to_string_lossy()).is_some())
             .collect();
         names.sort();
         files.extend(names.into_iter().map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap())));

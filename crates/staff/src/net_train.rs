@@ -65,19 +65,23 @@ impl Default for Fit {
     }
 }
 
+/// A table's set and kind from its file name: `("set7", true)` for `set7-danger.tsv`,
+/// `("set7", false)` for `set7-ordinary.tsv`, `None` for any other file.
+pub fn table_kind(file_name: &str) -> Option<(&str, bool)> {
+    let base = file_name.rsplit('/').next().unwrap_or(file_name);
+    base.strip_suffix("-danger.tsv")
+        .map(|s| (s, true))
+        .or_else(|| base.strip_suffix("-ordinary.tsv").map(|s| (s, false)))
+}
+
 /// The examples of the tables, given as `(file name, text)`. A file is a danger table when its
-/// name ends `-danger.tsv`, an ordinary one when it ends `-ordinary.tsv`; any other name is an
-/// error, as is a line `danger_set::parse` refuses.
+/// name ends `-danger.tsv`, an ordinary one when it ends `-ordinary.tsv` ([`table_kind`]); any
+/// other name is an error, as is a line `danger_set::parse` refuses.
 pub fn examples(files: &[(String, String)]) -> Result<Vec<Example>, Vec<Diagnostic>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (name, text) in files {
-        let base = name.rsplit('/').next().unwrap_or(name);
-        let (set, danger) = if let Some(set) = base.strip_suffix("-danger.tsv") {
-            (set, true)
-        } else if let Some(set) = base.strip_suffix("-ordinary.tsv") {
-            (set, false)
-        } else {
+        let Some((set, danger)) = table_kind(name) else {
             errors.push(Location::file(name).error("a table's name must end -danger.tsv or -ordinary.tsv"));
             continue;
         };
@@ -175,21 +179,31 @@ pub struct Scored {
     pub set: String,
     pub danger: bool,
     pub score: f64,
-    /// Fewer than [`MIN_WORDS`] words: the net does not read it.
-    pub too_short: bool,
     /// How many words the line holds.
     pub words: usize,
     /// The line, prepared.
     pub prepared: String,
-    /// The rule that fires on it is firm: the net may not calm it.
-    pub firm: bool,
-    pub rules: bool,
+    /// Whether the rules alone fire on it, and if so whether the rule is firm (the net may not
+    /// calm it).
+    pub rules: Option<bool>,
+}
+
+impl Scored {
+    /// Whether the net fires on it at `threshold` (it reads [`MIN_WORDS`] words or more).
+    pub fn net_fires(&self, threshold: f64) -> bool {
+        self.words >= MIN_WORDS && self.score >= threshold
+    }
+
+    /// Whether a rule fires on it that the net would calm with this `calm_below` and
+    /// `calm_min_words`.
+    pub fn calmed(&self, below: f64, min_words: usize) -> bool {
+        self.rules == Some(false) && self.words >= min_words && self.score < below
+    }
 }
 
 /// Leave each set out in turn: fit on the others, score the set left out. `rules` says whether
-/// the cue rules alone fire on a prepared line.
-/// `rules` says whether the cue rules alone fire on a line, and if so whether the rule is firm
-/// (one the net may not calm).
+/// the cue rules alone fire on a line, and if so whether the rule is firm (one the net may not
+/// calm).
 pub fn cross_validate(examples: &[Example], fit: Fit, rules: impl Fn(&Example) -> Option<bool>) -> Vec<Scored> {
     let mut sets: Vec<&str> = examples.iter().map(|e| e.set.as_str()).collect();
     sets.sort();
@@ -203,11 +217,9 @@ pub fn cross_validate(examples: &[Example], fit: Fit, rules: impl Fn(&Example) -
                 set: e.set.clone(),
                 danger: e.danger,
                 score: net.score(&e.prepared),
-                too_short: net::words(&e.prepared) < net.min_words(),
                 words: net::words(&e.prepared),
                 prepared: e.prepared.clone(),
-                rules: rules(e).is_some(),
-                firm: rules(e) == Some(true),
+                rules: rules(e),
             });
         }
     }
@@ -237,8 +249,8 @@ pub struct Veto {
 }
 
 pub fn veto(scored: &[Scored], below: f64, min_words: usize) -> Veto {
-    let calms = |s: &&Scored| !s.firm && s.words >= min_words && s.score < below;
-    let by_rules = |danger: bool| scored.iter().filter(move |s| s.rules && s.danger == danger);
+    let calms = |s: &&Scored| s.calmed(below, min_words);
+    let by_rules = |danger: bool| scored.iter().filter(move |s| s.rules.is_some() && s.danger == danger);
     Veto {
         below,
         danger_calmed: by_rules(true).filter(calms).count(),
@@ -253,8 +265,8 @@ pub fn at_threshold(scored: &[Scored], threshold: f64) -> AtThreshold {
         let of: Vec<&Scored> = scored.iter().filter(|s| s.danger == danger).collect();
         of.iter().filter(|s| fires(s)).count() as f64 / of.len().max(1) as f64
     };
-    let net = |s: &Scored| !s.too_short && s.score >= threshold;
-    let both = |s: &Scored| s.rules || net(s);
+    let net = |s: &Scored| s.net_fires(threshold);
+    let both = |s: &Scored| s.rules.is_some() || net(s);
     AtThreshold {
         threshold,
         net_recall: rate(true, &net),

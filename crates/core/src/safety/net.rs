@@ -202,7 +202,7 @@ pub fn keys(prepared: &str) -> Vec<u64> {
 
 /// How many words (tokens of letters and digits, not breaks) a prepared text holds.
 pub fn words(prepared: &str) -> usize {
-    prepared.split(' ').filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric())).count()
+    prepared.split(' ').filter(|t| !t.is_empty() && is_word(t)).count()
 }
 
 /// Whether a prepared text holds at least `n` words, reading no further than the `n`th.
@@ -345,13 +345,12 @@ impl Net {
 
     /// Whether the net calms a rule's alarm on this prepared text.
     pub fn calms(&self, prepared: &str) -> bool {
-        self.calm_below.is_some_and(|b| at_least_words(prepared, self.calm_min_words) && self.score(prepared) < b)
+        self.calms_at(prepared, || self.score(prepared))
     }
 
-    /// The same net with another threshold (for measuring).
-    pub fn with_threshold(mut self, threshold: f64) -> Net {
-        self.threshold = threshold;
-        self
+    /// [`Self::calms`], with the score given (computed only if the text is long enough).
+    fn calms_at(&self, prepared: &str, score: impl FnOnce() -> f64) -> bool {
+        self.calm_below.is_some_and(|b| at_least_words(prepared, self.calm_min_words) && score() < b)
     }
 
     /// The score of a prepared text.
@@ -389,10 +388,9 @@ impl Net {
         leans.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()).then_with(|| a.feature.cmp(&b.feature)));
         leans.truncate(8);
         leans.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-        let n = words(prepared);
         let score = self.score(prepared);
-        let too_short = n < self.min_words;
-        let calms = self.calm_below.is_some_and(|b| n >= self.calm_min_words && score < b);
+        let too_short = !at_least_words(prepared, self.min_words);
+        let calms = self.calms_at(prepared, || score);
         NetScore { score, threshold: self.threshold, too_short, calms, leans }
     }
 

@@ -12,8 +12,8 @@
 //! same clause, e.g. "no one is hurting her"), `clause` or `sentence` (anywhere there, e.g. "he
 //! used to hit her years ago"), `near: N` (within N words either side, in the same clause), or
 //! `after` (anywhere later: "... police found her, shes home", or up to twelve words earlier in
-//! its sentence, so "back at school most days, and tonight ... she was screaming" is not calmed). Second cues are calmed only by the `before` families of the rule
-//! ("not right now").
+//! its sentence, so "back at school most days, and tonight ... she was screaming" is not
+//! calmed). Second cues are calmed only by the `before` families of the rule ("not right now").
 
 use super::net::{Net, NetScore};
 use super::text::{prepare_for_cues, CLAUSE, SENTENCE};
@@ -145,12 +145,12 @@ struct Compiled {
     any: meta::Regex,
 }
 
-/// The rule named when no rule fires but the learned net's score reaches its threshold.
 /// How far back an `after` family reaches within the cue's sentence: "hes fine, just shaken,
 /// and mum is collecting him later" is calmed; "back at school most days, and tonight [forty
 /// words] she was screaming" is not.
 const AFTER_REACH: usize = 12;
 
+/// The rule named when no rule fires but the learned net's score reaches its threshold.
 pub const LEARNED: &str = "the learned net";
 
 /// One cue found in a message, for `signpost danger` and for tests.
@@ -371,8 +371,18 @@ impl DangerDetector {
         self.net.as_ref().is_some_and(|n| n.fires(&doc.text))
     }
 
-    fn net_calms(&self, doc: &Doc) -> bool {
-        self.net.as_ref().is_some_and(|n| n.calms(&doc.text))
+    /// Whether the learned net overrules rule `r`: never a firm rule, and otherwise when
+    /// `net_calms` (asked only then).
+    fn overruled(&self, r: usize, net_calms: impl FnOnce() -> bool) -> bool {
+        !self.inner.rules[r].firm && net_calms()
+    }
+
+    /// The rule the cues alone fire, if any.
+    fn firing_rule(&self, c: &Compiled, doc: &Doc) -> Option<usize> {
+        if doc.words.is_empty() || !c.any.is_match(&doc.text) {
+            return None;
+        }
+        self.decide(c, doc).0
     }
 
     /// Compile every family now (`signpost check`, a reload, and a warm-up at start), so that a
@@ -400,15 +410,10 @@ impl DangerDetector {
     pub fn is_danger(&self, text: &str) -> bool {
         let Ok(c) = self.compiled() else { return true };
         let doc = Doc::new(text);
-        if doc.words.is_empty() {
-            return false;
+        match self.firing_rule(c, &doc) {
+            Some(r) => !self.overruled(r, || self.net.as_ref().is_some_and(|n| n.calms(&doc.text))),
+            None => self.net_fires(&doc),
         }
-        if c.any.is_match(&doc.text) {
-            if let Some(r) = self.decide(c, &doc).0 {
-                return self.inner.rules[r].firm || !self.net_calms(&doc);
-            }
-        }
-        self.net_fires(&doc)
     }
 
     /// True when the text holds no sign of danger at all: no rule fires, and every cue of a
@@ -443,11 +448,7 @@ impl DangerDetector {
     /// may not calm it): for measuring what calming would cost.
     pub fn rules_fire(&self, text: &str) -> Option<bool> {
         let Ok(c) = self.compiled() else { return Some(true) };
-        let doc = Doc::new(text);
-        if doc.words.is_empty() || !c.any.is_match(&doc.text) {
-            return None;
-        }
-        self.decide(c, &doc).0.map(|r| self.inner.rules[r].firm)
+        self.firing_rule(c, &Doc::new(text)).map(|r| self.inner.rules[r].firm)
     }
 
     /// What the triage decided and every cue it found: for `signpost danger` and tests.
@@ -470,7 +471,7 @@ impl DangerDetector {
         }
         let net = self.net.as_ref().filter(|_| !doc.words.is_empty()).map(|n| n.explain(&doc.text));
         let (rule, overruled) = match rule {
-            Some(r) if !self.inner.rules[r].firm && net.as_ref().is_some_and(|n| n.calms) => {
+            Some(r) if self.overruled(r, || net.as_ref().is_some_and(|n| n.calms)) => {
                 (None, Some(self.inner.rules[r].name.clone()))
             }
             Some(r) => (Some(self.inner.rules[r].name.clone()), None),
